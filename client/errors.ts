@@ -1,0 +1,178 @@
+import { scrub } from './secret.js';
+
+// Every error the pack throws is one of these. Messages pass through scrub() before they
+// reach Error's constructor, so neither the message nor the stack can carry a token, and no
+// error keeps a reference to got's request options (which hold the Authorization header).
+
+export interface ValidationMessage {
+  field?: string;
+  message?: string;
+  path?: string;
+  rootId?: number;
+}
+
+export abstract class FlowTripletexError extends Error {
+  abstract readonly kind: string;
+
+  constructor(message: string) {
+    super(scrub(message));
+    this.name = new.target.name;
+  }
+
+  /** The fields a host shows or stores for this error; never a secret. */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, kind: this.kind, message: this.message };
+  }
+}
+
+/** Input refused before anything was sent. `field` is the input's name (or a JSON pointer in it). */
+export class InputError extends FlowTripletexError {
+  readonly kind = 'input';
+  readonly field: string;
+  readonly problems: { field: string; message: string }[];
+
+  constructor(problems: { field: string; message: string }[], prefix = 'Invalid input') {
+    const lines = problems.map((p) => `${p.field}: ${p.message}`);
+    super(`${prefix}: ${lines.join('; ')}`);
+    this.problems = problems.map((p) => ({ field: p.field, message: scrub(p.message) }));
+    this.field = this.problems[0]?.field ?? '';
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), field: this.field, problems: this.problems };
+  }
+}
+
+export interface ApiErrorDetails {
+  method: string;
+  path: string;
+  status: number;
+  code?: number;
+  tripletexMessage?: string;
+  developerMessage?: string;
+  validationMessages?: ValidationMessage[];
+  requestId?: string;
+  /** For a refused POST/action: whether Tripletex may have applied it anyway. */
+  mayHaveBeenApplied?: boolean;
+}
+
+/** Tripletex answered with an error status. */
+export class TripletexApiError extends FlowTripletexError {
+  readonly kind = 'api';
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+  readonly code: number | undefined;
+  readonly tripletexMessage: string | undefined;
+  readonly developerMessage: string | undefined;
+  readonly validationMessages: ValidationMessage[];
+  readonly requestId: string | undefined;
+  readonly mayHaveBeenApplied: boolean;
+
+  constructor(details: ApiErrorDetails, summary?: string) {
+    super(summary ?? TripletexApiError.describe(details));
+    this.method = details.method;
+    this.path = scrub(details.path);
+    this.status = details.status;
+    this.code = details.code;
+    this.tripletexMessage = details.tripletexMessage === undefined ? undefined : scrub(details.tripletexMessage);
+    this.developerMessage = details.developerMessage === undefined ? undefined : scrub(details.developerMessage);
+    this.validationMessages = (details.validationMessages ?? []).map((v) => ({
+      ...v,
+      field: v.field === undefined ? undefined : scrub(v.field),
+      message: v.message === undefined ? undefined : scrub(v.message),
+    }));
+    this.requestId = details.requestId;
+    this.mayHaveBeenApplied = details.mayHaveBeenApplied ?? false;
+  }
+
+  static describe(d: ApiErrorDetails): string {
+    const parts = [`Tripletex answered ${d.status}${d.code !== undefined ? ` (code ${d.code})` : ''} to ${d.method} ${d.path}`];
+    if (d.tripletexMessage) parts.push(`: ${d.tripletexMessage}`);
+    const validation = (d.validationMessages ?? [])
+      .map((v) => [v.field, v.message].filter(Boolean).join(': '))
+      .filter(Boolean);
+    if (validation.length > 0) parts.push(` [${validation.join('; ')}]`);
+    if (d.status === 403) parts.push('. The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex');
+    if (d.mayHaveBeenApplied) parts.push('. It was not sent again because Tripletex may already have applied it; check before retrying');
+    if (d.requestId) parts.push(` (request id ${d.requestId})`);
+    return parts.join('');
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      code: this.code,
+      tripletexMessage: this.tripletexMessage,
+      developerMessage: this.developerMessage,
+      validationMessages: this.validationMessages,
+      requestId: this.requestId,
+      mayHaveBeenApplied: this.mayHaveBeenApplied,
+    };
+  }
+}
+
+export type NetworkFailure = 'timeout' | 'refused' | 'reset' | 'dns' | 'malformed-response' | 'other';
+
+/** No usable answer: the connection failed, timed out, or the body was not the JSON promised. */
+export class TripletexNetworkError extends FlowTripletexError {
+  readonly kind = 'network';
+  readonly method: string;
+  readonly path: string;
+  readonly failure: NetworkFailure;
+  readonly mayHaveBeenApplied: boolean;
+  readonly requestId: string | undefined;
+
+  constructor(args: { method: string; path: string; failure: NetworkFailure; detail?: string; mayHaveBeenApplied: boolean; requestId?: string }) {
+    const what: Record<NetworkFailure, string> = {
+      timeout: 'timed out',
+      refused: 'could not connect (connection refused)',
+      reset: 'lost the connection before an answer came',
+      dns: 'could not resolve the Tripletex host name',
+      'malformed-response': 'got an answer that is not valid JSON',
+      other: 'failed',
+    };
+    let message = `${args.method} ${args.path} ${what[args.failure]}`;
+    if (args.detail) message += ` (${args.detail})`;
+    if (args.mayHaveBeenApplied) message += '. It was not sent again because Tripletex may already have applied it; check before retrying';
+    if (args.requestId) message += ` (request id ${args.requestId})`;
+    super(message);
+    this.method = args.method;
+    this.path = scrub(args.path);
+    this.failure = args.failure;
+    this.mayHaveBeenApplied = args.mayHaveBeenApplied;
+    this.requestId = args.requestId;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), method: this.method, path: this.path, failure: this.failure, mayHaveBeenApplied: this.mayHaveBeenApplied, requestId: this.requestId };
+  }
+}
+
+/** The run was cancelled through ctx.signal. */
+export class CancelledError extends FlowTripletexError {
+  readonly kind = 'cancelled';
+  constructor(message = 'Cancelled') {
+    super(message);
+  }
+}
+
+/** Credentials could not produce a session (bad tokens, wrong environment, no API access). */
+export class AuthenticationError extends FlowTripletexError {
+  readonly kind = 'authentication';
+  readonly reason: string;
+  override readonly cause?: TripletexApiError | TripletexNetworkError;
+
+  constructor(reason: string, message: string, cause?: TripletexApiError | TripletexNetworkError) {
+    super(message);
+    this.reason = reason;
+    if (cause) this.cause = cause;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason, cause: this.cause?.toJSON() };
+  }
+}

@@ -1,0 +1,106 @@
+import { inspect } from 'node:util';
+
+// Every secret value the process has wrapped. scrub() replaces them wherever they might
+// surface (messages, log data, URLs). Short strings are not registered: scrubbing "0" or
+// "ab" would mangle ordinary text, and such values are not real Tripletex tokens anyway.
+const MIN_SCRUB_LENGTH = 4;
+const known = new Set<string>();
+let pattern: RegExp | undefined;
+
+const REDACTED = '[redacted]';
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function register(value: string): void {
+  if (value.length < MIN_SCRUB_LENGTH || known.has(value)) return;
+  known.add(value);
+  // The forms a token takes on the wire: raw, URL-encoded (legacy session query).
+  const encoded = encodeURIComponent(value);
+  if (encoded !== value) known.add(encoded);
+  pattern = undefined;
+}
+
+/**
+ * A string that must never be shown. It survives being passed around the pack, but
+ * JSON.stringify, util.inspect, template literals and String() all print "[redacted]".
+ * Only reveal() gives the value, and only the HTTP layer calls it.
+ */
+export class Secret {
+  readonly #value: string;
+
+  constructor(value: string) {
+    this.#value = value;
+    register(value);
+  }
+
+  reveal(): string {
+    return this.#value;
+  }
+
+  get isEmpty(): boolean {
+    return this.#value.length === 0;
+  }
+
+  equals(other: Secret): boolean {
+    return this.#value === other.#value;
+  }
+
+  toString(): string {
+    return REDACTED;
+  }
+
+  toJSON(): string {
+    return REDACTED;
+  }
+
+  [Symbol.toPrimitive](): string {
+    return REDACTED;
+  }
+
+  [inspect.custom](): string {
+    return 'Secret(' + REDACTED + ')';
+  }
+}
+
+export function isSecret(value: unknown): value is Secret {
+  return value instanceof Secret;
+}
+
+/** Marks a value as secret without wrapping it (for values that must stay plain strings). */
+export function registerSecretValue(value: string): void {
+  register(value);
+}
+
+const BASIC_AUTH = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{6,}/g;
+
+/** Replaces every known secret, and anything shaped like an Authorization value, in text. */
+export function scrub(text: string): string {
+  let out = text.replace(BASIC_AUTH, `$1 ${REDACTED}`);
+  if (known.size === 0) return out;
+  if (!pattern) {
+    // Longest first, so a token that contains another is replaced whole.
+    const alternatives = [...known].sort((a, b) => b.length - a.length).map(escapeRegExp);
+    pattern = new RegExp(alternatives.join('|'), 'g');
+  }
+  out = out.replace(pattern, REDACTED);
+  return out;
+}
+
+/** scrub() applied through plain data (log payloads, error details); Secrets print redacted. */
+export function scrubDeep(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[…]';
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Secret) return REDACTED;
+  if (Array.isArray(value)) return value.map((item) => scrubDeep(item, depth + 1));
+  if (value instanceof Error) return scrub(value.message);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      out[key] = /token|authorization|password|secret/i.test(key) ? REDACTED : scrubDeep(item, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}

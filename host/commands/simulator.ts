@@ -1,8 +1,131 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
+import { SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
+import type { SessionCreatePostMode } from '../../simulator/types.js';
 
-// Placeholder until the simulator lands; the simulator work replaces this file.
+// `flow-tripletex simulator`: runs the local Tripletex v2 simulator until SIGINT/SIGTERM.
+// Bad flag values are refused with commander's InvalidArgumentError, which names the flag;
+// host/cli.ts turns every usage error into exit code 2.
+
+function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+function integer(value: string): number {
+  if (!/^-?\d+$/.test(value.trim())) throw new InvalidArgumentError('Expected an integer.');
+  return Number(value);
+}
+
+function wrap<T>(parse: (value: string) => T) {
+  return (value: string): T => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+function collectFault(value: string, previous: FaultRule[]): FaultRule[] {
+  return [...previous, wrap(parseFaultSpec)(value)];
+}
+
+interface Flags {
+  productionPort: number;
+  testPort: number;
+  seed: number;
+  size: number;
+  latency?: SimulatorOptions['latencyMs'];
+  rateLimit?: SimulatorOptions['rateLimit'];
+  omitResetHeader?: boolean;
+  exactFullResultSize?: boolean;
+  fault: FaultRule[];
+  revokeAfter?: number;
+  sessionCreatePost: SessionCreatePostMode;
+  maxCount?: number;
+  dataYear?: number;
+  logRequests?: boolean;
+}
+
+function describeRequest(r: RecordedRequest): string {
+  const query = Object.entries(r.query)
+    .map(([k, v]) => `${k}=${Array.isArray(v) ? v.join('|') : v}`)
+    .join('&');
+  return `${new Date(r.at).toISOString()} ${r.environment.padEnd(10)} ${r.method.padEnd(6)} ${r.path}${query ? `?${query}` : ''} → ${r.status === 0 ? 'dropped' : r.status}${r.fault ? ` (fault: ${r.fault})` : ''}\n`;
+}
+
 export function registerSimulatorCommand(program: Command): void {
-  program.command('simulator').description('Run a local Tripletex simulator').action(() => {
-    throw new Error('not built yet');
-  });
+  program
+    .command('simulator')
+    .description('Run a local Tripletex v2 simulator: a production and a test environment on 127.0.0.1, with demo tokens and seeded data.')
+    .option('--production-port <port>', 'port of the production environment (0: any free port)', wholeNumber(0, 65535), 0)
+    .option('--test-port <port>', 'port of the test environment (0: any free port)', wholeNumber(0, 65535), 0)
+    .option('--seed <n>', 'seed of the generated data and tokens', integer, 1)
+    .option('--size <n>', 'customers in the demo company; the other lists scale from it', wholeNumber(1, 2_000_000), 1000)
+    .option('--latency <ms|min-max>', 'delay added to every response, fixed (250) or uniform in a range (50-400)', wrap(parseLatency))
+    .option('--rate-limit <limit/windowSeconds>', 'requests allowed per token pair and window, e.g. 100/10', wrap(parseRateLimit))
+    .option('--omit-reset-header', 'leave X-Rate-Limit-Reset out of 429 answers')
+    .option('--exact-full-result-size', 'report the exact fullResultSize instead of Tripletex\'s inexact one')
+    .option('--fault <spec>', 'inject a fault, repeatable: [METHOD:]PATH=ACTION[@RATE][,OPTION...] (see docs/simulator.md)', collectFault, [] as FaultRule[])
+    .option('--revoke-after <n>', 'end each session after N authenticated calls', wholeNumber(0, Number.MAX_SAFE_INTEGER))
+    .addOption(
+      new Option('--session-create-post <mode>', 'how POST /token/session/:create answers (not-found and method-not-allowed make clients fall back to PUT)')
+        .choices(SESSION_CREATE_POST_MODES as string[])
+        .default('enabled'),
+    )
+    .option('--max-count <n>', 'largest count a list accepts before answering 422/23000', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .option('--data-year <year>', 'seeded invoices and vouchers cover Jan 1 of year-1 to Dec 31 of year', wholeNumber(1971, 9998))
+    .option('--log-requests', 'print one line per request (tokens are never printed)')
+    .action(async (flags: Flags) => {
+      const sim = await startSimulator({
+        productionPort: flags.productionPort,
+        testPort: flags.testPort,
+        seed: flags.seed,
+        size: flags.size,
+        ...(flags.latency !== undefined ? { latencyMs: flags.latency } : {}),
+        rateLimit: { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) },
+        inexactFullResultSize: !flags.exactFullResultSize,
+        faults: flags.fault,
+        ...(flags.revokeAfter !== undefined ? { revokeSessionAfterCalls: flags.revokeAfter } : {}),
+        sessionCreatePost: flags.sessionCreatePost,
+        ...(flags.maxCount !== undefined ? { maxCount: flags.maxCount } : {}),
+        ...(flags.dataYear !== undefined ? { dataYear: flags.dataYear } : {}),
+        ...(flags.logRequests ? { onRequest: (r: RecordedRequest) => process.stdout.write(describeRequest(r)) } : {}),
+      });
+      const out: string[] = [];
+      out.push(`Tripletex simulator running (seed ${flags.seed}, size ${flags.size}).`, '');
+      out.push(`  production  ${sim.production.url}`, `  test        ${sim.test.url}`, '');
+      out.push('Point the pack at it:', `export TRIPLETEX_PRODUCTION_URL=${sim.env.TRIPLETEX_PRODUCTION_URL}`, `export TRIPLETEX_TEST_URL=${sim.env.TRIPLETEX_TEST_URL}`, '');
+      out.push('Demo tokens (fake; they work only against this simulator):');
+      for (const environment of ['production', 'test'] as const) {
+        const t = sim.tokens[environment];
+        const c = sim.companies[environment];
+        out.push(`  ${environment}`);
+        out.push(`    consumer token                 ${t.consumerToken}`);
+        out.push(`    employee token                 ${t.employeeTokens.employee}`);
+        out.push(`    restricted employee token      ${t.employeeTokens.restricted}`);
+        out.push(`    accountant employee token      ${t.employeeTokens.accountant}`);
+        out.push(`    no-API-access employee token   ${t.employeeTokens.noApiAccess}`);
+        out.push(`    demo company ${c.demoCompanyId}; accountant office ${c.accountantCompanyId} with clients ${c.clientCompanyIds.join(', ')}`);
+      }
+      out.push('', `Invoices and vouchers are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, 'Stop with Ctrl+C.', '');
+      process.stdout.write(out.join('\n'));
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      await sim.close();
+      process.stdout.write('Simulator stopped.\n');
+      process.exitCode = 0;
+    });
 }

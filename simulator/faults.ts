@@ -1,0 +1,147 @@
+import { errorResponse, type SimResponse } from './envelope.js';
+import type { Rng } from './prng.js';
+import type { EnvironmentName, FaultRule } from './types.js';
+
+// Fault injection. Rules are tried in order; the first that fires decides the answer. A rule
+// counts every request it matches (for `skip`), counts the times it fired (for `times`), and
+// draws from the seeded PRNG only when its rate is below 1, so a run is repeatable. Rules with
+// afterApply are judged after the operation succeeded; all others before anything happens.
+
+interface RuleState {
+  rule: FaultRule;
+  pattern: RegExp;
+  matched: number;
+  applied: number;
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('*')
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
+  return new RegExp(`^${body}$`);
+}
+
+/** Throws with a readable reason when a rule cannot mean anything. */
+export function validateFaultRule(rule: FaultRule): void {
+  const where = `fault rule for ${JSON.stringify(rule.path)}`;
+  if (typeof rule.path !== 'string' || !(rule.path.startsWith('/') || rule.path === '*')) throw new Error(`${where}: path must start with "/" (or be "*")`);
+  const kinds = [rule.status !== undefined, rule.drop === true, rule.malformed === true].filter(Boolean).length;
+  if (kinds !== 1) throw new Error(`${where}: give exactly one of status, drop or malformed`);
+  if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) throw new Error(`${where}: status must be an integer 400..599`);
+  if (rule.rate !== undefined && !(typeof rule.rate === 'number' && rule.rate >= 0 && rule.rate <= 1)) throw new Error(`${where}: rate must be between 0 and 1`);
+  for (const key of ['times', 'skip', 'retryAfterSeconds'] as const) {
+    const value = rule[key];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new Error(`${where}: ${key} must be a whole number ≥ 0`);
+  }
+  if (rule.environment !== undefined && rule.environment !== 'production' && rule.environment !== 'test') throw new Error(`${where}: environment must be production or test`);
+}
+
+export class FaultEngine {
+  private states: RuleState[] = [];
+  appliedCount = 0;
+
+  constructor(private readonly rng: Rng) {}
+
+  set(rules: readonly FaultRule[]): void {
+    for (const rule of rules) validateFaultRule(rule);
+    this.states = rules.map((rule) => ({ rule: { ...rule }, pattern: globToRegExp(rule.path), matched: 0, applied: 0 }));
+  }
+
+  /** The rule that fires for this request in this phase, if any (and counts it). */
+  decide(request: { method: string; environment: EnvironmentName; path: string }, phase: 'before' | 'after'): FaultRule | undefined {
+    for (const state of this.states) {
+      const { rule } = state;
+      if ((rule.afterApply === true) !== (phase === 'after')) continue;
+      if (rule.method && rule.method !== '*' && rule.method.toUpperCase() !== request.method) continue;
+      if (rule.environment && rule.environment !== request.environment) continue;
+      if (!state.pattern.test(request.path)) continue;
+      state.matched++;
+      if (state.matched <= (rule.skip ?? 0)) continue;
+      if (rule.times !== undefined && state.applied >= rule.times) continue;
+      const rate = rule.rate ?? 1;
+      if (rate < 1 && this.rng.next() >= rate) continue;
+      state.applied++;
+      this.appliedCount++;
+      return rule;
+    }
+    return undefined;
+  }
+}
+
+/** What the client sees when a rule fires. */
+export function faultResponse(rule: FaultRule): SimResponse {
+  if (rule.drop) return { status: 0, drop: true, fault: 'drop' };
+  if (rule.malformed) {
+    // Cut off mid-object, the way a proxy that lost the upstream connection delivers it.
+    return { status: 200, rawBody: '{"value":{"id":1,"version":0,"name":"Avbr', fault: 'malformed', headers: { 'content-type': 'application/json; charset=utf-8' } };
+  }
+  const status = rule.status ?? 500;
+  const headers: Record<string, string> = {};
+  if (status === 429 && rule.retryAfterSeconds !== undefined) headers['retry-after'] = String(rule.retryAfterSeconds);
+  // errorResponse gives each status Tripletex's code for it; 429 and unlisted statuses get none.
+  const response = errorResponse(status, { headers });
+  return { ...response, fault: 'status' };
+}
+
+/**
+ * The CLI's compact rule syntax:  [METHOD:]PATH=ACTION[@RATE][,OPTION...]
+ *   ACTION  a status (500, 429, 503…), `drop` or `malformed`
+ *   OPTION  times=N · skip=N · after-apply · retry-after=SECONDS · rate=P · env=production|test
+ * e.g.  GET:/customer=500@0.1   POST:/customer=drop,after-apply   *:/ledger/*=malformed,times=3
+ */
+export function parseFaultSpec(spec: string): FaultRule {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new Error(`"${spec}" is not [METHOD:]PATH=ACTION[@RATE][,OPTION...]`);
+  const target = spec.slice(0, eq).trim();
+  const [actionPart = '', ...options] = spec
+    .slice(eq + 1)
+    .split(',')
+    .map((s) => s.trim());
+  const rule: FaultRule = { path: target };
+  const methodMatch = /^([A-Za-z]+|\*):(.+)$/.exec(target);
+  if (methodMatch) {
+    if (methodMatch[1] !== '*') rule.method = methodMatch[1]!.toUpperCase();
+    rule.path = methodMatch[2]!;
+  }
+  const [action = '', rate] = actionPart.split('@');
+  if (action === 'drop') rule.drop = true;
+  else if (action === 'malformed') rule.malformed = true;
+  else if (/^\d{3}$/.test(action)) rule.status = Number(action);
+  else throw new Error(`"${spec}": action must be a status code, drop or malformed`);
+  const number = (text: string | undefined, what: string): number => {
+    const n = Number(text);
+    if (text === undefined || text === '' || !Number.isFinite(n)) throw new Error(`"${spec}": ${what} must be a number`);
+    return n;
+  };
+  if (rate !== undefined) rule.rate = number(rate, 'rate');
+  for (const option of options) {
+    if (option === '') continue;
+    const [key, value] = option.split('=');
+    switch (key) {
+      case 'times':
+        rule.times = number(value, 'times');
+        break;
+      case 'skip':
+        rule.skip = number(value, 'skip');
+        break;
+      case 'rate':
+        rule.rate = number(value, 'rate');
+        break;
+      case 'retry-after':
+        rule.retryAfterSeconds = number(value, 'retry-after');
+        break;
+      case 'after-apply':
+        rule.afterApply = true;
+        break;
+      case 'env':
+        if (value !== 'production' && value !== 'test') throw new Error(`"${spec}": env must be production or test`);
+        rule.environment = value;
+        break;
+      default:
+        throw new Error(`"${spec}": unknown option ${JSON.stringify(key)}`);
+    }
+  }
+  validateFaultRule(rule);
+  return rule;
+}

@@ -1,0 +1,175 @@
+import { createHash } from 'node:crypto';
+import type { Collection, Row, Selection, SortKey } from './collection.js';
+import { CODES, errorResponse, validationError, type SimResponse } from './envelope.js';
+import { ALL_FIELDS, checkFields, FieldsError, parseFields, project, type FieldSpec } from './fields.js';
+import { modelProperties, type PropertyInfo } from './model.js';
+import { dayNumber, parseIsoDate } from './oslo-clock.js';
+import { Refusal, type HandlerContext } from './routes/context.js';
+
+// The query parameters every Tripletex list shares (from, count, sorting, fields), the list
+// envelope, the inexact fullResultSize, and versionDigest/If-None-Match.
+
+export const DEFAULT_COUNT = 1000;
+
+export function fieldsParam(ctx: HandlerContext, model: string): FieldSpec {
+  const text = ctx.query.get('fields');
+  if (text === null || text.trim() === '') return ALL_FIELDS;
+  try {
+    const spec = parseFields(text);
+    checkFields(spec, model);
+    return spec;
+  } catch (error) {
+    if (error instanceof FieldsError) throw new Refusal(errorResponse(400, { code: CODES.illegalFilter, message: error.message, developerMessage: error.message }));
+    throw error;
+  }
+}
+
+function wholeNumberParam(ctx: HandlerContext, name: string, fallback: number): number {
+  const text = ctx.query.get(name);
+  if (text === null || text === '') return fallback;
+  if (!/^-?\d+$/.test(text.trim())) {
+    throw new Refusal(validationError(CODES.param, [{ field: name, message: 'Verdien må være et heltall.' }], `Query parameter ${name} must be an integer.`));
+  }
+  const value = Number(text.trim());
+  if (value < 0) throw new Refusal(validationError(CODES.valueValidation, [{ field: name, message: 'Verdien kan ikke være negativ.' }], `Query parameter ${name} must be ≥ 0.`));
+  return value;
+}
+
+export function pagingParams(ctx: HandlerContext): { from: number; count: number } {
+  const from = wholeNumberParam(ctx, 'from', 0);
+  const count = wholeNumberParam(ctx, 'count', DEFAULT_COUNT);
+  if (count > ctx.instance.maxCount) {
+    throw new Refusal(
+      errorResponse(422, {
+        code: CODES.resultSetTooLarge,
+        message: 'Resultatsettet er for stort.',
+        developerMessage: `Result set too large: count may be at most ${ctx.instance.maxCount}; page with from and count.`,
+        validationMessages: [{ field: 'count', message: `Maks ${ctx.instance.maxCount}.` }],
+      }),
+    );
+  }
+  return { from, count };
+}
+
+/** `sorting=name,-customerNumber`: top-level fields, or one nested level such as customer.name. */
+export function sortingParam(ctx: HandlerContext, model: string): SortKey[] {
+  const text = ctx.query.get('sorting');
+  if (text === null || text.trim() === '') return [];
+  const keys: SortKey[] = [];
+  for (const raw of text.split(',')) {
+    const item = raw.trim();
+    if (!item) continue;
+    const descending = item.startsWith('-');
+    const path = item.replace(/^[-+]/, '').split('.');
+    let current: string | undefined = model;
+    for (const part of path) {
+      const props: Map<string, PropertyInfo> | undefined = current ? modelProperties(current) : undefined;
+      const info: PropertyInfo | undefined = props?.get(part);
+      if (props && (!info || info.array)) {
+        throw new Refusal(
+          errorResponse(422, {
+            code: CODES.sorting,
+            message: `Ugyldig sortering: ${item}.`,
+            developerMessage: `Cannot sort on ${item}: ${part} is not a sortable field of ${current}.`,
+            validationMessages: [{ field: 'sorting', message: `Ukjent felt: ${item}` }],
+          }),
+        );
+      }
+      current = info?.ref;
+    }
+    keys.push({ path, descending });
+  }
+  return keys;
+}
+
+/**
+ * A required (or optional) From/To date pair. `To` is exclusive, so `from == to` is an empty
+ * range, which Tripletex refuses rather than answering with nothing.
+ */
+export function dateRangeParams(ctx: HandlerContext, fromName: string, toName: string, required: boolean): { fromDay?: number; toDay?: number } {
+  const missing = [fromName, toName].filter((name) => !ctx.query.get(name));
+  if (required && missing.length > 0) {
+    throw new Refusal(
+      validationError(
+        CODES.validation,
+        missing.map((field) => ({ field, message: 'Kan ikke være null.' })),
+        `Required query parameter${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}.`,
+      ),
+    );
+  }
+  const read = (name: string): number | undefined => {
+    const text = ctx.query.get(name);
+    if (!text) return undefined;
+    if (!parseIsoDate(text)) throw new Refusal(validationError(CODES.valueValidation, [{ field: name, message: 'Ugyldig dato, bruk formatet ÅÅÅÅ-MM-DD.' }], `${name} must be a date (YYYY-MM-DD).`));
+    return dayNumber(text);
+  };
+  const fromDay = read(fromName);
+  const toDay = read(toName);
+  if (fromDay !== undefined && toDay !== undefined && fromDay >= toDay) {
+    throw new Refusal(
+      validationError(
+        CODES.valueValidation,
+        [{ field: toName, message: 'Til-dato (ikke inkludert) må være etter fra-dato.' }],
+        `${toName} is exclusive and must be after ${fromName}.`,
+      ),
+    );
+  }
+  return { ...(fromDay !== undefined ? { fromDay } : {}), ...(toDay !== undefined ? { toDay } : {}) };
+}
+
+function ifNoneMatch(ctx: HandlerContext): string | undefined {
+  const header = ctx.headers['if-none-match'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return undefined;
+  return value.replace(/^W\//, '').replace(/^"(.*)"$/, '$1');
+}
+
+/** Stands for the full result: same data revision, same search, same fields → same digest. */
+function versionDigest(ctx: HandlerContext, collection: Collection, companyId: number): string {
+  const query = [...ctx.query.entries()].filter(([key]) => key !== 'from' && key !== 'count').sort(([a], [b]) => a.localeCompare(b));
+  return createHash('sha256')
+    .update(JSON.stringify([ctx.instance.environment, ctx.instance.seed, companyId, ctx.path, collection.name, collection.revision, query]))
+    .digest('hex')
+    .slice(0, 32);
+}
+
+export interface ListOptions {
+  collection: Collection;
+  selection: Selection;
+  companyId: number;
+  fields: FieldSpec;
+  /** Endpoints such as /ledger/voucher/>nonPosted return the whole set whatever from/count say. */
+  ignorePaging?: boolean;
+  extra?: Record<string, unknown>;
+}
+
+export function listResponse(ctx: HandlerContext, options: ListOptions): SimResponse {
+  const { selection, fields } = options;
+  const total = selection.total;
+  let from: number;
+  let count: number;
+  if (options.ignorePaging) {
+    from = 0;
+    count = total;
+  } else {
+    ({ from, count } = pagingParams(ctx));
+  }
+  const sent = ifNoneMatch(ctx);
+  let digest: string | null = null;
+  if (sent !== undefined) {
+    digest = versionDigest(ctx, options.collection, options.companyId);
+    if (sent === digest) return { status: 304 };
+  }
+  const end = Math.min(total, from + count);
+  const values: Row[] = [];
+  for (let p = from; p < end; p++) values.push(project(options.collection.rowAt(selection.indexAt(p)), fields));
+  // Tripletex's fullResultSize is deprecated and inexact: with more rows beyond this page it
+  // says one more than the page reaches, not the total.
+  const inexact = ctx.instance.inexactFullResultSize() && !options.ignorePaging;
+  const fullResultSize = inexact && from + count < total ? from + count + 1 : total;
+  return {
+    status: 200,
+    // `count` reports the rows in this page, as Tripletex's does, not the count asked for.
+    body: { fullResultSize, from, count: values.length, versionDigest: digest, values, ...options.extra },
+  };
+}

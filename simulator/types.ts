@@ -1,0 +1,160 @@
+// The simulator's public types. index.ts re-exports them; the pack's end-to-end tests code
+// against these names, so change them only by adding.
+
+export type EnvironmentName = 'production' | 'test';
+
+export type EmployeeKind = 'employee' | 'restricted' | 'accountant' | 'no-api-access';
+
+export type SessionCreatePostMode = 'enabled' | 'not-found' | 'method-not-allowed';
+
+export type LatencySetting = number | { min: number; max: number };
+
+export interface RateLimitSetting {
+  limit: number;
+  windowMs: number;
+  omitResetHeader?: boolean;
+}
+
+export interface FaultRule {
+  /** Exact path below /v2 (e.g. "/customer"), or a glob where * matches anything, "/" included. */
+  path: string;
+  method?: string;
+  environment?: EnvironmentName;
+  /** Answer with this status and a Tripletex error envelope. */
+  status?: number;
+  /** Destroy the socket without answering. */
+  drop?: boolean;
+  /** Answer 200 with a body that is not valid JSON. */
+  malformed?: boolean;
+  /** Probability 0..1, drawn from the seeded PRNG; default 1. */
+  rate?: number;
+  /** Apply at most this many times, then the rule is spent. */
+  times?: number;
+  /** Let the first N matching requests through before the rule starts to apply. */
+  skip?: number;
+  /** Perform the operation first, then fail or drop: "applied, but the client saw an error". */
+  afterApply?: boolean;
+  /** With status 429: send Retry-After with this many seconds. */
+  retryAfterSeconds?: number;
+}
+
+export interface SimulatorOptions {
+  seed?: number;
+  size?: number;
+  latencyMs?: LatencySetting;
+  rateLimit?: RateLimitSetting;
+  inexactFullResultSize?: boolean;
+  faults?: FaultRule[];
+  revokeSessionAfterCalls?: number;
+  now?: () => number;
+  productionPort?: number;
+  testPort?: number;
+  /** How the instance treats POST /token/session/:create (default 'enabled'). */
+  sessionCreatePost?: SessionCreatePostMode;
+  /** Largest `count` a list accepts; above it the answer is 422 code 23000 (default 10000). */
+  maxCount?: number;
+  /** The seeded invoices and vouchers cover Jan 1 of dataYear-1 to Dec 31 of dataYear (default: Oslo year of now() at start). */
+  dataYear?: number;
+  /** Called once per request, when its answer is decided (the same record `requests` keeps). */
+  onRequest?: (request: RecordedRequest) => void;
+}
+
+export interface SimulatorInstance {
+  environment: EnvironmentName;
+  /** http://127.0.0.1:PORT/v2 */
+  url: string;
+}
+
+export interface EnvironmentDemoTokens {
+  consumerToken: string;
+  employeeTokens: {
+    /** Full access to its own company. */
+    employee: string;
+    /** Read-only: 403/9000 on /ledger/*, /invoice and every write. */
+    restricted: string;
+    /** Accountant: company 0 reaches only >whoAmI and /company/>withLoginAccess. */
+    accountant: string;
+    /** Session create works, every other call answers 403/9000. */
+    noApiAccess: string;
+  };
+}
+
+export interface DemoTokens {
+  production: EnvironmentDemoTokens;
+  test: EnvironmentDemoTokens;
+}
+
+export interface EnvironmentCompanies {
+  /** The company of the employee, restricted and no-api-access tokens. */
+  demoCompanyId: number;
+  /** The accounting office the accountant token belongs to. */
+  accountantCompanyId: number;
+  /** The accountant's client companies, as /company/>withLoginAccess lists them. */
+  clientCompanyIds: number[];
+}
+
+export interface RecordedRequest {
+  seq: number;
+  method: string;
+  environment: EnvironmentName;
+  /** Decoded path below /v2; a session token in the path is replaced by "[redacted]". */
+  path: string;
+  /** The route pattern that matched (e.g. "/customer/{id}"), or null. */
+  route: string | null;
+  /** Query parameters; values of token parameters are replaced by "[redacted]". */
+  query: Record<string, string | string[]>;
+  /** HTTP status answered; 0 when the connection was dropped. */
+  status: number;
+  /** The company the Basic auth user name asked for (0 = own), when a session was presented. */
+  companyId?: number;
+  /** Id of the employee token behind the session (never the token itself). */
+  employeeTokenId?: number;
+  requestId: string;
+  /** Set when a fault rule decided the answer. */
+  fault?: 'status' | 'drop' | 'malformed';
+  /** now() when the request arrived. */
+  at: number;
+}
+
+export interface SimulatorStats {
+  requests: number;
+  byRoute: Record<string, number>;
+  byStatus: Record<string, number>;
+  rateLimited: number;
+  unauthorized: number;
+  sessionsCreated: number;
+  sessionsDeleted: number;
+  customersCreated: number;
+  faultsApplied: number;
+}
+
+export interface EmployeeRegistration {
+  token: string;
+  consumerToken: string;
+  kind: EmployeeKind;
+  companyId?: number;
+  clientCompanyIds?: number[];
+}
+
+export interface RunningSimulator {
+  production: SimulatorInstance;
+  test: SimulatorInstance;
+  env: { TRIPLETEX_PRODUCTION_URL: string; TRIPLETEX_TEST_URL: string };
+  tokens: DemoTokens;
+  companies: { production: EnvironmentCompanies; test: EnvironmentCompanies };
+  /** First day covered by seeded invoices/vouchers, and the exclusive end. */
+  dataPeriod: { from: string; to: string };
+  requests: RecordedRequest[];
+  stats(): SimulatorStats;
+  setFaults(rules: FaultRule[]): void;
+  setLatency(ms: SimulatorOptions['latencyMs']): void;
+  setRateLimit(r: SimulatorOptions['rateLimit']): void;
+  setRevokeSessionAfterCalls(n: number | undefined): void;
+  setSessionCreatePost(mode: SessionCreatePostMode): void;
+  setInexactFullResultSize(inexact: boolean): void;
+  registerConsumer(environment: EnvironmentName, consumerToken: string): void;
+  registerEmployee(environment: EnvironmentName, employee: EmployeeRegistration): void;
+  expireAllSessions(): void;
+  resetRequests(): void;
+  close(): Promise<void>;
+}

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../../contract/package-root.js';
+import { basic } from './helpers.js';
+
+// The built CLI as a child process: `npm test` builds first, so dist/ is current.
+
+const CLI = join(PACKAGE_ROOT, 'dist', 'host', 'cli.js');
+
+function run(args: string[]): { child: ChildProcessWithoutNullStreams; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_OPTIONS: '' } });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('flow-tripletex simulator (CLI)', () => {
+  beforeAll(() => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build (npm test does it first)`);
+  });
+
+  it('prints the URLs, export lines and demo tokens, serves requests, and exits 0 on SIGINT', async () => {
+    const cli = run(['simulator', '--size', '20', '--seed', '5', '--rate-limit', '50/10', '--exact-full-result-size', '--fault', 'GET:/supplier=503', '--log-requests']);
+    try {
+      await waitFor(() => cli.stdout().includes('Stop with Ctrl+C.'), 'the banner');
+      const out = cli.stdout();
+      const production = /^export TRIPLETEX_PRODUCTION_URL=(http:\/\/127\.0\.0\.1:\d+\/v2)$/m.exec(out)?.[1];
+      const test = /^export TRIPLETEX_TEST_URL=(http:\/\/127\.0\.0\.1:\d+\/v2)$/m.exec(out)?.[1];
+      expect(production).toBeDefined();
+      expect(test).toBeDefined();
+      const section = out.slice(out.indexOf('  production\n'));
+      const consumer = /consumer token\s+(\S+)/.exec(section)?.[1];
+      const employee = /\n\s+employee token\s+(\S+)/.exec(section)?.[1];
+      expect(consumer).toBeDefined();
+      expect(employee).toBeDefined();
+      expect(out).toMatch(/test\n\s+consumer token\s+test-/);
+      for (const label of ['restricted employee token', 'accountant employee token', 'no-API-access employee token']) expect(out).toContain(label);
+
+      const created = await fetch(`${production}/token/session/:create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ consumerToken: consumer, employeeToken: employee, expirationDate: '2999-01-01' }),
+      });
+      expect(created.status).toBe(201);
+      const session = ((await created.json()) as { value: { token: string } }).value.token;
+      const customers = await fetch(`${production}/customer?count=5`, { headers: { authorization: basic(0, session) } });
+      expect(customers.status).toBe(200);
+      expect(customers.headers.get('x-rate-limit-limit')).toBe('50');
+      expect(((await customers.json()) as { fullResultSize: number }).fullResultSize).toBe(20);
+      expect((await fetch(`${production}/supplier`, { headers: { authorization: basic(0, session) } })).status).toBe(503);
+      await waitFor(() => cli.stdout().includes('/supplier'), 'the request log line');
+      // The request log never prints a session token.
+      expect(cli.stdout()).not.toContain(session);
+    } finally {
+      cli.child.kill('SIGINT');
+    }
+    expect(await cli.exited).toBe(0);
+    expect(cli.stdout()).toContain('Simulator stopped.');
+  });
+
+  it.each([
+    ['--rate-limit', 'lots'],
+    ['--latency', '10-5'],
+    ['--fault', 'GET:/customer=boom'],
+    ['--production-port', '70000'],
+    ['--session-create-post', 'sometimes'],
+    ['--size', '0'],
+  ])('refuses %s %s with exit code 2 and a message naming the flag', async (flag, value) => {
+    const cli = run(['simulator', flag, value]);
+    expect(await cli.exited).toBe(2);
+    expect(cli.stderr()).toContain(flag);
+  });
+});

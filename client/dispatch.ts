@@ -1,0 +1,143 @@
+import pRetry from 'p-retry';
+import type { Logger } from '../contract/host.js';
+import { CancelledError, TripletexApiError, TripletexNetworkError } from './errors.js';
+import { parseRateLimitHeaders, type RateLimiter } from './rate-limiter.js';
+import type { RequestStats } from './request-stats.js';
+import { apiErrorFrom, isWireFailure, send, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';
+
+// The policy around every request: wait for the rate limit, send, and decide what a failure
+// means. A 429 was never processed, so it is waited out and resent for any method. A 5xx or
+// a broken connection may have been applied, so only requests that are safe to replay are
+// resent; anything else is reported with mayHaveBeenApplied so a person can check first.
+
+export interface RetryPolicy {
+  /** Resends after a 5xx or a network failure (replay-safe requests only). */
+  maxRetries: number;
+  /** 429s waited out before giving up. */
+  max429Retries: number;
+  minRetryDelayMs: number;
+  maxRetryDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, max429Retries: 20, minRetryDelayMs: 500, maxRetryDelayMs: 8000 };
+
+export interface DispatchOptions {
+  limiter: RateLimiter;
+  /** Whether sending the request twice is harmless (GET, DELETE, PUT that is not an action). */
+  replaySafe: boolean;
+  policy?: RetryPolicy;
+  signal?: AbortSignal;
+  stats?: RequestStats;
+  log?: Logger;
+  onRateLimitWait?(ms: number): void;
+  /** On a 401, renews the session and answers true to send again; called at most once. */
+  renewAfter401?(): Promise<boolean>;
+}
+
+/**
+ * Tripletex marks actions with a `:` segment (/invoice/1/:payment, /order/1/:invoice). They
+ * create documents even when sent with PUT, so only plain resources count as replay-safe.
+ */
+export function isReplaySafe(method: HttpMethod, path: string): boolean {
+  if (method === 'GET') return true;
+  if (method === 'POST') return false;
+  return !path.split('/').some((segment) => segment.startsWith(':') || segment.toLowerCase().startsWith('%3a'));
+}
+
+/** Marks a failure that p-retry may retry; unwrapped before anyone sees it. */
+class Retryable extends Error {
+  constructor(readonly inner: TripletexApiError | TripletexNetworkError) {
+    super(inner.message);
+  }
+}
+
+function withApplied(error: TripletexNetworkError): TripletexNetworkError {
+  return new TripletexNetworkError({ method: error.method, path: error.path, failure: error.failure, mayHaveBeenApplied: true, requestId: error.requestId });
+}
+
+/**
+ * Sends `build()` under the policy and returns the first answer that is neither a 429 nor a
+ * 5xx (the caller turns 4xx into errors). `build` runs for every send, so a renewed session
+ * is picked up.
+ */
+export async function dispatch(build: () => WireRequest, options: DispatchOptions): Promise<WireResponse> {
+  const policy = options.policy ?? DEFAULT_RETRY_POLICY;
+  const { limiter, signal, stats } = options;
+  let renewed = false;
+  let rateLimitedTimes = 0;
+
+  const onWait = (ms: number) => {
+    if (stats) {
+      stats.rateLimitWaits += 1;
+      stats.rateLimitWaitMs += Math.round(ms);
+    }
+    options.onRateLimitWait?.(ms);
+  };
+
+  const attempt = async (): Promise<WireResponse> => {
+    for (;;) {
+      const request = build();
+      const permit = await limiter.acquire(signal, onWait);
+      if (stats) stats.requests += 1;
+      let response: WireResponse;
+      try {
+        response = await send(request);
+      } catch (failure) {
+        permit.release(undefined, false);
+        if (!isWireFailure(failure)) throw failure;
+        if (failure.error instanceof CancelledError) throw failure.error;
+        if (failure.neverSent || options.replaySafe) throw new Retryable(failure.error);
+        throw withApplied(failure.error);
+      }
+      const headers = parseRateLimitHeaders(response.headers);
+      permit.release(headers, response.status === 429);
+
+      if (response.status === 429) {
+        if (stats) stats.rateLimited += 1;
+        rateLimitedTimes += 1;
+        if (rateLimitedTimes > policy.max429Retries) {
+          throw new TripletexApiError(
+            { method: request.method, path: request.path, status: 429, requestId: response.requestId },
+            `Tripletex kept answering 429 (rate limit) to ${request.method} ${request.path}: gave up after waiting ${policy.max429Retries} times. Another integration may be using the same tokens heavily.`,
+          );
+        }
+        const waitMs = limiter.backoffAfter429(headers, rateLimitedTimes);
+        options.log?.debug(`Rate limit reached; waiting ${waitMs} ms before resending ${request.method} ${request.path}`);
+        continue; // the limiter holds the next acquire until the window has ended
+      }
+      if (response.status === 401 && !renewed && options.renewAfter401) {
+        renewed = true;
+        if (stats) stats.sessionRenewals += 1;
+        if (await options.renewAfter401()) continue;
+      }
+      if (response.status >= 500) {
+        const error = apiErrorFrom(request.method, request.path, response, !options.replaySafe);
+        if (options.replaySafe) throw new Retryable(error);
+        throw error;
+      }
+      return response;
+    }
+  };
+
+  try {
+    return await pRetry(attempt, {
+      retries: policy.maxRetries,
+      factor: 2,
+      minTimeout: policy.minRetryDelayMs,
+      maxTimeout: policy.maxRetryDelayMs,
+      randomize: true,
+      signal,
+      shouldRetry: ({ error }) => error instanceof Retryable,
+      onFailedAttempt: ({ error, retriesLeft }) => {
+        if (error instanceof Retryable && retriesLeft > 0) {
+          if (stats) stats.retries += 1;
+          options.log?.warn(`Retrying after: ${error.inner.message}`, { retriesLeft });
+        }
+      },
+    });
+  } catch (error) {
+    if (error instanceof Retryable) throw error.inner;
+    if (signal?.aborted && !(error instanceof CancelledError)) throw new CancelledError();
+    throw error;
+  }
+}

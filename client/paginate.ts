@@ -1,0 +1,332 @@
+import { createHash } from 'node:crypto';
+import { CancelledError } from './errors.js';
+
+// Tripletex pages with from/count. The only trustworthy end marker is a page shorter than
+// `count`: fullResultSize is deprecated and inexact (often min(total, count) + 1), so paging on
+// it loses rows. Some endpoints ignore from/count and return their whole set every time, so a
+// page that repeats the previous one also ends the run, or the loop would never stop.
+//
+// Fetch-ahead: `from` of page k is startIndex + k * itemsPerPage, known in advance, so later
+// pages can be requested while earlier ones are still coming back. The price is requests for
+// pages past the end, which are aborted and never yielded once the end is seen.
+
+export interface PageFetch {
+  index: number;
+  from: number;
+  count: number;
+}
+
+export interface FetchedPage {
+  kind: 'list' | 'single' | 'empty' | 'not-modified';
+  /** List rows; for 'single' [value]; for 'empty' []. */
+  values: unknown[];
+  /** For 'single'. */
+  value?: unknown;
+  fullResultSize?: number | null;
+  versionDigest?: string | null;
+  status: number;
+  requestId?: string | null;
+}
+
+export interface Page extends FetchedPage {
+  index: number;
+  /** Row index of values[0]; null for an answer that is not a list. */
+  from: number | null;
+  count: number;
+}
+
+export type StopReason = 'end-of-results' | 'max-page-count' | 'repeated-page' | 'single-response' | 'not-modified';
+
+export interface PaginateOptions {
+  startIndex: number;
+  itemsPerPage: number;
+  maxPageCount: number;
+  prefetchPages: number;
+  /** The caller's HTTP (already retries and rate-limits); must honour the signal. */
+  fetchPage(page: PageFetch, signal: AbortSignal): Promise<FetchedPage>;
+  signal?: AbortSignal;
+  onWarning?(message: string): void;
+}
+
+export interface PaginateResult {
+  stopReason: StopReason;
+  /** True when rows may remain that were not emitted (see nextIndex). */
+  stoppedEarly: boolean;
+  /** `from` of the first row not emitted: the startIndex that continues this run. */
+  nextIndex: number;
+  /** Answers examined in page order (emitted pages plus the one that ended the run, if not emitted). */
+  pagesFetched: number;
+  /** Requests whose answers were never used: pages fetched ahead past the end, or in flight when the run was stopped. */
+  pagesDropped: number;
+  warnings: string[];
+  /** True when the consumer stopped iterating (or an error ended it) before the end was seen. */
+  interrupted: boolean;
+  /** HTTP status of the last answer examined in order, even one that emitted no page (an empty list, a 304). */
+  lastStatus?: number;
+  /** versionDigest of the last examined answer that had one (not emitted when that answer was an empty list). */
+  versionDigest?: string | null;
+}
+
+type Settled = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
+
+interface Slot {
+  controller: AbortController;
+  settled: Promise<Settled>;
+}
+
+function assertCount(name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`paginate: ${name} must be an integer >= ${min}, got ${value}`);
+}
+
+/**
+ * A cheap but reliable identity for a page's rows: the hash of their JSON. Rows come from
+ * JSON.parse, so stringify is deterministic for them; an unstringifiable page never counts as
+ * a repeat (undefined), which can only mean paging one page too many.
+ */
+function fingerprint(values: unknown[]): string | undefined {
+  try {
+    const json = JSON.stringify(values);
+    return `${values.length}:${json.length}:${createHash('sha256').update(json).digest('base64')}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rejects with CancelledError when the signal aborts, even if the promise never settles. */
+function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(new CancelledError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new CancelledError());
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Pages through from/count as an async iterator. Pages are yielded strictly in order. The
+ * first request goes alone (the endpoint may not be a list, or may not page); after a full
+ * first page, up to `prefetchPages` further pages are kept in flight. While the consumer holds
+ * a page no request beyond that window starts, so at most prefetchPages + 1 pages are held.
+ *
+ * Decisions worth knowing:
+ * - 'single' emits one page (from null); 'empty' (no body) emits one page with no rows, so a
+ *   204 still reaches For each page with its status like any other one-shot answer;
+ *   'not-modified' emits nothing. All three end the run after the first request.
+ * - An empty list page is never emitted: zero rows, zero pages.
+ * - A repeated page is dropped and ends the run. stoppedEarly is false only when the repeated
+ *   page held more rows than `count` (the endpoint ignores count too, so that was its whole
+ *   set); a repeat of exactly `count` rows may be an endpoint that honours count but not from,
+ *   with rows beyond it never reachable.
+ * - `result()` is valid once iteration has ended (normally, by break, or by an error).
+ */
+export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>; result(): PaginateResult } {
+  const { startIndex, itemsPerPage, maxPageCount, prefetchPages, signal } = options;
+  assertCount('startIndex', startIndex, 0);
+  assertCount('itemsPerPage', itemsPerPage, 1);
+  assertCount('maxPageCount', maxPageCount, 1);
+  assertCount('prefetchPages', prefetchPages, 0);
+
+  const fromOf = (index: number) => startIndex + index * itemsPerPage;
+  const warnings: string[] = [];
+  const warn = (message: string) => {
+    warnings.push(message);
+    try {
+      options.onWarning?.(message);
+    } catch {
+      // A logging callback must not change how paging ends.
+    }
+  };
+
+  let stopReason: StopReason | undefined;
+  let stoppedEarly = false;
+  let nextIndex = startIndex;
+  let pagesFetched = 0;
+  let pagesDropped = 0;
+  let lastStatus: number | undefined;
+  let versionDigest: string | null | undefined;
+  let started = false;
+  let finished = false;
+
+  async function* iterate(): AsyncGenerator<Page, void, undefined> {
+    const slots = new Map<number, Slot>();
+    let requested = 0; // pages 0 … requested-1 have been asked for
+    const abortAll = () => {
+      for (const slot of slots.values()) slot.controller.abort();
+    };
+    // Pages after `index` are not needed: abort what is in flight and forget what came back.
+    const dropAfter = (index: number) => {
+      for (const [at, slot] of slots) {
+        if (at <= index) continue;
+        slot.controller.abort();
+        slots.delete(at);
+        pagesDropped += 1;
+      }
+    };
+    const requestUpTo = (last: number) => {
+      const bound = Math.min(last, maxPageCount - 1);
+      while (requested <= bound) {
+        const index = requested++;
+        const controller = new AbortController();
+        let promise: Promise<FetchedPage>;
+        try {
+          promise = Promise.resolve(options.fetchPage({ index, from: fromOf(index), count: itemsPerPage }, controller.signal));
+        } catch (error) {
+          promise = Promise.reject(error);
+        }
+        // Settled at once into a value, so a page that fails after being dropped is never an
+        // unhandled rejection.
+        const settled = promise.then(
+          (page): Settled => ({ ok: true, page }),
+          (error: unknown): Settled => ({ ok: false, error }),
+        );
+        slots.set(index, { controller, settled });
+      }
+    };
+    const end = (reason: StopReason, early: boolean, index: number) => {
+      stopReason = reason;
+      stoppedEarly = early;
+      dropAfter(index);
+    };
+
+    signal?.addEventListener('abort', abortAll);
+    let previous: string | undefined;
+    let previousRows = 0;
+    let overlapWarned = false;
+    try {
+      for (let index = 0; index < maxPageCount; index++) {
+        if (signal?.aborted) throw new CancelledError();
+        // The first request goes alone; after that the page awaited plus `prefetchPages` more.
+        requestUpTo(index === 0 ? 0 : index + prefetchPages);
+        const slot = slots.get(index);
+        if (!slot) throw new Error(`paginate: page ${index} was never requested`);
+        const settled = await untilSettledOrAborted(slot.settled, signal);
+        slots.delete(index);
+        if (!settled.ok) {
+          if (signal?.aborted) throw new CancelledError();
+          dropAfter(index);
+          throw settled.error;
+        }
+        pagesFetched += 1;
+        const fetched = settled.page;
+        const values = Array.isArray(fetched.values) ? fetched.values : [];
+        lastStatus = fetched.status;
+        if (fetched.versionDigest !== undefined) versionDigest = fetched.versionDigest;
+        const from = fromOf(index);
+
+        if (fetched.kind !== 'list') {
+          if (index === 0) {
+            if (fetched.kind === 'not-modified') {
+              end('not-modified', false, index);
+              return;
+            }
+            end('single-response', false, index);
+            yield { ...fetched, values, index, from: null, count: itemsPerPage };
+            return;
+          }
+          if (fetched.kind !== 'empty') {
+            warn(`Page ${index} (from ${from}) was not a list (${fetched.kind}, status ${fetched.status}) although the pages before it were; paging stopped there. Rows from ${from} on were not fetched.`);
+          }
+          end('end-of-results', fetched.kind !== 'empty', index);
+          return;
+        }
+
+        const rows = values.length;
+        const full = rows >= itemsPerPage;
+        // Only a full page can be a repeat that matters: a short one ends the run anyway.
+        const print = full ? fingerprint(values) : undefined;
+        if (index > 0 && print !== undefined && print === previous) {
+          const wholeSet = rows > itemsPerPage;
+          warn(
+            wholeSet
+              ? `Page ${index} (from ${from}) returned the same ${rows} rows as page ${index - 1}: the endpoint ignores paging and returns its whole result each time. Every row was emitted once; paging stopped.`
+              : `Page ${index} (from ${from}) returned the same ${rows} rows as page ${index - 1}: the endpoint ignores "from". Those rows were emitted once and paging stopped; if the endpoint caps its answer at ${itemsPerPage} rows, further rows cannot be paged to (a larger itemsPerPage would show whether there are more).`,
+          );
+          end('repeated-page', !wholeSet, index);
+          return;
+        }
+        if (previousRows > itemsPerPage && !overlapWarned) {
+          // More rows than asked for, yet not a repeat: the endpoint honours "from" but not
+          // "count", so this page starts inside the previous one and rows repeat across pages.
+          overlapWarned = true;
+          warn(`Page ${index - 1} returned ${previousRows} rows where ${itemsPerPage} were asked for: the endpoint does not honour "count", so pages may overlap and rows may have been emitted twice. Use an itemsPerPage of at least ${previousRows}.`);
+        }
+
+        if (!full) {
+          // The only reliable end. fullResultSize is only a hint here, and on many endpoints it
+          // is the page's row count plus one, so warn only when it claims more than that.
+          const claimed = fetched.fullResultSize;
+          if (typeof claimed === 'number' && claimed > from + rows + 1) {
+            warn(
+              `Page ${index} (from ${from}) returned ${rows} rows where ${itemsPerPage} were asked for, but fullResultSize says ${claimed}: the endpoint may cap its page size, so rows may be missing. Try a smaller itemsPerPage (at most ${Math.max(1, rows)}).`,
+            );
+          }
+          end('end-of-results', false, index);
+          if (rows > 0) {
+            nextIndex = from + rows;
+            yield { ...fetched, values, index, from, count: itemsPerPage };
+          }
+          return;
+        }
+
+        previous = print;
+        previousRows = rows;
+        nextIndex = from + rows;
+        if (index === maxPageCount - 1) {
+          // Full last page: more rows may exist; nextIndex continues after it.
+          end('max-page-count', true, index);
+          yield { ...fetched, values, index, from, count: itemsPerPage };
+          return;
+        }
+        // While the consumer holds this page, keep the window ahead of it in flight.
+        requestUpTo(index + prefetchPages);
+        yield { ...fetched, values, index, from, count: itemsPerPage };
+      }
+    } finally {
+      signal?.removeEventListener('abort', abortAll);
+      // A break, an error or a cancellation: whatever is still in flight is no longer wanted.
+      pagesDropped += slots.size;
+      abortAll();
+      slots.clear();
+      finished = true;
+    }
+  }
+
+  const pages: AsyncIterable<Page> = {
+    [Symbol.asyncIterator]() {
+      if (started) throw new Error('paginate: pages can be iterated only once');
+      started = true;
+      return iterate();
+    },
+  };
+
+  return {
+    pages,
+    result(): PaginateResult {
+      if (!finished) throw new Error('paginate: result() is only known once iteration has ended');
+      const out: PaginateResult = {
+        // Interrupted before the end: nothing in the schema's list fits better than a stop by
+        // count, which tells the caller to continue from nextIndex.
+        stopReason: stopReason ?? 'max-page-count',
+        stoppedEarly: stopReason === undefined ? true : stoppedEarly,
+        nextIndex,
+        pagesFetched,
+        pagesDropped,
+        warnings: [...warnings],
+        interrupted: stopReason === undefined,
+      };
+      if (lastStatus !== undefined) out.lastStatus = lastStatus;
+      if (versionDigest !== undefined) out.versionDigest = versionDigest;
+      return out;
+    },
+  };
+}

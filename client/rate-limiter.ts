@@ -1,0 +1,524 @@
+import { abortableSleep } from './abortable-sleep.js';
+import { CancelledError } from './errors.js';
+
+// Tripletex counts requests per (consumer token, employee token) in fixed windows and says
+// on every answer how the current window stands. Once the budget is spent every call is
+// refused with 429 until the window ends, so the cheapest 429 is the one never provoked: the
+// limiter keeps a local, deliberately pessimistic estimate of the budget and holds requests
+// back until the window ends instead of finding out the hard way.
+//
+// The estimate has to cope with several requests in flight at once (fetch-ahead, several runs
+// sharing one token pair) and with answers arriving in a different order than the server
+// counted them. Within a window the server's `remaining` only goes down, so the lowest value
+// any answer reported belongs to the latest request counted among those answered; every
+// request counted after it is one that has not been answered yet. Hence
+//   budget = lowest remaining reported − requests in flight − requests that failed unanswered
+// never exceeds what the server has left (unless another process spends the same tokens), and
+// it is exact once nothing is in flight: an in-flight request the server had in fact already
+// counted is subtracted twice only until it answers.
+
+/** What a response said about the rate limit; a field is absent when its header was missing or unusable. */
+export interface RateLimitHeaders {
+  limit?: number;
+  remaining?: number;
+  resetSeconds?: number;
+  retryAfterSeconds?: number;
+}
+
+type HeaderBag = Record<string, string | string[] | undefined>;
+
+function headerValue(headers: HeaderBag, name: string): string | undefined {
+  let raw = headers[name];
+  if (raw === undefined) {
+    // Node lower-cases names of incoming headers; a hand-built object may not.
+    for (const [key, value] of Object.entries(headers)) {
+      if (key.toLowerCase() === name) {
+        raw = value;
+        break;
+      }
+    }
+  }
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  const trimmed = first?.trim();
+  return trimmed ? trimmed : undefined;
+}
+
+const DECIMAL = /^\d+(\.\d+)?$/;
+
+function nonNegativeNumber(text: string | undefined): number | undefined {
+  if (text === undefined || !DECIMAL.test(text)) return undefined;
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function nonNegativeInteger(text: string | undefined): number | undefined {
+  const value = nonNegativeNumber(text);
+  return value === undefined ? undefined : Math.floor(value);
+}
+
+/**
+ * Reads X-Rate-Limit-Limit/-Remaining/-Reset and Retry-After. Anything missing, negative or
+ * unparsable becomes an absent field rather than an error: a bad header must never fail a
+ * request that Tripletex answered. Retry-After may be seconds or an HTTP date (judged against
+ * `nowMs`, wall-clock time because the date is).
+ */
+export function parseRateLimitHeaders(headers: HeaderBag, nowMs: number = Date.now()): RateLimitHeaders {
+  const out: RateLimitHeaders = {};
+  const limit = nonNegativeInteger(headerValue(headers, 'x-rate-limit-limit'));
+  const remaining = nonNegativeInteger(headerValue(headers, 'x-rate-limit-remaining'));
+  const reset = nonNegativeNumber(headerValue(headers, 'x-rate-limit-reset'));
+  if (limit !== undefined) out.limit = limit;
+  if (remaining !== undefined) out.remaining = remaining;
+  if (reset !== undefined) out.resetSeconds = reset;
+  const retryAfter = headerValue(headers, 'retry-after');
+  if (retryAfter !== undefined) {
+    const seconds = nonNegativeNumber(retryAfter);
+    if (seconds !== undefined) {
+      out.retryAfterSeconds = seconds;
+    } else if (/[a-z]/i.test(retryAfter)) {
+      const at = Date.parse(retryAfter);
+      if (Number.isFinite(at)) out.retryAfterSeconds = Math.max(0, (at - nowMs) / 1000);
+    }
+  }
+  return out;
+}
+
+export interface RateLimiterOptions {
+  /** Milliseconds on a clock that only moves forward; defaults to performance.now(). */
+  now?: () => number;
+  /** Must reject when the signal aborts; defaults to abortableSleep. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** First backoff after a 429 that says nothing about when to come back. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** In [0, 1); for backoff jitter. Tests inject a fixed one. */
+  random?: () => number;
+}
+
+export interface Permit {
+  /** Time this acquire spent queued before it was granted. */
+  waitedMs: number;
+  /** Exactly once per acquire: the response's headers, or undefined when no response came. Later calls are ignored. */
+  release(headers: RateLimitHeaders | undefined, rateLimited: boolean): void;
+}
+
+export interface RateLimiterSnapshot {
+  limit?: number;
+  /** The local estimate of what may still be sent in this window (never more than the server said). */
+  remaining?: number;
+  /** On the limiter's clock (options.now), not wall time. */
+  windowEndsAt?: number;
+  inFlight: number;
+  /** Times the limiter paused its callers for a window end or a 429 backoff. */
+  waits: number;
+  /** Wall time spent in those pauses (overlapping callers counted once). */
+  waitedMs: number;
+}
+
+// Before the first answer the budget is unknown and might be tiny, so the first request goes
+// alone: it costs one round trip once per token pair, while letting a burst of fetch-ahead
+// requests through could spend (or overspend) a small budget before anything is known. A lone
+// request also makes its answer authoritative: nothing else can be counted between it and
+// its `remaining`.
+const COLD_CONCURRENCY = 1;
+
+// X-Rate-Limit-Reset has whole-second granularity and the server computes it a moment before
+// the answer reaches us; a request sent exactly at the estimated end could still land in the
+// old window. A short margin costs ~1.5 % of a 10 s window.
+const SAFETY_MARGIN_MS = 150;
+
+// If the first requests of what we took for a new window are refused, the server's Reset
+// rounds down (or its clock runs behind ours): from then on wait one granularity step longer.
+const ROUNDING_SLACK_MS = 1000;
+
+const DEFAULT_MIN_BACKOFF_MS = 1000;
+// Tripletex's windows are about 10 s; backing off much longer than one window buys nothing.
+const DEFAULT_MAX_BACKOFF_MS = 16_000;
+
+/**
+ * cold: nothing known yet (or a 429 without Reset made what we knew worthless): probe one
+ * request at a time. known: budget and window tracked. unadvertised: the server answered
+ * without rate-limit headers, so there is nothing to pace by; only 429s hold requests back.
+ */
+type Mode = 'cold' | 'known' | 'unadvertised';
+
+interface Waiter {
+  resolve(permit: Permit): void;
+  reject(error: unknown): void;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+  onWait: ((ms: number) => void) | undefined;
+  enqueuedAt: number;
+  plannedUntil: number | undefined;
+}
+
+/**
+ * go: grant now. slot: wait for a release. until: a rate-limit pause until `at` (callers are
+ * told). answers: the budget is held only by requests in flight, some of which the server may
+ * already have counted; wait quietly for their answers, or for the window end if sooner.
+ */
+type Decision = { kind: 'go' } | { kind: 'slot' } | { kind: 'until'; at: number } | { kind: 'answers'; at: number };
+
+interface Timer {
+  at: number;
+  controller: AbortController;
+}
+
+interface Grant {
+  sentAt: number;
+  epoch: number;
+}
+
+const defaultNow = () => performance.now();
+
+/** One per token pair (see rateLimiterFor): every request with those tokens goes through it. */
+export class RateLimiter {
+  readonly #now: () => number;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #minBackoffMs: number;
+  readonly #maxBackoffMs: number;
+  readonly #random: () => number;
+
+  #mode: Mode = 'cold';
+  #limit: number | undefined;
+  /** Lowest `remaining` reported in the current window (after a local rollover: limit). */
+  #windowMin = 0;
+  /** Requests of the current window released without an answer: they may have been counted. */
+  #lost = 0;
+  /** Latest moment the server's current window can end; undefined after a local rollover until an answer from the new window arrives. */
+  #windowEndsAt: number | undefined;
+  /** Earliest moment the current window can end, to recognise answers from older windows. */
+  #windowEndsAfter: number | undefined;
+  /** After a local rollover: the end of the window we left, to recognise its stragglers. */
+  #previousWindowEndsAt: number | undefined;
+  /** Bumped whenever the account starts over (rollover, a later window, a 429 that wipes it); a permit remembers its epoch. */
+  #epoch = 0;
+  #rolloverUnconfirmed = false;
+  #extraSlackMs = 0;
+  #blockedUntil = -Infinity;
+  #inFlight = 0;
+
+  readonly #queue: Waiter[] = [];
+  #timer: Timer | undefined;
+  #pausedSince: number | undefined;
+  #waits = 0;
+  #waitedMs = 0;
+  #pumpScheduled = false;
+
+  constructor(options: RateLimiterOptions = {}) {
+    this.#now = options.now ?? defaultNow;
+    this.#sleep = options.sleep ?? abortableSleep;
+    this.#minBackoffMs = options.minBackoffMs ?? DEFAULT_MIN_BACKOFF_MS;
+    this.#maxBackoffMs = Math.max(this.#minBackoffMs, options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS);
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * Resolves when a request may be sent. Callers are served in arrival order. When the
+   * window's budget is spent (or a 429 backoff is running) `onWait` hears the planned wait
+   * before the pause begins, and again if the plan changes. Rejects with CancelledError when
+   * `signal` aborts while queued; a cancelled acquire holds nothing.
+   */
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<Permit> {
+    if (signal?.aborted) return Promise.reject(new CancelledError());
+    return new Promise<Permit>((resolve, reject) => {
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, enqueuedAt: this.#now(), plannedUntil: undefined };
+      if (signal) {
+        waiter.onAbort = () => {
+          const at = this.#queue.indexOf(waiter);
+          if (at < 0) return;
+          this.#queue.splice(at, 1);
+          reject(new CancelledError());
+          this.#pump();
+        };
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.#queue.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /**
+   * After a 429: how long to wait before retrying, and every other acquire waits as long.
+   * X-Rate-Limit-Reset says when the window ends; without it Retry-After; without either an
+   * exponential backoff by attempt (1 s, 2 s, 4 s … capped), jittered so that several callers
+   * do not come back in lockstep.
+   */
+  backoffAfter429(headers: RateLimitHeaders, attempt: number): number {
+    const now = this.#now();
+    let wait: number;
+    if (headers.resetSeconds !== undefined) {
+      wait = headers.resetSeconds * 1000 + SAFETY_MARGIN_MS + this.#extraSlackMs;
+    } else if (headers.retryAfterSeconds !== undefined) {
+      wait = headers.retryAfterSeconds * 1000 + SAFETY_MARGIN_MS;
+    } else {
+      const exponent = Math.max(0, Math.floor(attempt) - 1);
+      const base = Math.min(this.#maxBackoffMs, this.#minBackoffMs * 2 ** Math.min(exponent, 30));
+      wait = Math.min(this.#maxBackoffMs, base * (0.75 + 0.5 * this.#random()));
+    }
+    this.#blockedUntil = Math.max(this.#blockedUntil, now + wait);
+    this.#pump();
+    return Math.max(0, this.#blockedUntil - now);
+  }
+
+  snapshot(): RateLimiterSnapshot {
+    const out: RateLimiterSnapshot = { inFlight: this.#inFlight, waits: this.#waits, waitedMs: this.#waitedMs };
+    if (this.#pausedSince !== undefined) out.waitedMs += this.#now() - this.#pausedSince;
+    if (this.#limit !== undefined) out.limit = this.#limit;
+    if (this.#mode === 'known') out.remaining = Math.max(0, this.#budget());
+    if (this.#windowEndsAt !== undefined) out.windowEndsAt = this.#windowEndsAt;
+    return out;
+  }
+
+  /** Requests that may still be sent in the current window (known mode); may go negative. */
+  #budget(): number {
+    return this.#windowMin - this.#inFlight - this.#lost;
+  }
+
+  #decide(now: number): Decision {
+    const go: Decision = { kind: 'go' };
+    if (now < this.#blockedUntil) return { kind: 'until', at: this.#blockedUntil };
+    if (this.#mode === 'unadvertised') return go;
+    if (this.#mode === 'cold') return this.#inFlight < COLD_CONCURRENCY ? go : { kind: 'slot' };
+    if (this.#windowEndsAt !== undefined) {
+      const opensAt = this.#windowEndsAt + SAFETY_MARGIN_MS + this.#extraSlackMs;
+      if (now < opensAt) {
+        if (this.#budget() > 0) return go;
+        if (this.#inFlight > 0 && this.#windowMin - this.#lost > 0) return { kind: 'answers', at: opensAt };
+        return { kind: 'until', at: opensAt };
+      }
+      if (!this.#rollOver()) return this.#decide(now);
+    }
+    if (this.#budget() > 0) return go;
+    // A fresh window whose budget the requests in flight may hold: their answers will tell.
+    // If none are in flight (they all failed unanswered) one probe finds out.
+    return this.#inFlight === 0 ? go : { kind: 'slot' };
+  }
+
+  /**
+   * The estimated end has passed: assume a fresh window of `limit`, less what is still in
+   * flight (it may land in it). Answers false when `limit` is unknown and we went cold instead.
+   */
+  #rollOver(): boolean {
+    this.#previousWindowEndsAt = this.#windowEndsAt;
+    this.#windowEndsAt = undefined;
+    this.#windowEndsAfter = undefined;
+    this.#epoch += 1;
+    this.#rolloverUnconfirmed = true;
+    this.#lost = 0;
+    if (this.#limit === undefined) {
+      this.#mode = 'cold';
+      this.#windowMin = 0;
+      return false;
+    }
+    this.#windowMin = this.#limit;
+    return true;
+  }
+
+  #pump(): void {
+    for (;;) {
+      const head = this.#queue[0];
+      const now = this.#now();
+      if (!head) {
+        this.#endPause(now);
+        this.#disarm();
+        return;
+      }
+      const decision = this.#decide(now);
+      if (decision.kind === 'go') {
+        this.#endPause(now);
+        this.#queue.shift();
+        this.#grant(head, now);
+        continue;
+      }
+      if (decision.kind === 'slot' || decision.kind === 'answers') {
+        // Woken by a release (or the window end); not a pause anyone needs to hear about.
+        this.#endPause(now);
+        if (decision.kind === 'answers') this.#arm(decision.at, now);
+        else this.#disarm();
+        return;
+      }
+      this.#beginPause(now);
+      for (const waiter of this.#queue) {
+        if (waiter.plannedUntil === decision.at) continue;
+        waiter.plannedUntil = decision.at;
+        try {
+          waiter.onWait?.(decision.at - now);
+        } catch {
+          // A progress callback must not wedge the queue.
+        }
+      }
+      this.#arm(decision.at, now);
+      return;
+    }
+  }
+
+  #grant(waiter: Waiter, now: number): void {
+    if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+    this.#inFlight += 1;
+    const grant: Grant = { sentAt: now, epoch: this.#epoch };
+    let released = false;
+    waiter.resolve({
+      waitedMs: now - waiter.enqueuedAt,
+      release: (headers, rateLimited) => {
+        if (released) return;
+        released = true;
+        this.#release(grant, headers, rateLimited);
+      },
+    });
+  }
+
+  #release(grant: Grant, headers: RateLimitHeaders | undefined, rateLimited: boolean): void {
+    this.#inFlight -= 1;
+    if (headers) this.#observe(grant, headers, rateLimited);
+    else if (rateLimited) this.#forget();
+    else if (this.#mode === 'known') this.#lost += 1;
+    if (rateLimited) {
+      // The caller normally asks backoffAfter429 right after this; let that block land before
+      // anyone queued is let through on the strength of this release.
+      if (!this.#pumpScheduled) {
+        this.#pumpScheduled = true;
+        queueMicrotask(() => {
+          this.#pumpScheduled = false;
+          this.#pump();
+        });
+      }
+    } else {
+      this.#pump();
+    }
+  }
+
+  /** A 429 that says nothing about the window: what we knew is worthless, probe again after the backoff. */
+  #forget(): void {
+    this.#mode = 'cold';
+    this.#epoch += 1;
+    this.#windowMin = 0;
+    this.#lost = 0;
+    this.#windowEndsAt = undefined;
+    this.#windowEndsAfter = undefined;
+    this.#previousWindowEndsAt = undefined;
+    this.#rolloverUnconfirmed = false;
+  }
+
+  #observe(grant: Grant, headers: RateLimitHeaders, rateLimited: boolean): void {
+    if (headers.limit !== undefined && headers.limit >= 1) this.#limit = headers.limit;
+    const { remaining, resetSeconds } = headers;
+    if (remaining === undefined && resetSeconds === undefined) {
+      if (rateLimited) this.#forget();
+      else if (this.#mode === 'cold' && this.#limit === undefined) this.#mode = 'unadvertised';
+      return;
+    }
+    if (rateLimited && resetSeconds === undefined) {
+      this.#forget();
+      return;
+    }
+    const now = this.#now();
+    const reported = rateLimited ? 0 : remaining;
+
+    // Where this answer's window ends: Reset is whole seconds, rounded up by a server that
+    // behaves as documented, and was computed somewhere between sending and now. So the end is
+    // no later than `latest` and no earlier than `earliest`.
+    let earliest: number | undefined;
+    let latest: number | undefined;
+    if (resetSeconds !== undefined) {
+      latest = now + resetSeconds * 1000;
+      earliest = grant.sentAt + Math.max(0, resetSeconds - 1) * 1000;
+    }
+
+    if (this.#mode !== 'known') {
+      // Cold: only an answer to a request granted since we went cold counts; one granted
+      // earlier may predate the 429 that made us forget, and would bring back a stale budget.
+      if (this.#mode === 'cold' && grant.epoch !== this.#epoch) return;
+      const lowest = reported ?? this.#limit;
+      if (lowest !== undefined) this.#adopt(earliest, latest, lowest);
+      return;
+    }
+    const reference = this.#windowEndsAt ?? this.#previousWindowEndsAt;
+    // A later window: the server moved on and this answer starts our account of it. A slow
+    // answer from the same window can never look like this, because its earliest end is at or
+    // before the true end, which our latest estimate is at or after.
+    const later = reference === undefined || (earliest !== undefined && earliest > reference);
+    if (later) {
+      if (rateLimited && this.#rolloverUnconfirmed && grant.epoch === this.#epoch) {
+        // Refused right after we assumed the window had ended: it had not (the server's Reset
+        // rounds down, or its clock lags). Wait a granularity step longer from now on.
+        this.#extraSlackMs = ROUNDING_SLACK_MS;
+      }
+      this.#adopt(earliest, latest, reported ?? this.#limit ?? 0);
+      return;
+    }
+    // An answer from a window we already left (overtaken by answers from the next one, or
+    // arriving after we rolled over): its low `remaining` says nothing about the current one.
+    if (this.#windowEndsAt === undefined) return;
+    if (latest !== undefined && this.#windowEndsAfter !== undefined && latest < this.#windowEndsAfter) return;
+    if (latest !== undefined) this.#windowEndsAt = Math.min(this.#windowEndsAt, latest);
+    if (earliest !== undefined) this.#windowEndsAfter = Math.max(this.#windowEndsAfter ?? earliest, earliest);
+    if (reported !== undefined) this.#windowMin = Math.min(this.#windowMin, reported);
+  }
+
+  #adopt(windowEndsAfter: number | undefined, windowEndsAt: number | undefined, lowest: number): void {
+    this.#mode = 'known';
+    this.#windowEndsAfter = windowEndsAfter;
+    this.#windowEndsAt = windowEndsAt;
+    this.#previousWindowEndsAt = undefined;
+    this.#rolloverUnconfirmed = false;
+    this.#epoch += 1;
+    this.#windowMin = lowest;
+    this.#lost = 0;
+  }
+
+  #beginPause(now: number): void {
+    if (this.#pausedSince !== undefined) return;
+    this.#pausedSince = now;
+    this.#waits += 1;
+  }
+
+  #endPause(now: number): void {
+    if (this.#pausedSince === undefined) return;
+    this.#waitedMs += Math.max(0, now - this.#pausedSince);
+    this.#pausedSince = undefined;
+  }
+
+  #arm(at: number, now: number): void {
+    if (this.#timer?.at === at) return;
+    this.#disarm();
+    const timer: Timer = { at, controller: new AbortController() };
+    this.#timer = timer;
+    const fired = () => {
+      if (this.#timer !== timer) return; // replaced or disarmed meanwhile
+      this.#timer = undefined;
+      this.#pump();
+    };
+    this.#sleep(at - now, timer.controller.signal).then(fired, () => {
+      // Aborted by #disarm; a sleep that failed on its own still has to wake the queue.
+      if (!timer.controller.signal.aborted) fired();
+    });
+  }
+
+  #disarm(): void {
+    if (!this.#timer) return;
+    this.#timer.controller.abort();
+    this.#timer = undefined;
+  }
+}
+
+const registry = new Map<string, RateLimiter>();
+
+/**
+ * The process-wide limiter for a token pair. `key` is an opaque fingerprint of the pair (a
+ * hash, never a token): it is kept in memory for the life of the process. Options apply only
+ * when the limiter is created.
+ */
+export function rateLimiterFor(key: string, options?: RateLimiterOptions): RateLimiter {
+  let limiter = registry.get(key);
+  if (!limiter) {
+    limiter = new RateLimiter(options);
+    registry.set(key, limiter);
+  }
+  return limiter;
+}
+
+/** For tests: forget every limiter, so the next rateLimiterFor starts cold. */
+export function resetRateLimiters(): void {
+  registry.clear();
+}

@@ -1,0 +1,172 @@
+import type { Logger } from '../contract/host.js';
+import type { Credentials } from '../connection/credentials.js';
+import type { ResolvedConnection } from '../connection/resolved-connection.js';
+import { SessionPool, type Session } from '../connection/session-pool.js';
+import { dispatch, isReplaySafe, type RetryPolicy } from './dispatch.js';
+import { baseUrlFor, type EnvironmentName } from './environments.js';
+import { AuthenticationError, TripletexApiError, TripletexNetworkError } from './errors.js';
+import { rateLimiterFor, type RateLimiter } from './rate-limiter.js';
+import type { RequestStats } from './request-stats.js';
+import { apiErrorFrom, sessionCreateRequest, sessionFrom, sessionPostNotServed, type HttpMethod, type QueryValue, type WireResponse } from './transport.js';
+import { describeSessionFailure } from '../connection/session-failure.js';
+
+const SESSION_TIMEOUT_MS = 30_000;
+
+/** The limiter for a token pair: shared by every run in the process that uses the same tokens. */
+export function limiterFor(credentials: Credentials): RateLimiter {
+  return rateLimiterFor(`${credentials.environment}:${credentials.fingerprint}`);
+}
+
+// Servers that answered the POST form with 404/405, by base URL: they get the legacy form
+// directly from then on instead of a wasted request per session.
+const legacyOnly = new Set<string>();
+
+/**
+ * Creates a session: POST form first, legacy PUT only if the server does not serve POST.
+ * Creating a session twice is harmless, so network failures and 5xx are retried.
+ */
+export async function createSession(credentials: Credentials, expirationDate: string, signal?: AbortSignal, timeoutMs = SESSION_TIMEOUT_MS): Promise<{ token: Session['token']; expirationDate: string }> {
+  const args = { environment: credentials.environment, consumerToken: credentials.consumerToken, employeeToken: credentials.employeeToken, expirationDate, timeoutMs, signal };
+  const limiter = limiterFor(credentials);
+  const base = baseUrlFor(credentials.environment);
+  const policy: RetryPolicy = { maxRetries: 2, max429Retries: 10, minRetryDelayMs: 500, maxRetryDelayMs: 4000 };
+  if (!legacyOnly.has(base)) {
+    const response = await dispatch(() => sessionCreateRequest('post', args), { limiter, replaySafe: true, policy, signal });
+    if (!sessionPostNotServed(response)) return sessionFrom('POST', response, expirationDate);
+    legacyOnly.add(base);
+  }
+  const response = await dispatch(() => sessionCreateRequest('legacy-put', args), { limiter, replaySafe: true, policy, signal });
+  return sessionFrom('PUT', response, expirationDate);
+}
+
+let defaultPool: SessionPool | undefined;
+
+/** The process-wide session pool every connection shares. */
+export function sharedSessionPool(): SessionPool {
+  defaultPool ??= new SessionPool({ create: (credentials, expirationDate) => createSession(credentials, expirationDate) });
+  return defaultPool;
+}
+
+/** For tests: a pool with a controllable clock, or back to the default. */
+export function setSharedSessionPool(pool: SessionPool | undefined): void {
+  defaultPool = pool;
+  legacyOnly.clear();
+}
+
+export interface ApiRequest {
+  method: HttpMethod;
+  path: string;
+  query?: Record<string, QueryValue | undefined>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Company for this request; absent or null means the connection's default. */
+  companyId?: number | null;
+  signal?: AbortSignal;
+  timeoutMs?: number;
+}
+
+export interface ApiResponse {
+  status: number;
+  body: unknown;
+  requestId: string | undefined;
+}
+
+export interface ClientOptions {
+  log?: Logger;
+  stats?: RequestStats;
+  onRateLimitWait?(ms: number): void;
+  timeoutMs?: number;
+  policy?: RetryPolicy;
+  sessionPool?: SessionPool;
+}
+
+/**
+ * Requests on behalf of one connection: session, Basic auth, rate limit, retries, errors.
+ * Actions use this and nothing lower.
+ */
+export class TripletexClient {
+  readonly connection: ResolvedConnection;
+  readonly #options: ClientOptions;
+  readonly #pool: SessionPool;
+  readonly #limiter: RateLimiter;
+
+  constructor(connection: ResolvedConnection, options: ClientOptions = {}) {
+    this.connection = connection;
+    this.#options = options;
+    this.#pool = options.sessionPool ?? sharedSessionPool();
+    this.#limiter = limiterFor(connection.credentials);
+  }
+
+  get environment(): EnvironmentName {
+    return this.connection.environment;
+  }
+
+  /** Answers 2xx and 304 with the parsed body; anything else is thrown as a pack error. */
+  async request(request: ApiRequest): Promise<ApiResponse> {
+    const { credentials } = this.connection;
+    const companyId = request.companyId ?? this.connection.defaultCompanyId;
+    let session = await this.#session(request.signal);
+    const response: WireResponse = await dispatch(
+      () => ({
+        environment: credentials.environment,
+        method: request.method,
+        path: request.path,
+        query: request.query,
+        body: request.body,
+        headers: request.headers,
+        auth: { companyId, sessionToken: session.token },
+        timeoutMs: request.timeoutMs ?? this.#options.timeoutMs ?? 60_000,
+        signal: request.signal,
+      }),
+      {
+        limiter: this.#limiter,
+        replaySafe: isReplaySafe(request.method, request.path),
+        policy: this.#options.policy,
+        signal: request.signal,
+        stats: this.#options.stats,
+        log: this.#options.log,
+        onRateLimitWait: this.#options.onRateLimitWait,
+        renewAfter401: async () => {
+          this.#options.log?.info('Tripletex refused the session (401); creating a new one and sending once more');
+          session = await this.#renew(session, request.signal);
+          return true;
+        },
+      },
+    );
+    if ((response.status >= 200 && response.status < 300) || response.status === 304) {
+      return { status: response.status, body: response.body, requestId: response.requestId };
+    }
+    const error = apiErrorFrom(request.method, request.path, response);
+    if (response.status === 401) {
+      throw new TripletexApiError(
+        { method: request.method, path: request.path, status: 401, code: error.code, tripletexMessage: error.tripletexMessage, requestId: error.requestId },
+        `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked, or company ${companyId} is not reachable with these tokens`,
+      );
+    }
+    throw error;
+  }
+
+  async #session(signal?: AbortSignal): Promise<Session> {
+    try {
+      return await this.#pool.get(this.connection.credentials, signal);
+    } catch (error) {
+      throw this.#sessionError(error);
+    }
+  }
+
+  async #renew(stale: Session, signal?: AbortSignal): Promise<Session> {
+    try {
+      return await this.#pool.renew(this.connection.credentials, stale, signal);
+    } catch (error) {
+      throw this.#sessionError(error);
+    }
+  }
+
+  #sessionError(error: unknown): unknown {
+    if (error instanceof TripletexApiError || error instanceof TripletexNetworkError) {
+      const { reason, message } = describeSessionFailure(error, this.connection.environment, this.connection.name);
+      return new AuthenticationError(reason, message, error);
+    }
+    return error;
+  }
+}

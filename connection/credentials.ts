@@ -1,0 +1,33 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import type { EnvironmentName } from '../client/environments.js';
+import { Secret } from '../client/secret.js';
+
+/** What every request needs to authenticate: the environment and the token pair. */
+export interface Credentials {
+  readonly environment: EnvironmentName;
+  readonly consumerToken: Secret;
+  readonly employeeToken: Secret;
+  /** Stable within this process for the same environment and tokens; reveals nothing about them. */
+  readonly fingerprint: string;
+}
+
+// Keyed per process: fingerprints can be used as map keys and printed in debug output
+// without letting anyone test a guessed token against them.
+const processKey = randomBytes(32);
+
+export function fingerprintOf(...parts: (string | number | boolean)[]): string {
+  const hmac = createHmac('sha256', processKey);
+  for (const part of parts) hmac.update(String(part)).update('\u0000');
+  return hmac.digest('hex').slice(0, 32);
+}
+
+export function makeCredentials(environment: EnvironmentName, consumerToken: string | Secret, employeeToken: string | Secret): Credentials {
+  const consumer = consumerToken instanceof Secret ? consumerToken : new Secret(consumerToken);
+  const employee = employeeToken instanceof Secret ? employeeToken : new Secret(employeeToken);
+  return {
+    environment,
+    consumerToken: consumer,
+    employeeToken: employee,
+    fingerprint: fingerprintOf(environment, consumer.reveal(), employee.reveal()),
+  };
+}

@@ -1,0 +1,62 @@
+import type { EnvironmentName } from '../client/environments.js';
+import { InputError } from '../client/errors.js';
+import { assertValid } from '../contract/validation.js';
+import { makeCredentials, type Credentials } from './credentials.js';
+import { lookupRuntimeConnection, type RuntimeConnectionValue } from './runtime-connections.js';
+
+/** A connection ready for requests, whichever form it arrived in. */
+export interface ResolvedConnection {
+  readonly name: string | undefined;
+  readonly credentials: Credentials;
+  readonly environment: EnvironmentName;
+  readonly defaultCompanyId: number;
+  readonly source: 'workspace-object' | 'runtime';
+}
+
+/** The Tripletex Connection workspace object's properties, as a host stores them. */
+export interface ConnectionProperties {
+  name: string;
+  consumerToken: string;
+  employeeToken: string;
+  defaultCompanyId?: number | null;
+  useTestEnvironment?: boolean;
+}
+
+export const CONNECTION_SCHEMA = 'tripletex-connection.schema.json';
+
+/**
+ * Form renderers send an untouched number field as "" (or leave it out). Both mean
+ * "empty", which the property panel documents as company 0; anything else must validate.
+ */
+export function normaliseConnectionProperties(properties: unknown): unknown {
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) return properties;
+  const copy: Record<string, unknown> = { ...(properties as Record<string, unknown>) };
+  if (copy.defaultCompanyId === '') delete copy.defaultCompanyId;
+  return copy;
+}
+
+export function resolveConnectionProperties(properties: unknown, field = 'connection', prefix = 'Tripletex Connection is not valid'): ResolvedConnection {
+  const valid = assertValid<ConnectionProperties>(CONNECTION_SCHEMA, normaliseConnectionProperties(properties), prefix, field);
+  const environment: EnvironmentName = valid.useTestEnvironment ? 'test' : 'production';
+  return {
+    name: valid.name,
+    credentials: makeCredentials(environment, valid.consumerToken, valid.employeeToken),
+    environment,
+    defaultCompanyId: valid.defaultCompanyId ?? 0,
+    source: 'workspace-object',
+  };
+}
+
+function looksLikeRuntimeValue(value: unknown): value is RuntimeConnectionValue {
+  return typeof value === 'object' && value !== null && ('ref' in value || (value as { type?: unknown }).type === 'tripletex-connection');
+}
+
+/**
+ * An action's `connection` input: either a workspace object's properties or the output of
+ * Create Tripletex Connection. `field` names the input in error messages.
+ */
+export function resolveConnectionInput(value: unknown, field = 'connection'): ResolvedConnection {
+  if (value === undefined || value === null) throw new InputError([{ field, message: 'is required: choose a Tripletex Connection, or pass the output of Create Tripletex Connection' }]);
+  if (looksLikeRuntimeValue(value)) return lookupRuntimeConnection(value, field);
+  return resolveConnectionProperties(value, field, 'The connection is not valid');
+}

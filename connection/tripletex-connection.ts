@@ -1,0 +1,10 @@
+// The Tripletex Connection workspace object's module, as manifest.json registers it.
+import type { ActionContext } from '../contract/host.js';
+import { testConnection, type ConnectionTestResult } from './test-connection.js';
+
+export const type = 'tripletex-connection';
+
+/** Test connection: never throws for a failed test, never saves anything. */
+export async function test(properties: unknown, ctx: ActionContext): Promise<ConnectionTestResult> {
+  return testConnection(properties, ctx);
+}

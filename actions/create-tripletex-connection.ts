@@ -1,0 +1,40 @@
+// Create Tripletex Connection: builds a connection from per-run inputs. The output holds a
+// process-local reference instead of the tokens, so it can be logged and stored safely.
+import type { ActionContext } from '../contract/host.js';
+import { assertValid } from '../contract/validation.js';
+import { makeCredentials } from '../connection/credentials.js';
+import { registerRuntimeConnection, type RuntimeConnectionValue } from '../connection/runtime-connections.js';
+
+export const id = 'create-tripletex-connection';
+
+export interface CreateConnectionInputs {
+  consumerToken: string;
+  employeeToken: string;
+  companyId?: number | null;
+  useTestEnvironment?: boolean;
+  name?: string;
+}
+
+export interface CreateConnectionOutput {
+  connection: RuntimeConnectionValue;
+}
+
+/** A form's untouched number field arrives as ""; it means "empty", that is company 0. */
+function withoutEmptyCompanyId(inputs: unknown): unknown {
+  if (typeof inputs !== 'object' || inputs === null || (inputs as { companyId?: unknown }).companyId !== '') return inputs;
+  const { companyId: _empty, ...rest } = inputs as Record<string, unknown>;
+  return rest;
+}
+
+export async function run(inputs: unknown, ctx: ActionContext): Promise<CreateConnectionOutput> {
+  const normalised = withoutEmptyCompanyId(inputs);
+  const valid = assertValid<CreateConnectionInputs>('create-tripletex-connection.input.schema.json', normalised, 'Create Tripletex Connection: invalid input');
+  const environment = valid.useTestEnvironment ? 'test' : 'production';
+  const connection = registerRuntimeConnection({
+    credentials: makeCredentials(environment, valid.consumerToken, valid.employeeToken),
+    defaultCompanyId: valid.companyId ?? 0,
+    ...(valid.name !== undefined ? { name: valid.name } : {}),
+  });
+  ctx.log.info(`Created a Tripletex connection for this run (${environment}, company ${connection.defaultCompanyId})`, { ref: connection.ref });
+  return { connection };
+}

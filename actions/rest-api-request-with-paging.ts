@@ -1,0 +1,250 @@
+// REST API Request with paging: any Tripletex endpoint, every row once, one page at a time.
+import type { ActionContext } from '../contract/host.js';
+import { assertValid, type Problem } from '../contract/validation.js';
+import { resolveConnectionInput } from '../connection/resolved-connection.js';
+import { InputError, TripletexApiError } from '../client/errors.js';
+import { paginate, type FetchedPage, type Page, type StopReason } from '../client/paginate.js';
+import { emptyRanges, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
+import { newRequestStats } from '../client/request-stats.js';
+import { safeLogger } from '../client/safe-logger.js';
+import { TripletexClient, type ApiResponse } from '../client/tripletex-client.js';
+import type { HttpMethod, QueryValue } from '../client/transport.js';
+
+export const id = 'rest-api-request-with-paging';
+
+export interface PagingInputs {
+  connection: unknown;
+  method?: HttpMethod;
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+  companyId?: number | null;
+  startIndex?: number;
+  itemsPerPage?: number;
+  maxPageCount?: number;
+  fields?: string;
+  sorting?: string;
+  inclusiveEndDates?: boolean;
+  prefetchPages?: number;
+  timeoutSeconds?: number;
+  ifNoneMatch?: string;
+}
+
+/** What For each page receives (schemas/page.schema.json). */
+export interface PortPage {
+  index: number;
+  from: number | null;
+  count?: number;
+  values: unknown[];
+  value?: unknown;
+  fullResultSize?: number | null;
+  versionDigest?: string | null;
+  status: number;
+  requestId: string | null;
+}
+
+export interface PagingSummary {
+  pages: number;
+  items: number;
+  requests: number;
+  retries: number;
+  rateLimitWaits: number;
+  rateLimitWaitMs: number;
+  rateLimited: number;
+  durationMs: number;
+  startIndex: number;
+  nextIndex: number;
+  stoppedEarly: boolean;
+  stopReason: StopReason;
+  status?: number;
+  versionDigest?: string | null;
+  warnings: string[];
+}
+
+const DEFAULTS = { method: 'GET' as HttpMethod, startIndex: 0, itemsPerPage: 1000, maxPageCount: 9999, prefetchPages: 4, timeoutSeconds: 60 };
+
+/** Paging belongs to the action's own inputs; in Query they would fight with them. */
+const RESERVED_QUERY = new Map([
+  ['from', 'startIndex'],
+  ['count', 'itemsPerPage'],
+  ['fields', 'fields'],
+  ['sorting', 'sorting'],
+]);
+
+interface Prepared {
+  inputs: PagingInputs & typeof DEFAULTS;
+  query: Record<string, QueryValue>;
+  warnings: string[];
+}
+
+export function prepare(raw: unknown): Prepared {
+  const normalised = typeof raw === 'object' && raw !== null && (raw as { companyId?: unknown }).companyId === '' ? dropKey(raw as Record<string, unknown>, 'companyId') : raw;
+  const valid = assertValid<PagingInputs>('rest-api-request-with-paging.input.schema.json', normalised, 'REST API Request with paging: invalid input');
+  const inputs = { ...DEFAULTS, ...valid };
+  const problems: Problem[] = [...pathProblems(inputs.path)];
+  const warnings: string[] = [];
+  let query: Record<string, unknown> = { ...(inputs.query ?? {}) };
+  for (const name of Object.keys(query)) {
+    const instead = RESERVED_QUERY.get(name);
+    if (instead) problems.push({ field: `query.${name}`, message: `is set by the action; use the "${instead}" input instead` });
+  }
+  if (inputs.body !== undefined && inputs.method !== 'POST' && inputs.method !== 'PUT') {
+    problems.push({ field: 'body', message: `is only sent with POST or PUT, not ${inputs.method}` });
+  }
+  if (inputs.inclusiveEndDates) {
+    const shifted = shiftInclusiveEndDates(query);
+    problems.push(...shifted.problems);
+    query = shifted.query;
+  }
+  if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input');
+  return { inputs, query: query as Record<string, QueryValue>, warnings };
+}
+
+function dropKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
+  const { [key]: _dropped, ...rest } = value;
+  return rest;
+}
+
+function classify(response: ApiResponse): FetchedPage {
+  const base = { status: response.status, requestId: response.requestId ?? null };
+  if (response.status === 304) return { ...base, kind: 'not-modified', values: [] };
+  const body = response.body;
+  if (body === undefined || body === null) return { ...base, kind: 'empty', values: [] };
+  if (typeof body === 'object' && !Array.isArray(body) && Array.isArray((body as { values?: unknown }).values)) {
+    const list = body as { values: unknown[]; fullResultSize?: unknown; versionDigest?: unknown };
+    return {
+      ...base,
+      kind: 'list',
+      values: list.values,
+      fullResultSize: typeof list.fullResultSize === 'number' ? list.fullResultSize : null,
+      versionDigest: typeof list.versionDigest === 'string' ? list.versionDigest : null,
+    };
+  }
+  const value = typeof body === 'object' && !Array.isArray(body) && 'value' in body ? (body as { value: unknown }).value : body;
+  return { ...base, kind: 'single', values: value === undefined || value === null ? [] : [value], value };
+}
+
+function toPortPage(page: Page): PortPage {
+  const out: PortPage = { index: page.index, from: page.from, values: page.values, status: page.status, requestId: page.requestId ?? null };
+  if (page.from !== null) out.count = page.count;
+  if (page.kind === 'single') out.value = page.value;
+  if (page.fullResultSize !== undefined) out.fullResultSize = page.fullResultSize;
+  if (page.versionDigest !== undefined) out.versionDigest = page.versionDigest;
+  return out;
+}
+
+export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSummary> {
+  const started = Date.now();
+  const log = safeLogger(ctx.log);
+  const { inputs, query, warnings } = prepare(raw);
+  const connection = resolveConnectionInput(inputs.connection);
+  const stats = newRequestStats();
+  let pages = 0;
+  let items = 0;
+  const report = (extra: { rateLimitWaitMs?: number; message?: string } = {}) =>
+    ctx.progress?.({
+      pages,
+      items,
+      requests: stats.requests,
+      retries: stats.retries,
+      rateLimitWaits: stats.rateLimitWaits,
+      ...(extra.rateLimitWaitMs !== undefined ? { rateLimitWaitMs: extra.rateLimitWaitMs } : {}),
+      ...(extra.message ? { message: extra.message } : {}),
+    });
+  const client = new TripletexClient(connection, {
+    log,
+    stats,
+    timeoutMs: inputs.timeoutSeconds * 1000,
+    onRateLimitWait: (ms) => report({ rateLimitWaitMs: Math.round(ms), message: `Waiting ${(ms / 1000).toFixed(1)} s for Tripletex's rate limit` }),
+  });
+  const companyId = inputs.companyId ?? null;
+  const method = inputs.method;
+  const where = `${method} ${inputs.path}`;
+  log.info(`${where} on ${connection.name ? `"${connection.name}"` : 'a runtime connection'} (${connection.environment}, company ${companyId ?? connection.defaultCompanyId})`);
+
+  const fetchPage = async (page: { index: number; from: number; count: number }, signal: AbortSignal): Promise<FetchedPage> => {
+    const paged = method === 'GET';
+    const response = await client
+      .request({
+        method,
+        path: inputs.path,
+        query: {
+          ...query,
+          ...(paged ? { from: page.from, count: page.count } : {}),
+          ...(inputs.fields !== undefined ? { fields: inputs.fields } : {}),
+          ...(inputs.sorting !== undefined ? { sorting: inputs.sorting } : {}),
+        },
+        body: inputs.body,
+        headers: page.index === 0 && inputs.ifNoneMatch ? { 'if-none-match': inputs.ifNoneMatch } : undefined,
+        companyId,
+        signal,
+      })
+      .catch((error: unknown) => {
+        throw explain(error, query);
+      });
+    const fetched = classify(response);
+    // Only GET lists page; whatever a write returns is its one and only page.
+    return paged || fetched.kind !== 'list' ? fetched : { ...fetched, kind: 'single', value: response.body, values: fetched.values };
+  };
+
+  const paging = paginate({
+    startIndex: inputs.startIndex,
+    itemsPerPage: inputs.itemsPerPage,
+    maxPageCount: method === 'GET' ? inputs.maxPageCount : 1,
+    prefetchPages: method === 'GET' ? inputs.prefetchPages : 0,
+    fetchPage,
+    signal: ctx.signal,
+    onWarning: (message) => log.warn(message),
+  });
+
+  let lastStatus: number | undefined;
+  let digest: string | null | undefined;
+  for await (const page of paging.pages) {
+    lastStatus = page.status;
+    if (page.versionDigest !== undefined) digest = page.versionDigest;
+    await ctx.emit('forEachPage', toPortPage(page));
+    pages += 1;
+    items += page.values.length;
+    report();
+  }
+  const result = paging.result();
+  const summary: PagingSummary = {
+    pages,
+    items,
+    requests: stats.requests,
+    retries: stats.retries,
+    rateLimitWaits: stats.rateLimitWaits,
+    rateLimitWaitMs: stats.rateLimitWaitMs,
+    rateLimited: stats.rateLimited,
+    durationMs: Date.now() - started,
+    startIndex: inputs.startIndex,
+    nextIndex: result.nextIndex,
+    stoppedEarly: result.stoppedEarly,
+    stopReason: result.stopReason,
+    warnings: [...warnings, ...result.warnings],
+  };
+  if (lastStatus !== undefined) summary.status = lastStatus;
+  if (digest !== undefined) summary.versionDigest = digest;
+  log.info(`${where}: ${items} rows in ${pages} pages, ${stats.requests} requests, stopped: ${summary.stopReason}`);
+  return summary;
+}
+
+/** Adds the hint a person needs to Tripletex's 422 for an empty date range. */
+function explain(error: unknown, query: Record<string, unknown>): unknown {
+  if (!(error instanceof TripletexApiError) || error.status !== 422) return error;
+  const empty = emptyRanges(query);
+  if (empty.length === 0) return error;
+  return new TripletexApiError(
+    {
+      method: error.method,
+      path: error.path,
+      status: error.status,
+      code: error.code,
+      tripletexMessage: error.tripletexMessage,
+      developerMessage: error.developerMessage,
+      validationMessages: error.validationMessages,
+      requestId: error.requestId,
+    },
+    `${error.message}. Note: Tripletex's …To dates are exclusive, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or turn on "End dates are inclusive"`,
+  );
+}

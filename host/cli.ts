@@ -2,15 +2,28 @@
 // The reference host's entry point: `flow-tripletex <command>`. Each command lives in
 // host/commands/ and registers itself on the program.
 import { Command, CommanderError } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { registerRequestCommand } from './commands/request.js';
+import { registerRunCommand } from './commands/run.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
+import { registerTestConnectionCommand } from './commands/test-connection.js';
+import { secrets } from './redact.js';
 
 const program = new Command();
 program
   .name('flow-tripletex')
   .description('Reference host for the flow-tripletex pack: run its connection test and actions, flow files, and a local Tripletex simulator.')
   .showHelpAfterError('(add --help for usage)')
+  .configureOutput({
+    // "--consumer-token=<value>" is an unknown option whose text holds a value: never echo it.
+    outputError: (text, write) => write(secrets.redact(text.replace(/(unknown option '--?[^'=\s]+)=[^']*'/g, "$1=…'"))),
+  })
   .exitOverride();
 
+registerTestConnectionCommand(program);
+registerRequestCommand(program);
+registerRunCommand(program);
+registerDemoCommand(program);
 registerSimulatorCommand(program);
 
 try {
@@ -20,7 +33,9 @@ try {
     // Help and version exit 0; every usage error (unknown flag, bad value, missing argument) exits 2.
     process.exitCode = error.exitCode === 0 ? 0 : 2;
   } else {
-    process.stderr.write(`flow-tripletex: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exitCode = 1;
+    process.stderr.write(secrets.redact(`flow-tripletex: ${error instanceof Error ? error.message : String(error)}`) + '\n');
+    const code = (error as { exitCode?: unknown } | undefined)?.exitCode;
+    process.exitCode = typeof code === 'number' ? code : 1;
   }
 }
+

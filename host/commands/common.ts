@@ -1,0 +1,107 @@
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { ConsoleLogger, LOG_LEVELS, Terminal, type HostLogger, type LogLevel } from '../console-context.js';
+import { UsageError } from '../errors.js';
+import { loadPack, type Pack } from '../pack-loader.js';
+import { DEFAULT_MANIFEST } from '../paths.js';
+import { secrets, serializeError, type Redactor } from '../redact.js';
+
+// What every command shares: --manifest, --log-level and --no-progress, the terminal and
+// logger, Ctrl-C handling, and turning an error into the right message and exit code.
+
+export interface CommonOptions {
+  manifest?: string;
+  logLevel: LogLevel;
+  progress: boolean;
+}
+
+export function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--manifest <file>', 'the pack to load (default: this package\'s manifest.json)'))
+    .addOption(new Option('--log-level <level>', 'log lines on stderr from this level up').choices(LOG_LEVELS).default('info'))
+    .addOption(new Option('--no-progress', 'no progress bar, even when stderr is a terminal'));
+}
+
+/** A whole number in [min, max], for commander; the message names the rule (commander names the flag). */
+export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value.trim())) throw new InvalidArgumentError(`Expected a whole number${min > 0 ? ` ≥ ${min}` : ''}.`);
+    const n = Number(value.trim());
+    if (n < min || n > max) throw new InvalidArgumentError(`Expected a whole number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * An environment variable's name given to a flag. Checked here rather than by commander, whose
+ * message would repeat the value: someone who pastes a token instead of a name must not see it
+ * echoed into their terminal and logs.
+ */
+export function envName(flag: string, value: string): string {
+  if (!ENV_NAME.test(value)) throw new UsageError(`${flag} takes the NAME of an environment variable (letters, digits, _), not a value. Put the secret in a variable, e.g. export TRIPLETEX_EMPLOYEE_TOKEN=…, and pass ${flag} TRIPLETEX_EMPLOYEE_TOKEN`);
+  return value;
+}
+
+export interface Runtime {
+  terminal: Terminal;
+  log: HostLogger;
+  redactor: Redactor;
+  signal: AbortSignal;
+  /** Stops listening for Ctrl-C. */
+  dispose(): void;
+}
+
+export function createRuntime(options: Pick<CommonOptions, 'logLevel' | 'progress'>, stream: NodeJS.WriteStream = process.stderr): Runtime {
+  const terminal = new Terminal(stream, options.progress !== false && Boolean(stream.isTTY));
+  const log = new ConsoleLogger(terminal, secrets, options.logLevel);
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSigint = () => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      terminal.write('Cancelling… (press Ctrl-C again to quit at once)');
+      controller.abort();
+    } else process.exit(130);
+  };
+  process.on('SIGINT', onSigint);
+  return { terminal, log, redactor: secrets, signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+}
+
+export async function loadPackFor(options: Pick<CommonOptions, 'manifest'>): Promise<Pack> {
+  return loadPack(options.manifest ?? DEFAULT_MANIFEST);
+}
+
+/** Exit code for an error: 2 for usage, 130 for cancelled, 1 otherwise. */
+export function exitCodeOf(error: unknown): number {
+  const code = (error as { exitCode?: unknown } | undefined)?.exitCode;
+  return typeof code === 'number' ? code : 1;
+}
+
+/** Prints an error on stderr (as JSON with --json), redacted; returns the exit code. */
+export function reportError(error: unknown, options: { json?: boolean; redactor?: Redactor; stream?: NodeJS.WritableStream } = {}): number {
+  const redactor = options.redactor ?? secrets;
+  const stream = options.stream ?? process.stderr;
+  if (options.json) stream.write(redactor.stringify({ ok: false, error: serializeError(error) }) + '\n');
+  else stream.write(redactor.redact(`flow-tripletex: ${error instanceof Error ? error.message : String(error)}`) + '\n');
+  return exitCodeOf(error);
+}
+
+/**
+ * Called when one of the host's commands has finished. Everything it opened is closed by
+ * then; should a module leave a timer or socket behind, it must not keep the terminal waiting.
+ * The timer is unref'd: it only fires if something else keeps the process alive.
+ */
+export function exitWhenIdle(code: number): void {
+  process.exitCode = code;
+  setTimeout(() => process.exit(), 3000).unref();
+}
+
+export function warnAll(log: HostLogger, warnings: string[]): void {
+  for (const warning of warnings) log.warn(warning);
+}
+

@@ -1,0 +1,247 @@
+import { resolve as resolvePath } from 'node:path';
+import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
+import { StepProgress } from '../console-context.js';
+import { displayPath, plural, seconds } from '../display.js';
+import { FileProblemError, MissingEnvError, UsageError, type Problem } from '../errors.js';
+import { parseFlow } from '../flow-file.js';
+import { runFlow, type FlowResult } from '../flow-runner.js';
+import { readJsonFile } from '../json-file.js';
+import { isPlainObject } from '../schema-tools.js';
+import { loadWorkspace } from '../workspace-file.js';
+import { addCommonOptions, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
+
+// flow-tripletex request: one run of REST API Request with paging from the command line.
+// It is built as a one- or two-step flow and run by the same runner as `run`: with per-run
+// credentials, Create Tripletex Connection makes the connection from environment variables
+// first (that is what the action is for), and the request step reads its output.
+
+export const CONNECTION_ACTION = 'create-tripletex-connection';
+export const REQUEST_ACTION = 'rest-api-request-with-paging';
+const DEFAULT_CONSUMER_ENV = 'TRIPLETEX_CONSUMER_TOKEN';
+const DEFAULT_EMPLOYEE_ENV = 'TRIPLETEX_EMPLOYEE_TOKEN';
+
+interface RequestOptions extends CommonOptions {
+  workspace?: string;
+  connection?: string;
+  consumerTokenEnv?: string;
+  employeeTokenEnv?: string;
+  testEnvironment?: boolean;
+  query?: string[];
+  companyId?: number;
+  startIndex?: number;
+  itemsPerPage?: number;
+  maxPages?: number;
+  fields?: string;
+  sorting?: string;
+  inclusiveEndDates?: boolean;
+  body?: string;
+  out?: string;
+  json?: boolean;
+}
+
+/** Which flag (or argument) sets each input, so that a refused input is reported by the flag the user typed. */
+const FLAG_OF_INPUT: Record<string, string> = {
+  method: '<method>',
+  path: '<path>',
+  query: '--query',
+  body: '--body',
+  companyId: '--company-id',
+  startIndex: '--start-index',
+  itemsPerPage: '--items-per-page',
+  maxPageCount: '--max-pages',
+  fields: '--fields',
+  sorting: '--sorting',
+  inclusiveEndDates: '--inclusive-end-dates',
+  connection: '--connection',
+  consumerToken: '--consumer-token-env',
+  employeeToken: '--employee-token-env',
+  useTestEnvironment: '--test-environment',
+};
+
+export function registerRequestCommand(program: Command): void {
+  const command = program
+    .command('request')
+    .description(
+      'Call a Tripletex endpoint with REST API Request with paging and write every row as one JSON line (NDJSON) to stdout or --out. ' +
+        'Credentials come from a workspace object (--workspace and --connection) or, per run, from environment variables (--consumer-token-env and --employee-token-env; tokens are never flag values).',
+    )
+    .addArgument(new Argument('<method>', 'GET, POST, PUT or DELETE').argParser(httpMethod))
+    .addArgument(new Argument('<path>', 'endpoint below /v2, e.g. /customer or "/company/>withLoginAccess"'))
+    .option('--workspace <file>', 'workspace file with the connection')
+    .option('--connection <name>', 'name of the Tripletex Connection in the workspace file')
+    .option('--consumer-token-env <VAR>', `per-run credentials: environment variable holding the consumer token (default ${DEFAULT_CONSUMER_ENV})`)
+    .option('--employee-token-env <VAR>', `per-run credentials: environment variable holding the employee token (default ${DEFAULT_EMPLOYEE_ENV})`)
+    .option('--test-environment', "per-run credentials: use Tripletex's test environment")
+    .option('--query <key=value>', 'query parameter; repeat for more (a repeated key sends several values)', collect, [])
+    .option('--company-id <id>', "company to call (an accountant's client); default: the connection's", wholeNumber(0, 2147483647))
+    .option('--start-index <n>', 'index of the first row (Tripletex from)', wholeNumber(0))
+    .option('--items-per-page <n>', 'rows per request (Tripletex count)', wholeNumber(1))
+    .option('--max-pages <n>', 'stop after this many pages', wholeNumber(1))
+    .option('--fields <fields>', 'Tripletex fields selector, e.g. id,name,email')
+    .option('--sorting <sorting>', 'Tripletex sorting, e.g. id or -invoiceDate')
+    .option('--inclusive-end-dates', 'treat …To dates in --query as the last day wanted (Tripletex\'s are exclusive)')
+    .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
+    .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
+    .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));
+  addCommonOptions(command).action(async (method: string, path: string, options: RequestOptions) => {
+    exitWhenIdle(await requestCommand(method, path, options));
+  });
+}
+
+const METHODS = ['GET', 'POST', 'PUT', 'DELETE'];
+
+function httpMethod(value: string): string {
+  const upper = value.toUpperCase();
+  if (!METHODS.includes(upper)) throw new InvalidArgumentError(`Expected ${METHODS.join(', ')}.`);
+  return upper;
+}
+
+function parseQuery(pairs: string[]): Record<string, string | string[]> {
+  const query: Record<string, string | string[]> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new UsageError(`--query takes key=value (e.g. --query invoiceDateFrom=2025-01-01); one value has no key before "="`);
+    const key = pair.slice(0, at);
+    const value = pair.slice(at + 1);
+    const existing = query[key];
+    query[key] = existing === undefined ? value : Array.isArray(existing) ? [...existing, value] : [existing, value];
+  }
+  return query;
+}
+
+/** "steps[1].inputs.itemsPerPage" → "--items-per-page". */
+function flagProblems(problems: Problem[]): Problem[] {
+  return problems.map((p) => {
+    const match = /^(?:steps\[\d+\]\.)?inputs\.([A-Za-z]+)(.*)$/.exec(p.field);
+    const flag = match ? FLAG_OF_INPUT[match[1]!] : undefined;
+    return flag ? { field: `${flag}${match![2] ? ` (${match![1]}${match![2]})` : ''}`, message: p.message } : p;
+  });
+}
+
+function usageFromProblems(problems: Problem[]): UsageError {
+  return new UsageError(`invalid input:\n${flagProblems(problems).map((p) => `  - ${p.field}: ${p.message}`).join('\n')}`);
+}
+
+export async function requestCommand(method: string, path: string, options: RequestOptions): Promise<number> {
+  const runtime = createRuntime(options);
+  try {
+    const perRunFlags = options.consumerTokenEnv !== undefined || options.employeeTokenEnv !== undefined || options.testEnvironment === true;
+    if (options.workspace !== undefined || options.connection !== undefined) {
+      if (options.workspace === undefined) throw new UsageError('--connection needs --workspace <file>');
+      if (options.connection === undefined) throw new UsageError('--workspace needs --connection <name>');
+      if (perRunFlags) throw new UsageError('use either a workspace connection (--workspace, --connection) or per-run credentials (--consumer-token-env, --employee-token-env, --test-environment), not both');
+    }
+    const consumerEnv = envName('--consumer-token-env', options.consumerTokenEnv ?? DEFAULT_CONSUMER_ENV);
+    const employeeEnv = envName('--employee-token-env', options.employeeTokenEnv ?? DEFAULT_EMPLOYEE_ENV);
+    const query = parseQuery(options.query ?? []);
+    let body: unknown;
+    if (options.body !== undefined) body = await readJsonFile(resolvePath(options.body), displayPath(resolvePath(options.body)), 'body file');
+
+    const pack = await loadPackFor(options);
+    for (const id of [REQUEST_ACTION, ...(options.workspace ? [] : [CONNECTION_ACTION])]) {
+      if (!pack.actions.has(id)) throw new UsageError(`the pack ${pack.name} has no action "${id}", which the request command uses`);
+    }
+    const workspace = options.workspace ? await loadWorkspace(options.workspace, pack, runtime.redactor) : undefined;
+    if (workspace) warnAll(runtime.log, workspace.warnings);
+
+    const steps: unknown[] = [];
+    let connection: unknown = { $workspace: options.connection };
+    if (!workspace) {
+      steps.push({
+        id: 'connection',
+        action: CONNECTION_ACTION,
+        inputs: { consumerToken: { $env: consumerEnv }, employeeToken: { $env: employeeEnv }, useTestEnvironment: options.testEnvironment === true, name: 'per-run (command line)' },
+      });
+      connection = { $from: 'connection.connection' };
+    }
+    const inputs: Record<string, unknown> = { connection, method, path };
+    if (Object.keys(query).length > 0) inputs.query = query;
+    if (body !== undefined) inputs.body = body;
+    if (options.companyId !== undefined) inputs.companyId = options.companyId;
+    if (options.startIndex !== undefined) inputs.startIndex = options.startIndex;
+    if (options.itemsPerPage !== undefined) inputs.itemsPerPage = options.itemsPerPage;
+    if (options.maxPages !== undefined) inputs.maxPageCount = options.maxPages;
+    if (options.fields !== undefined) inputs.fields = options.fields;
+    if (options.sorting !== undefined) inputs.sorting = options.sorting;
+    if (options.inclusiveEndDates) inputs.inclusiveEndDates = true;
+    steps.push({ id: 'request', action: REQUEST_ACTION, inputs, forEachPage: { writeRowsTo: options.out ?? '-' } });
+
+    let flow;
+    try {
+      flow = parseFlow({ flowFormat: 1, name: `${method} ${path}`, steps }, 'request', pack, { redactor: runtime.redactor });
+    } catch (error) {
+      if (error instanceof FileProblemError) throw usageFromProblems(error.problems);
+      throw error;
+    }
+
+    let result: FlowResult;
+    try {
+      result = await runFlow(flow, {
+        pack,
+        ...(workspace ? { workspace } : {}),
+        env: process.env,
+        redactor: runtime.redactor,
+        log: runtime.log,
+        signal: runtime.signal,
+        outDir: process.cwd(),
+        progress: (step) => new StepProgress(runtime.terminal, step.id === 'request' ? `${method} ${path}` : step.id),
+      });
+    } catch (error) {
+      if (error instanceof MissingEnvError) {
+        throw new UsageError(
+          error.variables
+            .map((v) => `environment variable ${v.variable} is not set (${v.where.includes('consumerToken') ? `--consumer-token-env: it should hold the consumer token` : v.where.includes('employeeToken') ? `--employee-token-env: it should hold the employee token` : v.where})`)
+            .join('\n'),
+        );
+      }
+      throw error;
+    }
+    return report(result, options, runtime);
+  } catch (error) {
+    return reportError(error, { json: options.json, redactor: runtime.redactor });
+  } finally {
+    runtime.dispose();
+  }
+}
+
+function report(result: FlowResult, options: RequestOptions, runtime: ReturnType<typeof createRuntime>): number {
+  const request = result.steps.find((s) => s.id === 'request');
+  if (result.status === 'completed') {
+    const summary = request?.output;
+    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: true, summary, ...(options.out ? { out: resolvePath(options.out) } : {}) }) + '\n');
+    else process.stderr.write(runtime.redactor.redact(describeSummary(summary, request?.rows ?? 0, request?.pages ?? 0, options.out)) + '\n');
+    return 0;
+  }
+  if (result.status === 'cancelled') {
+    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows: request?.rows ?? 0, pages: request?.pages ?? 0 }) + '\n');
+    else process.stderr.write(`Cancelled after ${plural(request?.rows ?? 0, 'row')} in ${plural(request?.pages ?? 0, 'page')}.\n`);
+    return 130;
+  }
+  const error = result.error ?? { message: 'failed' };
+  // `request … | head`: the reader had what it wanted. Like other Unix tools, stop quietly.
+  if (error.kind === 'output-closed' && !options.out) return 0;
+  // Input the action refused is a usage error of this command: say which flag.
+  const isInput = error.kind === 'input';
+  if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, step: result.failedStep, error, rows: request?.rows ?? 0, pages: request?.pages ?? 0 }) + '\n');
+  else {
+    const problems = Array.isArray(error.problems) ? (error.problems as Problem[]) : [];
+    const text = isInput && problems.length > 0 ? `invalid input:\n${flagProblems(problems.map((p) => ({ field: `inputs.${p.field.replace(/^inputs\./, '')}`, message: p.message }))).map((p) => `  - ${p.field}: ${p.message}`).join('\n')}` : String(error.message);
+    const partial = (request?.rows ?? 0) > 0 ? `\n(${plural(request!.rows, 'row')} in ${plural(request!.pages, 'page')} were written before the failure)` : '';
+    process.stderr.write(runtime.redactor.redact(`flow-tripletex: ${result.failedStep === 'connection' ? 'Create Tripletex Connection failed' : 'the request failed'}: ${text}${partial}`) + '\n');
+  }
+  return isInput ? 2 : 1;
+}
+
+function describeSummary(summary: unknown, rows: number, pages: number, out: string | undefined): string {
+  const s = isPlainObject(summary) ? summary : {};
+  const n = (key: string) => (typeof s[key] === 'number' ? (s[key] as number) : undefined);
+  const parts = [`${plural(n('items') ?? rows, 'row')} in ${plural(n('pages') ?? pages, 'page')}`];
+  if (n('requests') !== undefined) parts.push(plural(n('requests')!, 'request'));
+  if (n('retries') !== undefined) parts.push(plural(n('retries')!, 'retry', 'retries'));
+  if (n('rateLimitWaits') !== undefined) parts.push(`${plural(n('rateLimitWaits')!, 'rate-limit wait')}${n('rateLimitWaitMs') ? ` (${seconds(n('rateLimitWaitMs')!)})` : ''}`);
+  if (n('durationMs') !== undefined) parts.push(seconds(n('durationMs')!));
+  let text = `Done: ${parts.join(' · ')}${typeof s.stopReason === 'string' ? ` — stopped: ${s.stopReason}` : ''}${out ? ` → ${displayPath(resolvePath(out))}` : ''}`;
+  if (s.stoppedEarly === true && typeof s.nextIndex === 'number') text += `\nStopped early; continue with --start-index ${s.nextIndex}`;
+  if (Array.isArray(s.warnings)) for (const warning of s.warnings) text += `\nwarn  ${String(warning)}`;
+  return text;
+}

@@ -1,0 +1,51 @@
+import { Option, type Command } from 'commander';
+import type { ActionContext } from '../../contract/host.js';
+import { loadWorkspace } from '../workspace-file.js';
+import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
+
+// flow-tripletex test-connection: the "Test connection" button of a workspace object.
+
+interface TestConnectionOptions extends CommonOptions {
+  workspace: string;
+  connection: string;
+  json?: boolean;
+}
+
+export function registerTestConnectionCommand(program: Command): void {
+  const command = program
+    .command('test-connection')
+    .description("Run a workspace object's test (the Test connection button) and print its message. Exit 0 when it passes, 1 when it fails, 2 for bad usage or a bad workspace file.")
+    .requiredOption('--workspace <file>', 'workspace file that holds the connection')
+    .requiredOption('--connection <name>', 'name of the workspace object to test')
+    .addOption(new Option('--json', 'print the whole test result as JSON on stdout'));
+  addCommonOptions(command).action(async (options: TestConnectionOptions) => {
+    exitWhenIdle(await testConnectionCommand(options));
+  });
+}
+
+export async function testConnectionCommand(options: TestConnectionOptions): Promise<number> {
+  const runtime = createRuntime(options);
+  try {
+    const pack = await loadPackFor(options);
+    const workspace = await loadWorkspace(options.workspace, pack, runtime.redactor);
+    warnAll(runtime.log, workspace.warnings);
+    const object = workspace.resolve(options.connection, { env: process.env, redactor: runtime.redactor });
+    const module = await object.objectType.load();
+    const ctx: ActionContext = { signal: runtime.signal, log: runtime.log.child(object.entry.name), emit: async () => undefined };
+    let result: { ok: boolean; message: string; [key: string]: unknown };
+    try {
+      result = await module.test(object.properties, ctx);
+    } catch (error) {
+      // The contract says a test never throws; if one does, it is a failed test all the same.
+      result = { ok: false, message: `The test could not run: ${(error as Error)?.message ?? String(error)}` };
+    }
+    const ok = result?.ok === true;
+    if (options.json) process.stdout.write(runtime.redactor.stringify(result, 2) + '\n');
+    else process.stdout.write(runtime.redactor.redact(`${ok ? 'PASS' : 'FAIL'} ${object.entry.name}: ${String(result?.message ?? '(no message)')}`) + '\n');
+    return ok ? 0 : 1;
+  } catch (error) {
+    return reportError(error, { json: options.json });
+  } finally {
+    runtime.dispose();
+  }
+}

@@ -1,0 +1,132 @@
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
+import type { Writable } from 'node:stream';
+import { displayPath } from './display.js';
+import type { Redactor } from './redact.js';
+
+// Where rows go: NDJSON files (one JSON value per line) or standard output. Writes wait for
+// the stream to drain, so a fast action is held back by the disk (or the reader of a pipe)
+// instead of piling rows up in memory: the sink's promise is the host's back-pressure.
+
+/** The reader went away (`… | head`): the rows it wanted have been written. */
+export class OutputClosedError extends Error {
+  readonly kind = 'output-closed';
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputClosedError';
+  }
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, kind: this.kind, message: this.message };
+  }
+}
+
+export interface Sink {
+  /** As the user wrote it ("-" for standard output). */
+  readonly target: string;
+  /** Absolute path, or "-" for standard output. */
+  readonly path: string;
+  lines: number;
+  writeLines(values: unknown[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+function waitForDrain(stream: Writable): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onDrain = () => {
+      stream.off('error', onError);
+      resolve();
+    };
+    const onError = (error: Error) => {
+      stream.off('drain', onDrain);
+      reject(error);
+    };
+    stream.once('drain', onDrain);
+    stream.once('error', onError);
+  });
+}
+
+class StreamSink implements Sink {
+  lines = 0;
+  #failure: Error | undefined;
+
+  constructor(
+    readonly target: string,
+    readonly path: string,
+    private readonly stream: Writable,
+    private readonly redactor: Redactor,
+    private readonly owned: boolean,
+  ) {
+    stream.on('error', (error: Error) => {
+      this.#failure = error;
+    });
+  }
+
+  async writeLines(values: unknown[]): Promise<void> {
+    if (this.#failure) throw this.failure();
+    if (values.length === 0) return;
+    let chunk = '';
+    for (const value of values) chunk += this.redactor.redact(JSON.stringify(value) ?? 'null') + '\n';
+    this.lines += values.length;
+    if (!this.stream.write(chunk)) {
+      await waitForDrain(this.stream).catch(() => undefined);
+      if (this.#failure) throw this.failure();
+    }
+  }
+
+  private failure(): Error {
+    const code = (this.#failure as NodeJS.ErrnoException | undefined)?.code;
+    const where = this.path === '-' ? 'standard output' : displayPath(this.path);
+    if (code === 'EPIPE') return new OutputClosedError(`${where} was closed by the reader`);
+    return new Error(`cannot write to ${where} (${code ?? this.#failure?.message ?? 'error'})`);
+  }
+
+  async close(): Promise<void> {
+    if (!this.owned) return;
+    const stream = this.stream as WriteStream;
+    if (stream.closed || stream.destroyed) return;
+    await new Promise<void>((resolve) => stream.end(() => resolve()));
+    if (this.#failure) throw this.failure();
+  }
+}
+
+/**
+ * The sinks of one run, by path: every step (and every page of a nested step) that names the
+ * same file appends to one stream, truncated when the run first writes to it, closed at the end.
+ */
+export class SinkSet {
+  readonly #sinks = new Map<string, Sink>();
+
+  constructor(
+    private readonly baseDir: string,
+    private readonly redactor: Redactor,
+    private readonly stdout: Writable = process.stdout,
+  ) {}
+
+  resolve(target: string): string {
+    return target === '-' ? '-' : resolvePath(this.baseDir, target);
+  }
+
+  open(target: string): Sink {
+    const path = this.resolve(target);
+    let sink = this.#sinks.get(path);
+    if (!sink) {
+      if (path === '-') sink = new StreamSink(target, path, this.stdout, this.redactor, false);
+      else {
+        mkdirSync(dirname(path), { recursive: true });
+        sink = new StreamSink(target, path, createWriteStream(path, { flags: 'w' }), this.redactor, true);
+      }
+      this.#sinks.set(path, sink);
+    }
+    return sink;
+  }
+
+  get all(): Sink[] {
+    return [...this.#sinks.values()];
+  }
+
+  async closeAll(): Promise<void> {
+    const errors: unknown[] = [];
+    for (const sink of this.#sinks.values()) await sink.close().catch((error: unknown) => errors.push(error));
+    if (errors.length > 0) throw errors[0];
+  }
+}

@@ -1,0 +1,137 @@
+import { resolve as resolvePath } from 'node:path';
+import { displayPath } from './display.js';
+import { describePath, findEnvReferences, resolveEnvReferences, toPointer } from './env-references.js';
+import { FileProblemError, UsageError, type Problem } from './errors.js';
+import { hostValidator } from './host-schemas.js';
+import { readJsonFile } from './json-file.js';
+import type { Pack, WorkspaceObjectType } from './pack-loader.js';
+import type { Redactor } from './redact.js';
+import { check, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
+
+// A workspace file holds the workspace objects (Tripletex connections, …) a command or a flow
+// can use by name: { "objects": [ { "type", "name", "properties" } ] }. It is checked as a whole
+// when loaded; $env references are filled in when an object is used, so a file that names a
+// production token variable still works for a test run that only uses the test connection.
+
+export interface WorkspaceEntry {
+  index: number;
+  type: string;
+  name: string;
+  /** As written in the file: $env references unresolved. */
+  properties: JsonObject;
+}
+
+export interface ResolvedObject {
+  entry: WorkspaceEntry;
+  objectType: WorkspaceObjectType;
+  /** $env references filled in and validated against the type's schema. */
+  properties: JsonObject;
+}
+
+export class Workspace {
+  constructor(
+    readonly file: string,
+    readonly entries: WorkspaceEntry[],
+    readonly pack: Pack,
+    /** Advice found while loading (e.g. a token written into the file). */
+    readonly warnings: string[],
+  ) {}
+
+  get label(): string {
+    return displayPath(this.file);
+  }
+
+  find(name: string): WorkspaceEntry | undefined {
+    return this.entries.find((entry) => entry.name === name);
+  }
+
+  /** The object named `name`, ready to hand to a module. Throws a UsageError naming what is wrong. */
+  resolve(name: string, options: { env: NodeJS.ProcessEnv; redactor: Redactor; expectedType?: string }): ResolvedObject {
+    const entry = this.find(name);
+    if (!entry) {
+      const known = this.entries.map((e) => `"${e.name}"`).join(', ');
+      throw new UsageError(`${this.label} has no workspace object named "${name}"${known ? `; it has ${known}` : '; it has no objects'}`);
+    }
+    if (options.expectedType && entry.type !== options.expectedType) {
+      throw new UsageError(`${this.label}: object "${name}" is a ${entry.type}, but a ${options.expectedType} is needed here`);
+    }
+    const objectType = this.pack.objectTypes.get(entry.type)!;
+    const fromEnv = new Map(findEnvReferences(entry.properties).map((ref) => [toPointer(ref.path), ref.variable]));
+    const properties = resolveEnvReferences(entry.properties, {
+      env: options.env,
+      redactor: options.redactor,
+      where: (path) => `${describeObject(entry)}, property ${describePath(path)} in ${this.label}`,
+      schemaFor: (path) => propertySchema(objectType.schema, String(path[0])),
+    }) as JsonObject;
+    const problems = check(objectType.validate, properties).map((p) => withEnvNote(p, fromEnv));
+    if (problems.length > 0) throw new FileProblemError(this.label, `${describeObject(entry)} is invalid:`, problems);
+    return { entry, objectType, properties };
+  }
+}
+
+function describeObject(entry: { index: number; name?: unknown }): string {
+  return typeof entry.name === 'string' ? `object "${entry.name}" (objects[${entry.index}])` : `objects[${entry.index}]`;
+}
+
+function withEnvNote(problem: Problem, fromEnv: Map<string, string>): Problem {
+  const variable = fromEnv.get('/' + problem.field.split(/[.[]/)[0]);
+  return variable ? { ...problem, message: `${problem.message} (the value comes from environment variable ${variable})` } : problem;
+}
+
+/** "objects[0].properties.consumerToken" → object "Demo" (objects[0]), field properties.consumerToken. */
+function renameObjectProblems(problems: Problem[], objects: unknown[]): Problem[] {
+  return problems.map((p) => {
+    const match = /^objects\[(\d+)\](?:\.(.*))?$/.exec(p.field);
+    if (!match) return p;
+    const index = Number(match[1]);
+    const raw = objects[index];
+    const name = isPlainObject(raw) ? raw.name : undefined;
+    const field = match[2]?.startsWith('properties.') ? match[2].slice('properties.'.length) : match[2];
+    return { field: `${describeObject({ index, name })}${field ? `, field ${field}` : ''}`, message: p.message };
+  });
+}
+
+export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor): Promise<Workspace> {
+  const file = resolvePath(path);
+  const label = displayPath(file);
+  const raw = await readJsonFile(file, label, 'workspace file');
+  // Literal values of secret properties are registered before anything can echo them.
+  const objects = isPlainObject(raw) && Array.isArray(raw.objects) ? (raw.objects as unknown[]) : [];
+  for (const object of objects) {
+    if (!isPlainObject(object) || !isPlainObject(object.properties)) continue;
+    const type = typeof object.type === 'string' ? pack.objectTypes.get(object.type) : undefined;
+    for (const [key, value] of Object.entries(object.properties)) {
+      if (typeof value === 'string' && (!type || type.secretProperties.has(key))) redactor.add(value);
+    }
+  }
+
+  const structural = check(hostValidator('workspace.schema.json'), raw);
+  if (structural.length > 0) throw new FileProblemError(label, 'the workspace file is invalid:', renameObjectProblems(structural, objects));
+
+  const entries: WorkspaceEntry[] = [];
+  const problems: Problem[] = [];
+  const warnings: string[] = [];
+  const seen = new Map<string, number>();
+  objects.forEach((object, index) => {
+    const { type, name, properties } = object as { type: string; name: string; properties: JsonObject };
+    const entry = { index, type, name, properties };
+    const where = describeObject(entry);
+    const earlier = seen.get(name);
+    if (earlier !== undefined) problems.push({ field: where, message: `has the same name as objects[${earlier}]; names must be unique` });
+    seen.set(name, index);
+    const objectType = pack.objectTypes.get(type);
+    if (!objectType) {
+      problems.push({ field: `${where}, field type`, message: `"${type}" is not a workspace object type of ${pack.name}; known: ${[...pack.objectTypes.keys()].join(', ')}` });
+      return;
+    }
+    // $env values are unknown until the object is used: their fields are skipped here.
+    const holes = findEnvReferences(properties).map((ref) => toPointer(ref.path));
+    for (const p of check(objectType.validate, properties, { holes })) problems.push({ field: `${where}, field ${p.field}`, message: p.message });
+    for (const key of objectType.secretProperties) {
+      if (typeof properties[key] === 'string') warnings.push(`${label}: ${where} has ${key} written into the file; keep secrets out of files with {"$env": "VARIABLE"}`);
+    }
+    entries.push(entry);
+  });
+  if (problems.length > 0) throw new FileProblemError(label, 'the workspace file is invalid:', problems);
+  return new Workspace(file, entries, pack, warnings);
+}

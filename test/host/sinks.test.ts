@@ -1,0 +1,83 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { Redactor } from '../../host/redact.js';
+import { SinkSet } from '../../host/sinks.js';
+import { tempDir, thrown } from './helpers.js';
+
+describe('SinkSet', () => {
+  test('writes one JSON value per line, creating folders and truncating an old file once per run', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(join(dir, 'out', 'rows.ndjson'), 'old content\n');
+    const sinks = new SinkSet(dir, new Redactor());
+    await sinks.open('out/rows.ndjson').writeLines([{ a: 1 }, 'text', null]);
+    await sinks.open('out/rows.ndjson').writeLines([[1, 2]]);
+    await sinks.open('deeper/still/more.ndjson').writeLines([{ b: 2 }]);
+    await sinks.closeAll();
+    expect(readFileSync(join(dir, 'out', 'rows.ndjson'), 'utf8')).toBe('{"a":1}\n"text"\nnull\n[1,2]\n');
+    expect(readFileSync(join(dir, 'deeper', 'still', 'more.ndjson'), 'utf8')).toBe('{"b":2}\n');
+    expect(sinks.all.map((s) => [s.target, s.lines])).toEqual([
+      ['out/rows.ndjson', 4],
+      ['deeper/still/more.ndjson', 1],
+    ]);
+  });
+
+  test('redacts registered secrets in rows', async () => {
+    const dir = tempDir();
+    const redactor = new Redactor();
+    redactor.add('CANARY-sink-0042');
+    const sinks = new SinkSet(dir, redactor);
+    await sinks.open('rows.ndjson').writeLines([{ note: 'token CANARY-sink-0042 here' }]);
+    await sinks.closeAll();
+    expect(readFileSync(join(dir, 'rows.ndjson'), 'utf8')).toBe('{"note":"token [redacted] here"}\n');
+  });
+
+  test('"-" is standard output, which is never closed by the sink', async () => {
+    const out = new PassThrough();
+    const chunks: string[] = [];
+    out.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+    const sinks = new SinkSet(tempDir(), new Redactor(), out);
+    await sinks.open('-').writeLines([{ x: 1 }, { x: 2 }]);
+    await sinks.closeAll();
+    expect(chunks.join('')).toBe('{"x":1}\n{"x":2}\n');
+    expect(out.writableEnded).toBe(false);
+  });
+
+  test('waits for a slow reader before taking more rows', async () => {
+    const written: string[] = [];
+    let release: (() => void) | undefined;
+    const slow = new Writable({
+      highWaterMark: 8,
+      write(chunk: Buffer, _encoding, callback) {
+        written.push(chunk.toString());
+        release = callback;
+      },
+    });
+    const sinks = new SinkSet(tempDir(), new Redactor(), slow);
+    let done = false;
+    const pending = sinks
+      .open('-')
+      .writeLines([{ long: 'more than eight bytes' }])
+      .then(() => {
+        done = true;
+      });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(written).toHaveLength(1);
+    expect(done).toBe(false);
+    release!();
+    await pending;
+    expect(done).toBe(true);
+  });
+
+  test('a file that cannot be written is reported with its path', async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'taken.ndjson'));
+    const sinks = new SinkSet(dir, new Redactor());
+    const sink = sinks.open('taken.ndjson');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const error = await thrown(() => sink.writeLines([{ a: 1 }]));
+    expect(error.message).toMatch(/cannot write to .*taken\.ndjson \(EISDIR\)/);
+  });
+});

@@ -88,7 +88,8 @@ export class TripletexApiError extends FlowTripletexError {
 
   static describe(d: ApiErrorDetails): string {
     const parts = [`Tripletex answered ${d.status}${d.code !== undefined ? ` (code ${d.code})` : ''} to ${d.method} ${d.path}`];
-    if (d.tripletexMessage) parts.push(`: ${d.tripletexMessage}`);
+    // Tripletex's own message often ends with a period; ours add their own.
+    if (d.tripletexMessage) parts.push(`: ${d.tripletexMessage.trim().replace(/[.\s]+$/, '')}`);
     const validation = (d.validationMessages ?? [])
       .map((v) => [v.field, v.message].filter(Boolean).join(': '))
       .filter(Boolean);

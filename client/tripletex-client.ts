@@ -43,7 +43,7 @@ let defaultPool: SessionPool | undefined;
 
 /** The process-wide session pool every connection shares. */
 export function sharedSessionPool(): SessionPool {
-  defaultPool ??= new SessionPool({ create: (credentials, expirationDate) => createSession(credentials, expirationDate) });
+  defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs) => createSession(credentials, expirationDate, undefined, timeoutMs) });
   return defaultPool;
 }
 

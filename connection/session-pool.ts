@@ -12,7 +12,7 @@ export interface Session {
   readonly createdAt: number;
 }
 
-export type SessionCreator = (credentials: Credentials, expirationDate: string) => Promise<{ token: Secret; expirationDate: string }>;
+export type SessionCreator = (credentials: Credentials, expirationDate: string, timeoutMs?: number) => Promise<{ token: Secret; expirationDate: string }>;
 
 export interface SessionPoolOptions {
   create: SessionCreator;
@@ -81,11 +81,14 @@ export class SessionPool {
     return this.#await(this.#startCreation(credentials, entry), signal);
   }
 
-  /** Creates a new session even if one is cached (Test connection wants the truth, not a cache). */
-  async refresh(credentials: Credentials, signal?: AbortSignal): Promise<Session> {
+  /**
+   * Creates a new session even if one is cached (Test connection wants the truth, not a cache).
+   * `timeoutMs` bounds each request of the creation, so a test answers within its own limit.
+   */
+  async refresh(credentials: Credentials, signal?: AbortSignal, timeoutMs?: number): Promise<Session> {
     const entry = this.#entry(credentials);
     if (!entry.pending) entry.session = undefined;
-    return this.#await(this.#startCreation(credentials, entry), signal);
+    return this.#await(this.#startCreation(credentials, entry, timeoutMs), signal);
   }
 
   /** Forgets every session of an environment, or all (e.g. when base URLs change in tests). */
@@ -104,10 +107,10 @@ export class SessionPool {
     return entry;
   }
 
-  #startCreation(credentials: Credentials, entry: Entry): Promise<Session> {
+  #startCreation(credentials: Credentials, entry: Entry, timeoutMs?: number): Promise<Session> {
     if (entry.pending) return entry.pending;
     const expirationDate = this.expirationDateForNow();
-    const pending = this.#create(credentials, expirationDate).then(
+    const pending = this.#create(credentials, expirationDate, timeoutMs).then(
       (created) => {
         const session: Session = {
           token: created.token,

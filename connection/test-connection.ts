@@ -120,7 +120,7 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
 
   // A fresh session, not a cached one: the test must notice tokens revoked since the last run.
   try {
-    await pool.refresh(connection.credentials, ctx.signal);
+    await pool.refresh(connection.credentials, ctx.signal, timeoutMs);
   } catch (error) {
     if (error instanceof CancelledError) throw error;
     if (error instanceof TripletexApiError || error instanceof TripletexNetworkError) return sessionFailed(connection, error, ctx, timeoutMs);

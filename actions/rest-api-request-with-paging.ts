@@ -197,11 +197,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     onWarning: (message) => log.warn(message),
   });
 
-  let lastStatus: number | undefined;
-  let digest: string | null | undefined;
   for await (const page of paging.pages) {
-    lastStatus = page.status;
-    if (page.versionDigest !== undefined) digest = page.versionDigest;
     await ctx.emit('forEachPage', toPortPage(page));
     pages += 1;
     items += page.values.length;
@@ -223,8 +219,10 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     stopReason: result.stopReason,
     warnings: [...warnings, ...result.warnings],
   };
-  if (lastStatus !== undefined) summary.status = lastStatus;
-  if (digest !== undefined) summary.versionDigest = digest;
+  // From the last answer examined, emitted or not: a 304 or an empty list emits no page but
+  // its status and digest are what the next run needs.
+  if (result.lastStatus !== undefined) summary.status = result.lastStatus;
+  if (result.versionDigest !== undefined) summary.versionDigest = result.versionDigest;
   log.info(`${where}: ${items} rows in ${pages} pages, ${stats.requests} requests, stopped: ${summary.stopReason}`);
   return summary;
 }

@@ -1,0 +1,75 @@
+import { inspect } from 'node:util';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
+import { setSharedSessionPool } from '../../client/tripletex-client.js';
+import { resetRateLimiters } from '../../client/rate-limiter.js';
+import type { ActionContext, LogData, ProgressInfo } from '../../contract/host.js';
+
+// End-to-end tests talk to the simulator over real HTTP on 127.0.0.1; nothing leaves the machine.
+
+export async function startE2eSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
+  const sim = await startSimulator(options);
+  process.env.TRIPLETEX_PRODUCTION_URL = sim.env.TRIPLETEX_PRODUCTION_URL;
+  process.env.TRIPLETEX_TEST_URL = sim.env.TRIPLETEX_TEST_URL;
+  freshProcessState();
+  return sim;
+}
+
+/** Sessions and rate limiters are process-wide; each test starts without them. */
+export function freshProcessState(): void {
+  setSharedSessionPool(undefined);
+  resetRateLimiters();
+}
+
+export interface RecordingContext extends ActionContext {
+  lines: string[];
+  pages: unknown[];
+  progressed: ProgressInfo[];
+  controller: AbortController;
+}
+
+/** A ctx that keeps everything the pack said, so tests can inspect it and scan it for secrets. */
+export function recordingContext(onPage?: (page: unknown) => Promise<void> | void): RecordingContext {
+  const lines: string[] = [];
+  const pages: unknown[] = [];
+  const progressed: ProgressInfo[] = [];
+  const controller = new AbortController();
+  const line = (level: string) => (message: string, data?: LogData) => {
+    lines.push(`${level} ${message}${data === undefined ? '' : ' ' + inspect(data, { depth: 8 }) + ' ' + JSON.stringify(data)}`);
+  };
+  return {
+    signal: controller.signal,
+    controller,
+    log: { debug: line('debug'), info: line('info'), warn: line('warn'), error: line('error') },
+    emit: async (port: string, value: unknown) => {
+      if (port !== 'forEachPage') throw new Error(`unexpected port ${port}`);
+      pages.push(value);
+      await onPage?.(value);
+    },
+    progress: (info: ProgressInfo) => {
+      progressed.push({ ...info });
+    },
+    lines,
+    pages,
+    progressed,
+  };
+}
+
+/** Everything a value can print as: JSON, inspect (hidden fields too), String, stack. */
+export function everyRendering(value: unknown): string {
+  const parts = [inspect(value, { depth: 12, showHidden: true }), String(value)];
+  try {
+    parts.push(JSON.stringify(value));
+  } catch {
+    parts.push('[unserialisable]');
+  }
+  if (value instanceof Error) parts.push(value.stack ?? '', value.message);
+  return parts.join('\n');
+}
+
+export async function outcome<T>(promise: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await promise };
+  } catch (error) {
+    return { error };
+  }
+}

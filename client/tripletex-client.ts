@@ -143,6 +143,13 @@ export class TripletexClient {
         `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked, or company ${companyId} is not reachable with these tokens`,
       );
     }
+    if (response.status === 403 && companyId === 0) {
+      // The commonest 403 in practice: an accountant's token used without a client's id.
+      throw new TripletexApiError(
+        { method: error.method, path: error.path, status: 403, code: error.code, tripletexMessage: error.tripletexMessage, developerMessage: error.developerMessage, requestId: error.requestId },
+        `${error.message}. If these are an accountant's tokens: under company 0 they reach only >whoAmI and /company/>withLoginAccess; give a client company's id as Company Id (Test connection lists them)`,
+      );
+    }
     throw error;
   }
 

@@ -262,3 +262,101 @@ describe('REST API Request with paging against the simulator', () => {
     expect(sim.requests).toEqual([]);
   });
 });
+
+describe('REST API Request with paging: date ranges, companies and entitlements', () => {
+  let sim: RunningSimulator;
+  let allInvoices: { id: number; invoiceDate: string }[] = [];
+
+  beforeAll(async () => {
+    sim = await startE2eSimulator({ size: 400, dataYear: 2025 });
+    const ctx = recordingContext();
+    await run({ connection: connection(), path: '/invoice', query: { invoiceDateFrom: sim.dataPeriod.from, invoiceDateTo: sim.dataPeriod.to } }, ctx);
+    allInvoices = (ctx.pages as PortPage[]).flatMap((page) => page.values as { id: number; invoiceDate: string }[]);
+  });
+  afterAll(async () => {
+    await sim.close();
+  });
+  beforeEach(() => {
+    freshProcessState();
+    sim.resetRequests();
+  });
+
+  const connection = (employee: keyof RunningSimulator['tokens']['production']['employeeTokens'] = 'employee', extra: Record<string, unknown> = {}) => ({
+    name: 'E2E',
+    consumerToken: sim.tokens.production.consumerToken,
+    employeeToken: sim.tokens.production.employeeTokens[employee],
+    ...extra,
+  });
+  const invoicesBetween = (from: string, toInclusive: string) => allInvoices.filter((i) => i.invoiceDate >= from && i.invoiceDate <= toInclusive).map((i) => i.id).sort((a, b) => a - b);
+  const sortedIds = (pages: unknown[]) => idsOf(pages).sort((a, b) => a - b);
+
+  it('reads the seeded invoices (the fixture the other tests compare against)', () => {
+    expect(allInvoices).toHaveLength(800);
+    expect(new Set(allInvoices.map((i) => i.id)).size).toBe(800);
+  });
+
+  it('treats invoiceDateTo as exclusive, as Tripletex does: the last day is not included', async () => {
+    const lastDay = '2025-03-31';
+    expect(invoicesBetween(lastDay, lastDay).length).toBeGreaterThan(0);
+    const ctx = recordingContext();
+    await run({ connection: connection(), path: '/invoice', query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: lastDay } }, ctx);
+    expect(sortedIds(ctx.pages)).toEqual(invoicesBetween('2025-03-01', '2025-03-30'));
+  });
+
+  it('includes the last day when end dates are inclusive, and sends the day after', async () => {
+    const ctx = recordingContext();
+    await run({ connection: connection(), path: '/invoice', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-03-31' } }, ctx);
+    expect(sortedIds(ctx.pages)).toEqual(invoicesBetween('2025-03-01', '2025-03-31'));
+    expect(sim.requests.find((r) => r.path === '/invoice')?.query).toMatchObject({ invoiceDateTo: '2025-04-01' });
+  });
+
+  it('explains the 422 for a one-day range with equal dates, and offers the inclusive switch', async () => {
+    const { error } = await outcome(run({ connection: connection(), path: '/invoice', query: { invoiceDateFrom: '2025-03-31', invoiceDateTo: '2025-03-31' } }, recordingContext()));
+    expect(error).toBeInstanceOf(TripletexApiError);
+    expect((error as TripletexApiError).status).toBe(422);
+    expect((error as Error).message).toMatch(/exclusive.*invoiceDateFrom\/invoiceDateTo.*End dates are inclusive/);
+    const ctx = recordingContext();
+    await run({ connection: connection(), path: '/invoice', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-31', invoiceDateTo: '2025-03-31' } }, ctx);
+    expect(sortedIds(ctx.pages)).toEqual(invoicesBetween('2025-03-31', '2025-03-31'));
+  });
+
+  it("reaches an accountant's client company with companyId, and says why company 0 is refused", async () => {
+    const [client] = sim.companies.production.clientCompanyIds;
+    expect(client).toBeDefined();
+    const ctx = recordingContext();
+    const summary = await run({ connection: connection('accountant'), path: '/customer', companyId: client }, ctx);
+    expect(summary.items).toBeGreaterThan(0);
+    expect(sim.requests.filter((r) => r.path === '/customer').every((r) => r.companyId === client)).toBe(true);
+
+    const { error } = await outcome(run({ connection: connection('accountant'), path: '/customer' }, recordingContext()));
+    expect(error).toBeInstanceOf(TripletexApiError);
+    expect(error).toMatchObject({ status: 403 });
+    expect((error as Error).message).toMatch(/accountant's tokens.*client company's id as Company Id/);
+  });
+
+  it("uses the connection's Default Company Id when the request gives none", async () => {
+    const [, second] = sim.companies.production.clientCompanyIds;
+    const summary = await run({ connection: connection('accountant', { defaultCompanyId: second }), path: '/customer' }, recordingContext());
+    expect(summary.items).toBeGreaterThan(0);
+    expect(sim.requests.filter((r) => r.path === '/customer').every((r) => r.companyId === second)).toBe(true);
+  });
+
+  it('says which entitlement is missing when the employee may not read invoices (403)', async () => {
+    const { error } = await outcome(run({ connection: connection('restricted'), path: '/invoice', query: { invoiceDateFrom: '2025-01-01', invoiceDateTo: '2025-02-01' } }, recordingContext()));
+    expect(error).toBeInstanceOf(TripletexApiError);
+    const api = error as TripletexApiError;
+    expect(api).toMatchObject({ status: 403, code: 9000 });
+    expect(api.message).toMatch(/entitlement/);
+    expect(api.message).not.toMatch(/\.\./);
+    expect(api.requestId).toBeTruthy();
+  });
+
+  it('answers an unchanged list with 304 and no pages when given its versionDigest', async () => {
+    const first = await run({ connection: connection(), path: '/customer', ifNoneMatch: '*' }, recordingContext());
+    expect(first.versionDigest).toEqual(expect.any(String));
+    const ctx = recordingContext();
+    const second = await run({ connection: connection(), path: '/customer', ifNoneMatch: first.versionDigest ?? undefined }, ctx);
+    expect(second).toMatchObject({ pages: 0, items: 0, status: 304, stopReason: 'not-modified', stoppedEarly: false });
+    expect(ctx.pages).toHaveLength(0);
+  });
+});

@@ -147,7 +147,7 @@ export class TripletexClient {
       // The commonest 403 in practice: an accountant's token used without a client's id.
       throw new TripletexApiError(
         { method: error.method, path: error.path, status: 403, code: error.code, tripletexMessage: error.tripletexMessage, developerMessage: error.developerMessage, requestId: error.requestId },
-        `${error.message}. If these are an accountant's tokens: under company 0 they reach only >whoAmI and /company/>withLoginAccess; give a client company's id as Company Id (Test connection lists them)`,
+        `${error.message}. (With an accountant's tokens, give the client company's id as Company Id; Test connection lists them.)`,
       );
     }
     throw error;

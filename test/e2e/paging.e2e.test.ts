@@ -176,8 +176,9 @@ describe('REST API Request with paging against the simulator', () => {
     expect(api.message).toContain('503');
     expect(api.message).toContain(api.requestId ?? 'no request id');
     expect(ctx.pages).toHaveLength(0);
-    // Bounded: the first try and four retries.
-    expect(customerRequests()).toHaveLength(5);
+    // Bounded: the first try and four retries. (A page fetched ahead by the previous test may
+    // still arrive after it ended, hence the filter on from=0.)
+    expect(customerRequests().filter((r) => r.query.from === '0')).toHaveLength(5);
   });
 
   it('sends a POST that failed after being applied exactly once, and says it may have been applied', async () => {
@@ -331,7 +332,7 @@ describe('REST API Request with paging: date ranges, companies and entitlements'
     const { error } = await outcome(run({ connection: connection('accountant'), path: '/customer' }, recordingContext()));
     expect(error).toBeInstanceOf(TripletexApiError);
     expect(error).toMatchObject({ status: 403 });
-    expect((error as Error).message).toMatch(/accountant's tokens.*client company's id as Company Id/);
+    expect((error as Error).message).toMatch(/accountant's tokens, give the client company's id as Company Id/);
   });
 
   it("uses the connection's Default Company Id when the request gives none", async () => {

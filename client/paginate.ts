@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { untilSettledOrAborted } from './abortable.js';
 import { CancelledError } from './errors.js';
 
 // Tripletex pages with from/count. The only trustworthy end marker is a page shorter than
@@ -90,26 +91,6 @@ function fingerprint(values: unknown[]): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Rejects with CancelledError when the signal aborts, even if the promise never settles. */
-function untilSettledOrAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(new CancelledError());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new CancelledError());
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { abortableSleep } from './abortable-sleep.js';
+import { abortableSleep } from './abortable.js';
 import { CancelledError } from './errors.js';
 
 // Tripletex counts requests per (consumer token, employee token) in fixed windows and says

@@ -1,5 +1,5 @@
 import type { EnvironmentName } from '../client/environments.js';
-import { CancelledError } from '../client/errors.js';
+import { untilSettledOrAborted } from '../client/abortable.js';
 import type { Secret } from '../client/secret.js';
 import type { Credentials } from './credentials.js';
 import { addDays, osloDate, osloMidnight, systemClock, type Clock } from './oslo-date.js';
@@ -135,21 +135,6 @@ export class SessionPool {
   // The creation is shared, so one caller's cancellation must not cancel it for the others:
   // each caller races its own signal against the shared promise.
   #await(pending: Promise<Session>, signal?: AbortSignal): Promise<Session> {
-    if (!signal) return pending;
-    if (signal.aborted) return Promise.reject(new CancelledError());
-    return new Promise<Session>((resolve, reject) => {
-      const onAbort = () => reject(new CancelledError());
-      signal.addEventListener('abort', onAbort, { once: true });
-      pending.then(
-        (session) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(session);
-        },
-        (error: unknown) => {
-          signal.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      );
-    });
+    return untilSettledOrAborted(pending, signal);
   }
 }

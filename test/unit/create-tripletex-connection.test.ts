@@ -57,7 +57,7 @@ describe('Create Tripletex Connection', () => {
   it('refuses bad inputs naming the field and never echoing a token', async () => {
     const cases: [unknown, RegExp][] = [
       [{ employeeToken: EMPLOYEE }, /consumerToken: is required/],
-      [{ consumerToken: CONSUMER, employeeToken: `${EMPLOYEE}\n` }, /employeeToken: contains a space or a line break/],
+      [{ consumerToken: CONSUMER, employeeToken: `${EMPLOYEE}\n` }, /employeeToken: must not contain spaces or line breaks/],
       [{ consumerToken: CONSUMER, employeeToken: EMPLOYEE, companyId: -3 }, /companyId: must be >= 0/],
       [{ consumerToken: CONSUMER, employeeToken: EMPLOYEE, companyId: '12' }, /companyId: must be integer or null/],
       [{ consumerToken: CONSUMER, employeeToken: EMPLOYEE, useTestEnvironment: 'yes' }, /useTestEnvironment: must be boolean/],

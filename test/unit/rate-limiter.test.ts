@@ -1,4 +1,4 @@
-import { abortableSleep } from '../../client/abortable-sleep.js';
+import { abortableSleep } from '../../client/abortable.js';
 import { CancelledError } from '../../client/errors.js';
 import { parseRateLimitHeaders, rateLimiterFor, resetRateLimiters, RateLimiter, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
 

@@ -82,7 +82,7 @@ describe('Test connection (nock)', () => {
     expect(result.ok).toBe(false);
     expect(result.reason).toBe('invalid-properties');
     expect(result.message).toMatch(/Employee token is required/);
-    expect(result.message).toMatch(/Consumer token contains a space/);
+    expect(result.message).toMatch(/Consumer token must not contain spaces or line breaks/);
     expect(result.message).toMatch(/Default Company Id must be >= 0/);
     expect(result.message).toMatch(/Name must not be blank/);
     expect(result.message).not.toContain('tok en');

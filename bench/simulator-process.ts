@@ -1,23 +1,52 @@
-// The benchmark's Tripletex runs in its own process, so that the 200,000 rows it serves (and
-// its JSON encoding) do not count towards the memory measured in the benchmark's process.
-// Protocol over the IPC channel: the parent sends { cmd }, the child answers with the result.
-import { startSimulator, type SimulatorOptions } from '../simulator/index.js';
+// The benchmark's Tripletex, run as a child of bench/run.ts.
+//
+// Why a child process: the simulator seeds every customer in memory and serialises each page
+// it serves. In the benchmark's own process that would dwarf (and blur) the memory the action
+// needs while streaming, so the server lives here and only HTTP crosses over.
+//
+// Why this script rather than `flow-tripletex simulator`: the benchmark needs the simulator's
+// counters (requests, 429s) before and after each pass, which the CLI has no way to hand out,
+// and parsing tokens out of its human-oriented banner would break whenever the wording changes.
+// An IPC channel gives both, typed.
+import { startSimulator, type SimulatorOptions, type SimulatorStats } from '../simulator/index.js';
 
-export type ChildCommand = { cmd: 'stats' } | { cmd: 'close' };
+export interface Ready {
+  env: { TRIPLETEX_PRODUCTION_URL: string; TRIPLETEX_TEST_URL: string };
+  consumerToken: string;
+  employeeToken: string;
+}
 
-const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions;
-const sim = await startSimulator(options);
+export type ToChild = { cmd: 'stats' } | { cmd: 'close' };
+export type FromChild = { ready: Ready } | { stats: SimulatorStats } | { failed: string };
 
-process.on('message', (message: ChildCommand) => {
-  if (message.cmd === 'stats') process.send?.({ stats: sim.stats() });
-  if (message.cmd === 'close') void sim.close().then(() => process.exit(0));
-});
-process.on('disconnect', () => void sim.close().then(() => process.exit(0)));
+const reply = (message: FromChild) => process.send?.(message);
 
-process.send?.({
-  ready: {
-    env: sim.env,
-    consumerToken: sim.tokens.production.consumerToken,
-    employeeToken: sim.tokens.production.employeeTokens.employee,
-  },
-});
+try {
+  const options = JSON.parse(process.argv[2] ?? '{}') as SimulatorOptions;
+  const sim = await startSimulator(options);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    sim.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('message', (message: ToChild) => {
+    if (message.cmd === 'stats') reply({ stats: sim.stats() });
+    else if (message.cmd === 'close') stop();
+  });
+  // A parent that dies without saying goodbye must not leave a server behind.
+  process.on('disconnect', stop);
+  reply({
+    ready: {
+      env: sim.env,
+      consumerToken: sim.tokens.production.consumerToken,
+      employeeToken: sim.tokens.production.employeeTokens.employee,
+    },
+  });
+} catch (error) {
+  reply({ failed: error instanceof Error ? error.message : String(error) });
+  process.exit(1);
+}

@@ -154,12 +154,11 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
     const asClient = await whoAmI(client, wanted, ctx.signal);
     if (!asClient.ok) return { ...asClient.result, clients };
     const target = { ...client_, ...(asClient.company.name ? { name: asClient.company.name } : {}) };
-    const label = `${target.name ?? `Company ${target.id}`} – ${employee.name ?? `employee ${employee.id}`} (${environment})`;
     return {
       ok: true,
       reason: 'connected',
       message: `Connected to ${where}${employeeName}, working for client ${companyWords(target)} through accountant access.`,
-      label,
+      label: labelFor(target, employee, environment),
       ...base,
       company: target,
       clients,
@@ -173,8 +172,12 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
       base,
     );
   }
-  const label = `${own.name ?? `Company ${own.id}`} – ${employee.name ?? `employee ${employee.id}`} (${environment})`;
-  return { ok: true, reason: 'connected', message: `Connected to ${where}: ${companyWords(own)}${employeeName}.`, label, ...base };
+  return { ok: true, reason: 'connected', message: `Connected to ${where}: ${companyWords(own)}${employeeName}.`, label: labelFor(own, employee, environment), ...base };
+}
+
+/** What a host can show as the connection's name once it tests green. */
+function labelFor(company: CompanyInfo, employee: { id: number; name?: string }, environment: string): string {
+  return `${company.name ?? `Company ${company.id}`} – ${employee.name ?? `employee ${employee.id}`} (${environment})`;
 }
 
 type WhoAmI =

@@ -14,6 +14,11 @@ export function hash32(...parts: (number | string)[]): number {
     h ^= 0x2c; // separator, so ("ab","c") and ("a","bc") differ
     h = Math.imul(h, 0x01000193);
   }
+  return fmix32(h);
+}
+
+/** murmur3's finaliser: spreads every input bit over the whole word. */
+function fmix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -24,13 +29,7 @@ export function hash32(...parts: (number | string)[]): number {
 
 /** Mixes a small integer into a precomputed hash: the per-row step, cheap enough for 200k rows. */
 export function mix32(base: number, n: number): number {
-  let h = (base ^ Math.imul(n + 1, 0x9e3779b1)) >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32((base ^ Math.imul(n + 1, 0x9e3779b1)) >>> 0);
 }
 
 export class Rng {

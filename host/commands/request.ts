@@ -1,13 +1,13 @@
 import { resolve as resolvePath } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
-import { StepProgress } from '../console-context.js';
 import { displayPath, plural, seconds } from '../display.js';
 import { FileProblemError, MissingEnvError, UsageError, type Problem } from '../errors.js';
 import { parseFlow } from '../flow-file.js';
-import { runFlow, type FlowResult } from '../flow-runner.js';
+import type { FlowResult } from '../flow-runner.js';
 import { readJsonFile } from '../json-file.js';
 import { isPlainObject } from '../schema-tools.js';
 import { loadWorkspace } from '../workspace-file.js';
+import { executeRun } from './run.js';
 import { addCommonOptions, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
 
 // flow-tripletex request: one run of REST API Request with paging from the command line.
@@ -176,15 +176,9 @@ export async function requestCommand(method: string, path: string, options: Requ
 
     let result: FlowResult;
     try {
-      result = await runFlow(flow, {
-        pack,
-        ...(workspace ? { workspace } : {}),
-        env: process.env,
-        redactor: runtime.redactor,
-        log: runtime.log,
-        signal: runtime.signal,
-        outDir: process.cwd(),
-        progress: (step) => new StepProgress(runtime.terminal, step.id === 'request' ? `${method} ${path}` : step.id),
+      result = await executeRun({ pack, flow, ...(workspace ? { workspace } : {}) }, runtime, {
+        quietSteps: true,
+        progressLabel: (stepId) => (stepId === 'request' ? `${method} ${path}` : stepId),
       });
     } catch (error) {
       if (error instanceof MissingEnvError) {

@@ -50,7 +50,7 @@ export async function prepareRun(file: string, options: Pick<RunOptions, 'manife
 }
 
 /** Runs a prepared flow with the terminal narrative (step lines, progress bars). */
-export async function executeRun(prepared: PreparedRun, runtime: Runtime, options: { outDir?: string; quietSteps?: boolean }): Promise<FlowResult> {
+export async function executeRun(prepared: PreparedRun, runtime: Runtime, options: { outDir?: string; quietSteps?: boolean; progressLabel?: (stepId: string) => string }): Promise<FlowResult> {
   const { pack, flow, workspace } = prepared;
   return runFlow(flow, {
     pack,
@@ -60,7 +60,7 @@ export async function executeRun(prepared: PreparedRun, runtime: Runtime, option
     log: runtime.log,
     signal: runtime.signal,
     outDir: resolvePath(options.outDir ?? process.cwd()),
-    progress: (step) => new StepProgress(runtime.terminal, step.id),
+    progress: (step) => new StepProgress(runtime.terminal, options.progressLabel?.(step.id) ?? step.id),
     onStep: options.quietSteps ? undefined : (event) => narrate(event, runtime.terminal, runtime.redactor, pack),
   });
 }

@@ -16,6 +16,13 @@ function idsOf(pages: unknown[]): number[] {
   return (pages as PortPage[]).flatMap((page) => (page.values as Row[]).map((row) => row.id));
 }
 
+type Employee = keyof RunningSimulator['tokens']['production']['employeeTokens'];
+
+/** A connection's properties for one of the simulator's demo employees in production. */
+function connectionFor(sim: RunningSimulator, employee: Employee = 'employee', extra: Record<string, unknown> = {}) {
+  return { name: 'E2E', consumerToken: sim.tokens.production.consumerToken, employeeToken: sim.tokens.production.employeeTokens[employee], ...extra };
+}
+
 function expectEachOnce(ids: number[], expected: number): void {
   expect(ids).toHaveLength(expected);
   expect(new Set(ids).size).toBe(expected);
@@ -43,12 +50,7 @@ describe('REST API Request with paging against the simulator', () => {
     sim.resetRequests();
   });
 
-  const connection = (employee: keyof RunningSimulator['tokens']['production']['employeeTokens'] = 'employee', extra: Record<string, unknown> = {}) => ({
-    name: 'E2E',
-    consumerToken: sim.tokens.production.consumerToken,
-    employeeToken: sim.tokens.production.employeeTokens[employee],
-    ...extra,
-  });
+  const connection = (employee?: Employee, extra?: Record<string, unknown>) => connectionFor(sim, employee, extra);
   const customerRequests = () => sim.requests.filter((r) => r.method === 'GET' && r.path === '/customer');
 
   it('pages 10,000+ customers exactly once although fullResultSize is inexact', async () => {
@@ -285,12 +287,7 @@ describe('REST API Request with paging: date ranges, companies and entitlements'
     sim.resetRequests();
   });
 
-  const connection = (employee: keyof RunningSimulator['tokens']['production']['employeeTokens'] = 'employee', extra: Record<string, unknown> = {}) => ({
-    name: 'E2E',
-    consumerToken: sim.tokens.production.consumerToken,
-    employeeToken: sim.tokens.production.employeeTokens[employee],
-    ...extra,
-  });
+  const connection = (employee?: Employee, extra?: Record<string, unknown>) => connectionFor(sim, employee, extra);
   const invoicesBetween = (from: string, toInclusive: string) => allInvoices.filter((i) => i.invoiceDate >= from && i.invoiceDate <= toInclusive).map((i) => i.id).sort((a, b) => a - b);
   const sortedIds = (pages: unknown[]) => idsOf(pages).sort((a, b) => a - b);
 

@@ -1,5 +1,6 @@
 import { CancelledError } from '../../client/errors.js';
 import { paginate, type FetchedPage, type Page, type PageFetch, type PaginateOptions } from '../../client/paginate.js';
+import { Rng } from '../../simulator/prng.js';
 
 // The fetch function is a fake the test controls: either answers it resolves by hand
 // (ManualEndpoint) or an in-memory list. Nothing here uses timers; settle() lets promise
@@ -416,19 +417,6 @@ describe('paginate', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)) };
-}
-
 describe('paginate: every row exactly once (random cases)', () => {
   it('yields exactly the expected slice whatever the sizes, prefetch, limits and failures past the end', async () => {
     const unhandled: unknown[] = [];
@@ -436,7 +424,7 @@ describe('paginate: every row exactly once (random cases)', () => {
     process.on('unhandledRejection', onUnhandled);
     try {
       for (let seed = 1; seed <= 400; seed++) {
-        const random = rng(seed);
+        const random = new Rng(seed);
         const itemsPerPage = random.int(1, 12);
         const total = random.int(0, 120);
         const startIndex = random.next() < 0.2 ? random.int(0, 130) : 0;

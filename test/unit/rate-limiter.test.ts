@@ -1,6 +1,7 @@
 import { abortableSleep } from '../../client/abortable.js';
 import { CancelledError } from '../../client/errors.js';
 import { parseRateLimitHeaders, rateLimiterFor, resetRateLimiters, RateLimiter, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
+import { Rng } from '../../simulator/prng.js';
 
 // Time is virtual: the limiter gets now() and sleep() from VirtualClock, and tests move the
 // clock. Nothing here waits on a real timer; settle() only lets promise chains run.
@@ -73,19 +74,6 @@ class VirtualClock {
       if (!this.#fireNext(maxMs)) throw new Error(`stuck at t=${this.now}: nothing left to run`);
     }
   }
-}
-
-/** Deterministic PRNG (mulberry32), so a failing run can be replayed. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (min: number, max: number) => min + Math.floor(next() * (max - min + 1)) };
 }
 
 /** Tracks an acquire without awaiting it. */
@@ -518,8 +506,8 @@ function fixedWindowServer(clock: VirtualClock, model: ServerModel) {
 /** `total` requests by `concurrency` workers with random latency, retrying 429s the way dispatch does. */
 async function steadyDemand(model: ServerModel, total: number, concurrency: number, seed: number, startAt = 0, latency: [number, number] = [5, 120], thinkMs = 0) {
   const clock = new VirtualClock(startAt);
-  const random = rng(seed);
-  const limiter = new RateLimiter({ now: clock.read, sleep: clock.sleep, random: random.next });
+  const random = new Rng(seed);
+  const limiter = new RateLimiter({ now: clock.read, sleep: clock.sleep, random: () => random.next() });
   const server = fixedWindowServer(clock, model);
   let started = 0;
   let completed = 0;

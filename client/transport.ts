@@ -1,5 +1,6 @@
 import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
+import { agentsFor } from './proxy.js';
 import { TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from './errors.js';
 import { Secret } from './secret.js';
 
@@ -121,6 +122,7 @@ export async function send(request: WireRequest): Promise<WireResponse> {
       body: hasBody ? JSON.stringify(request.body) : undefined,
       timeout: { request: request.timeoutMs },
       signal: request.signal,
+      agent: agentsFor(url),
     });
   } catch (error) {
     throw toWireFailure(error, request.method, where, request.signal);

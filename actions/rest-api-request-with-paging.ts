@@ -1,14 +1,15 @@
 // REST API Request with paging: any Tripletex endpoint, every row once, one page at a time.
 import type { ActionContext } from '../contract/host.js';
+import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
 import { resolveConnectionInput } from '../connection/resolved-connection.js';
-import { InputError, TripletexApiError } from '../client/errors.js';
+import { InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
 import { paginate, type FetchedPage, type Page, type StopReason } from '../client/paginate.js';
 import { emptyRanges, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { safeLogger } from '../client/safe-logger.js';
 import { TripletexClient, type ApiResponse } from '../client/tripletex-client.js';
-import type { HttpMethod, QueryValue } from '../client/transport.js';
+import { DEFAULT_MAX_RESPONSE_BYTES, type HttpMethod, type QueryValue } from '../client/transport.js';
 
 export const id = 'rest-api-request-with-paging';
 
@@ -28,6 +29,8 @@ export interface PagingInputs {
   prefetchPages?: number;
   timeoutSeconds?: number;
   ifNoneMatch?: string;
+  maxResponseMegabytes?: number;
+  maxWaitSeconds?: number;
 }
 
 /** What For each page receives (schemas/page.schema.json). */
@@ -61,7 +64,24 @@ export interface PagingSummary {
   warnings: string[];
 }
 
-const DEFAULTS = { method: 'GET' as HttpMethod, startIndex: 0, itemsPerPage: 1000, maxPageCount: 9999, prefetchPages: 4, timeoutSeconds: 60 };
+const MEGABYTE = 1024 * 1024;
+
+const DEFAULTS = {
+  method: 'GET' as HttpMethod,
+  startIndex: 0,
+  itemsPerPage: 1000,
+  maxPageCount: 9999,
+  prefetchPages: 4,
+  timeoutSeconds: 60,
+  maxResponseMegabytes: DEFAULT_MAX_RESPONSE_BYTES / MEGABYTE,
+  maxWaitSeconds: 300,
+};
+
+// What fetch-ahead may hold at once: every page in flight or waiting to be handed on can grow
+// to the per-answer cap before it is abandoned, so the number of pages in flight is chosen to
+// keep their sum within this, whatever a server sends. With the default cap that is 5 pages
+// (the page For each page holds plus 4 ahead).
+export const FETCH_AHEAD_BUDGET_BYTES = 5 * DEFAULT_MAX_RESPONSE_BYTES;
 
 /** Paging belongs to the action's own inputs; in Query they would fight with them. */
 const RESERVED_QUERY = new Map([
@@ -91,6 +111,9 @@ export function prepare(raw: unknown): Prepared {
   if (inputs.body !== undefined && inputs.method !== 'POST' && inputs.method !== 'PUT') {
     problems.push({ field: 'body', message: `is only sent with POST or PUT, not ${inputs.method}` });
   }
+  // The query's schema allows only flat values; the body is free-form, so its depth is checked.
+  const deep = tooDeep(inputs.body);
+  if (deep) problems.push({ field: ['body', ...deep.slice(0, 3)].join('.') + (deep.length > 3 ? '…' : ''), message: `is nested more than ${MAX_INPUT_DEPTH} levels deep, the most a request accepts` });
   if (inputs.inclusiveEndDates) {
     const shifted = shiftInclusiveEndDates(query);
     problems.push(...shifted.problems);
@@ -151,10 +174,13 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
       ...(extra.rateLimitWaitMs !== undefined ? { rateLimitWaitMs: extra.rateLimitWaitMs } : {}),
       ...(extra.message ? { message: extra.message } : {}),
     });
+  const maxResponseBytes = Math.round(inputs.maxResponseMegabytes * MEGABYTE);
   const client = new TripletexClient(connection, {
     log,
     stats,
     timeoutMs: inputs.timeoutSeconds * 1000,
+    maxResponseBytes,
+    maxWaitMs: inputs.maxWaitSeconds * 1000,
     onRateLimitWait: (ms) => report({ rateLimitWaitMs: Math.round(ms), message: `Waiting ${(ms / 1000).toFixed(1)} s for Tripletex's rate limit` }),
   });
   const companyId = inputs.companyId ?? null;
@@ -180,18 +206,26 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         signal,
       })
       .catch((error: unknown) => {
-        throw explain(error, query);
+        throw explain(error, query, paged ? page : undefined);
       });
     const fetched = classify(response);
     // Only GET lists page; whatever a write returns is its one and only page.
     return paged || fetched.kind !== 'list' ? fetched : { ...fetched, kind: 'single', value: response.body, values: fetched.values };
   };
 
+  // Every page in flight may grow to the answer cap: keep them together within the budget.
+  const affordable = Math.max(0, Math.floor(FETCH_AHEAD_BUDGET_BYTES / maxResponseBytes) - 1);
+  const prefetchPages = method === 'GET' ? Math.min(inputs.prefetchPages, affordable) : 0;
+  if (prefetchPages < inputs.prefetchPages && method === 'GET') {
+    warnings.push(
+      `Fetching ${prefetchPages} pages ahead instead of ${inputs.prefetchPages}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`,
+    );
+  }
   const paging = paginate({
     startIndex: inputs.startIndex,
     itemsPerPage: inputs.itemsPerPage,
     maxPageCount: method === 'GET' ? inputs.maxPageCount : 1,
-    prefetchPages: method === 'GET' ? inputs.prefetchPages : 0,
+    prefetchPages,
     fetchPage,
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
@@ -227,22 +261,16 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   return summary;
 }
 
-/** Adds the hint a person needs to Tripletex's 422 for an empty date range. */
-function explain(error: unknown, query: Record<string, unknown>): unknown {
+/** Adds what a person needs: which page an oversized answer was, the hint for an empty date range. */
+function explain(error: unknown, query: Record<string, unknown>, page?: { index: number; from: number }): unknown {
+  if (error instanceof TripletexNetworkError && error.failure === 'too-large' && page) {
+    return new TripletexNetworkError({ ...error.details, detail: `${error.detail ?? ''}; it was page ${page.index + 1} of this run, rows from ${page.from}` });
+  }
   if (!(error instanceof TripletexApiError) || error.status !== 422) return error;
   const empty = emptyRanges(query);
   if (empty.length === 0) return error;
   return new TripletexApiError(
-    {
-      method: error.method,
-      path: error.path,
-      status: error.status,
-      code: error.code,
-      tripletexMessage: error.tripletexMessage,
-      developerMessage: error.developerMessage,
-      validationMessages: error.validationMessages,
-      requestId: error.requestId,
-    },
+    error.details,
     `${error.message}. Note: Tripletex's …To dates are exclusive, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or turn on "End dates are inclusive"`,
   );
 }

@@ -1,9 +1,9 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../contract/host.js';
-import { CancelledError, TripletexApiError, TripletexNetworkError } from './errors.js';
-import { parseRateLimitHeaders, type RateLimiter } from './rate-limiter.js';
+import { CancelledError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from './errors.js';
+import { parseRateLimitHeaders, WaitTooLongError, type RateLimiter } from './rate-limiter.js';
 import type { RequestStats } from './request-stats.js';
-import { apiErrorFrom, isWireFailure, send, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';
+import { apiErrorFrom, encode, isWireFailure, sendEncoded, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';
 
 // The policy around every request: wait for the rate limit, send, and decide what a failure
 // means. A 429 was never processed, so it is waited out and resent for any method. A 5xx or
@@ -21,6 +21,9 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 4, max429Retries: 20, minRetryDelayMs: 500, maxRetryDelayMs: 8000 };
 
+/** The longest single rate-limit wait a request takes unless told otherwise (maxWaitSeconds). */
+export const DEFAULT_MAX_WAIT_MS = 300_000;
+
 export interface DispatchOptions {
   limiter: RateLimiter;
   /** Whether sending the request twice is harmless (GET, DELETE, PUT that is not an action). */
@@ -30,6 +33,8 @@ export interface DispatchOptions {
   stats?: RequestStats;
   log?: Logger;
   onRateLimitWait?(ms: number): void;
+  /** A single rate-limit wait longer than this fails the request instead (default DEFAULT_MAX_WAIT_MS). */
+  maxWaitMs?: number;
   /** On a 401, renews the session and answers true to send again; called at most once. */
   renewAfter401?(): Promise<boolean>;
 }
@@ -52,7 +57,11 @@ class Retryable extends Error {
 }
 
 function withApplied(error: TripletexNetworkError): TripletexNetworkError {
-  return new TripletexNetworkError({ method: error.method, path: error.path, failure: error.failure, mayHaveBeenApplied: true, requestId: error.requestId });
+  return new TripletexNetworkError({ ...error.details, mayHaveBeenApplied: true });
+}
+
+function waitRefused(request: WireRequest, waitMs: number, maxWaitMs: number, askedBy: 'tripletex' | 'window'): RateLimitWaitError {
+  return new RateLimitWaitError({ method: request.method, path: request.path, waitMs, maxWaitMs, askedBy });
 }
 
 /**
@@ -74,18 +83,30 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
     options.onRateLimitWait?.(ms);
   };
 
+  const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   const attempt = async (): Promise<WireResponse> => {
     for (;;) {
-      const request = build();
-      const permit = await limiter.acquire(signal, onWait);
+      // Encoded before a permit is taken: a request that cannot be sent costs no budget and
+      // is an input error, never a failure that "may have been applied".
+      const encoded = encode(build());
+      const { request } = encoded;
+      let permit;
+      try {
+        permit = await limiter.acquire(signal, onWait, maxWaitMs);
+      } catch (error) {
+        if (error instanceof WaitTooLongError) throw waitRefused(request, error.waitMs, maxWaitMs, 'window');
+        throw error;
+      }
       if (stats) stats.requests += 1;
       let response: WireResponse;
       try {
-        response = await send(request);
+        response = await sendEncoded(encoded);
       } catch (failure) {
         permit.release(undefined, false);
         if (!isWireFailure(failure)) throw failure;
         if (failure.error instanceof CancelledError) throw failure.error;
+        // An answer over the size cap would be just as large the next time.
+        if (failure.error.failure === 'too-large') throw failure.error;
         if (failure.neverSent || options.replaySafe) throw new Retryable(failure.error);
         throw withApplied(failure.error);
       }
@@ -101,7 +122,8 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
             `Tripletex kept answering 429 (rate limit) to ${request.method} ${request.path}: gave up after waiting ${policy.max429Retries} times. Another integration may be using the same tokens heavily.`,
           );
         }
-        const waitMs = limiter.backoffAfter429(headers, rateLimitedTimes);
+        const waitMs = limiter.backoffAfter429(headers, rateLimitedTimes, maxWaitMs);
+        if (waitMs > maxWaitMs) throw waitRefused(request, waitMs, maxWaitMs, 'tripletex');
         options.log?.debug(`Rate limit reached; waiting ${waitMs} ms before resending ${request.method} ${request.path}`);
         continue; // the limiter holds the next acquire until the window has ended
       }

@@ -54,6 +54,8 @@ export interface ApiErrorDetails {
   requestId?: string;
   /** For a refused POST/action: whether Tripletex may have applied it anyway. */
   mayHaveBeenApplied?: boolean;
+  /** The useful part of an answer that is not Tripletex's error envelope (a gateway's problem document, an HTML page, plain text). */
+  serverText?: string;
 }
 
 /** Tripletex answered with an error status. */
@@ -68,6 +70,7 @@ export class TripletexApiError extends FlowTripletexError {
   readonly validationMessages: ValidationMessage[];
   readonly requestId: string | undefined;
   readonly mayHaveBeenApplied: boolean;
+  readonly serverText: string | undefined;
 
   constructor(details: ApiErrorDetails, summary?: string) {
     super(summary ?? TripletexApiError.describe(details));
@@ -84,17 +87,36 @@ export class TripletexApiError extends FlowTripletexError {
     }));
     this.requestId = details.requestId;
     this.mayHaveBeenApplied = details.mayHaveBeenApplied ?? false;
+    this.serverText = details.serverText === undefined ? undefined : scrub(details.serverText);
+  }
+
+  /** The details this error was made from, to build a variant with another summary. */
+  get details(): ApiErrorDetails {
+    return {
+      method: this.method,
+      path: this.path,
+      status: this.status,
+      code: this.code,
+      tripletexMessage: this.tripletexMessage,
+      developerMessage: this.developerMessage,
+      validationMessages: this.validationMessages,
+      requestId: this.requestId,
+      mayHaveBeenApplied: this.mayHaveBeenApplied,
+      ...(this.serverText !== undefined ? { serverText: this.serverText } : {}),
+    };
   }
 
   static describe(d: ApiErrorDetails): string {
     const parts = [`Tripletex answered ${d.status}${d.code !== undefined ? ` (code ${d.code})` : ''} to ${d.method} ${d.path}`];
     // Tripletex's own message often ends with a period; ours add their own.
     if (d.tripletexMessage) parts.push(`: ${d.tripletexMessage.trim().replace(/[.\s]+$/, '')}`);
+    else if (d.serverText) parts.push(` (not in Tripletex's error format; a proxy or gateway may have answered): ${d.serverText}`);
     const validation = (d.validationMessages ?? [])
       .map((v) => [v.field, v.message].filter(Boolean).join(': '))
       .filter(Boolean);
     if (validation.length > 0) parts.push(` [${validation.join('; ')}]`);
-    if (d.status === 403) parts.push('. The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex');
+    // Tripletex's own 403 means entitlements; a gateway's 403 may mean anything.
+    if (d.status === 403 && d.serverText === undefined) parts.push('. The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex');
     if (d.mayHaveBeenApplied) parts.push('. It was not sent again because Tripletex may already have applied it; check before retrying');
     if (d.requestId) parts.push(` (request id ${d.requestId})`);
     return parts.join('');
@@ -112,28 +134,40 @@ export class TripletexApiError extends FlowTripletexError {
       validationMessages: this.validationMessages,
       requestId: this.requestId,
       mayHaveBeenApplied: this.mayHaveBeenApplied,
+      serverText: this.serverText,
     };
   }
 }
 
-export type NetworkFailure = 'timeout' | 'refused' | 'reset' | 'dns' | 'malformed-response' | 'other';
+export type NetworkFailure = 'timeout' | 'refused' | 'reset' | 'dns' | 'malformed-response' | 'too-large' | 'other';
 
 /** No usable answer: the connection failed, timed out, or the body was not the JSON promised. */
+export interface NetworkErrorDetails {
+  method: string;
+  path: string;
+  failure: NetworkFailure;
+  detail?: string;
+  mayHaveBeenApplied: boolean;
+  requestId?: string;
+}
+
 export class TripletexNetworkError extends FlowTripletexError {
   readonly kind = 'network';
   readonly method: string;
   readonly path: string;
   readonly failure: NetworkFailure;
+  readonly detail: string | undefined;
   readonly mayHaveBeenApplied: boolean;
   readonly requestId: string | undefined;
 
-  constructor(args: { method: string; path: string; failure: NetworkFailure; detail?: string; mayHaveBeenApplied: boolean; requestId?: string }) {
+  constructor(args: NetworkErrorDetails) {
     const what: Record<NetworkFailure, string> = {
       timeout: 'timed out',
       refused: 'could not connect (connection refused)',
       reset: 'lost the connection before an answer came',
       dns: 'could not resolve the Tripletex host name',
       'malformed-response': 'got an answer that is not valid JSON',
+      'too-large': 'got an answer that was too large and was abandoned',
       other: 'failed',
     };
     let message = `${args.method} ${args.path} ${what[args.failure]}`;
@@ -144,12 +178,49 @@ export class TripletexNetworkError extends FlowTripletexError {
     this.method = args.method;
     this.path = scrub(args.path);
     this.failure = args.failure;
+    this.detail = args.detail === undefined ? undefined : scrub(args.detail);
     this.mayHaveBeenApplied = args.mayHaveBeenApplied;
     this.requestId = args.requestId;
   }
 
+  get details(): NetworkErrorDetails {
+    return { method: this.method, path: this.path, failure: this.failure, mayHaveBeenApplied: this.mayHaveBeenApplied, ...(this.detail !== undefined ? { detail: this.detail } : {}), ...(this.requestId !== undefined ? { requestId: this.requestId } : {}) };
+  }
+
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), method: this.method, path: this.path, failure: this.failure, mayHaveBeenApplied: this.mayHaveBeenApplied, requestId: this.requestId };
+  }
+}
+
+function duration(ms: number): string {
+  const s = ms / 1000;
+  if (s < 120) return `${Math.round(s * 10) / 10} s`;
+  if (s < 2 * 3600) return `${Math.round(s / 60)} minutes`;
+  if (s < 2 * 86_400) return `${Math.round(s / 3600)} hours`;
+  if (s < 2 * 365 * 86_400) return `${Math.round(s / 86_400)} days`;
+  return `${Math.round(s / (365 * 86_400))} years`;
+}
+
+/** A rate-limit wait longer than the request may wait (maxWaitSeconds): it failed at once instead. */
+export class RateLimitWaitError extends FlowTripletexError {
+  readonly kind = 'rate-limit-wait';
+  readonly method: string;
+  readonly path: string;
+  readonly waitMs: number;
+  readonly maxWaitMs: number;
+
+  constructor(args: { method: string; path: string; waitMs: number; maxWaitMs: number; askedBy: 'tripletex' | 'window' }) {
+    const wait = `${Math.round(args.waitMs / 1000)} s (about ${duration(args.waitMs)})`;
+    const asked = args.askedBy === 'tripletex' ? `Tripletex answered 429 (rate limit) to ${args.method} ${args.path} and asked to wait ${wait}` : `${args.method} ${args.path} would have to wait ${wait} for the rate-limit window to end`;
+    super(`${asked}, longer than the ${Math.round(args.maxWaitMs / 1000)} s a request may wait (maxWaitSeconds). It was not sent again; try later, or raise maxWaitSeconds if such waits are expected.`);
+    this.method = args.method;
+    this.path = scrub(args.path);
+    this.waitMs = args.waitMs;
+    this.maxWaitMs = args.maxWaitMs;
+  }
+
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), method: this.method, path: this.path, waitMs: this.waitMs, maxWaitMs: this.maxWaitMs };
   }
 }
 

@@ -111,12 +111,15 @@ function fingerprint(values: unknown[]): string | undefined {
  * - `result()` is valid once iteration has ended (normally, by break, or by an error).
  */
 export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>; result(): PaginateResult } {
-  const { startIndex, itemsPerPage, maxPageCount, prefetchPages, signal } = options;
+  const { startIndex, itemsPerPage, prefetchPages, signal } = options;
   assertCount('startIndex', startIndex, 0);
   assertCount('itemsPerPage', itemsPerPage, 1);
-  assertCount('maxPageCount', maxPageCount, 1);
+  assertCount('maxPageCount', options.maxPageCount, 1);
   assertCount('prefetchPages', prefetchPages, 0);
 
+  // Row indexes stay exact: never page past the largest safe integer (only a startIndex
+  // near it could get there).
+  const maxPageCount = Math.min(options.maxPageCount, Math.floor((Number.MAX_SAFE_INTEGER - startIndex) / itemsPerPage) + 1);
   const fromOf = (index: number) => startIndex + index * itemsPerPage;
   const warnings: string[] = [];
   const warn = (message: string) => {

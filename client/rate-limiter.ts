@@ -131,6 +131,12 @@ const SAFETY_MARGIN_MS = 150;
 // rounds down (or its clock runs behind ours): from then on wait one granularity step longer.
 const ROUNDING_SLACK_MS = 1000;
 
+// Tripletex's windows last about ten seconds. A Reset or Retry-After beyond an hour is not a
+// window but a broken or hostile header: it must not stop every run on the same tokens (for
+// years, with Reset: 99999999), so the limiter does not pace by it. The request that received
+// it decides for itself whether to wait that long (its maxWaitMs) or fail.
+export const MAX_PLAUSIBLE_WAIT_SECONDS = 3600;
+
 const DEFAULT_MIN_BACKOFF_MS = 1000;
 // Tripletex's windows are about 10 s; backing off much longer than one window buys nothing.
 const DEFAULT_MAX_BACKOFF_MS = 16_000;
@@ -148,8 +154,18 @@ interface Waiter {
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
   onWait: ((ms: number) => void) | undefined;
+  /** A pause longer than this is refused with WaitTooLongError instead of being waited. */
+  maxWaitMs: number;
   enqueuedAt: number;
   plannedUntil: number | undefined;
+}
+
+/** A pause the caller would not wait for (longer than its maxWaitMs); nothing was sent. */
+export class WaitTooLongError extends Error {
+  constructor(readonly waitMs: number) {
+    super(`a rate-limit wait of ${Math.round(waitMs)} ms is longer than this request may wait`);
+    this.name = 'WaitTooLongError';
+  }
 }
 
 /**
@@ -219,10 +235,10 @@ export class RateLimiter {
    * before the pause begins, and again if the plan changes. Rejects with CancelledError when
    * `signal` aborts while queued; a cancelled acquire holds nothing.
    */
-  acquire(signal?: AbortSignal, onWait?: (ms: number) => void): Promise<Permit> {
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, enqueuedAt: this.#now(), plannedUntil: undefined };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined };
       if (signal) {
         waiter.onAbort = () => {
           const at = this.#queue.indexOf(waiter);
@@ -244,18 +260,22 @@ export class RateLimiter {
    * exponential backoff by attempt (1 s, 2 s, 4 s … capped), jittered so that several callers
    * do not come back in lockstep.
    */
-  backoffAfter429(headers: RateLimitHeaders, attempt: number): number {
+  backoffAfter429(headers: RateLimitHeaders, attempt: number, maxWaitMs = Infinity): number {
     const now = this.#now();
     let wait: number;
-    if (headers.resetSeconds !== undefined) {
+    if (headers.resetSeconds !== undefined && headers.resetSeconds > 0) {
       wait = headers.resetSeconds * 1000 + SAFETY_MARGIN_MS + this.#extraSlackMs;
-    } else if (headers.retryAfterSeconds !== undefined) {
+    } else if (headers.retryAfterSeconds !== undefined && headers.retryAfterSeconds > 0) {
       wait = headers.retryAfterSeconds * 1000 + SAFETY_MARGIN_MS;
     } else {
+      // No header, or one that says "now" (a Retry-After date already past on a skewed
+      // clock): coming back at once would only be refused again, so back off and grow.
       const exponent = Math.max(0, Math.floor(attempt) - 1);
       const base = Math.min(this.#maxBackoffMs, this.#minBackoffMs * 2 ** Math.min(exponent, 30));
       wait = Math.min(this.#maxBackoffMs, base * (0.75 + 0.5 * this.#random()));
     }
+    // A wait the caller will not take holds nobody: the caller fails instead.
+    if (wait > maxWaitMs || wait > MAX_PLAUSIBLE_WAIT_SECONDS * 1000) return wait;
     this.#blockedUntil = Math.max(this.#blockedUntil, now + wait);
     this.#pump();
     return Math.max(0, this.#blockedUntil - now);
@@ -338,6 +358,16 @@ export class RateLimiter {
         else this.#disarm();
         return;
       }
+      // Those who would not wait this long are told at once, and do not hold up the queue.
+      const refused = this.#queue.filter((waiter) => decision.at - now > waiter.maxWaitMs);
+      if (refused.length > 0) {
+        for (const waiter of refused) {
+          this.#queue.splice(this.#queue.indexOf(waiter), 1);
+          if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
+          waiter.reject(new WaitTooLongError(decision.at - now));
+        }
+        continue;
+      }
       this.#beginPause(now);
       for (const waiter of this.#queue) {
         if (waiter.plannedUntil === decision.at) continue;
@@ -402,7 +432,8 @@ export class RateLimiter {
 
   #observe(grant: Grant, headers: RateLimitHeaders, rateLimited: boolean): void {
     if (headers.limit !== undefined && headers.limit >= 1) this.#limit = headers.limit;
-    const { remaining, resetSeconds } = headers;
+    const { remaining } = headers;
+    const resetSeconds = headers.resetSeconds !== undefined && headers.resetSeconds <= MAX_PLAUSIBLE_WAIT_SECONDS ? headers.resetSeconds : undefined;
     if (remaining === undefined && resetSeconds === undefined) {
       if (rateLimited) this.#forget();
       else if (this.#mode === 'cold' && this.#limit === undefined) this.#mode = 'unadvertised';

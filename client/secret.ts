@@ -73,11 +73,19 @@ export function registerSecretValue(value: string): void {
   register(value);
 }
 
-const BASIC_AUTH = /\b(Basic|Bearer)\s+[A-Za-z0-9+/=._-]{6,}/g;
+// An Authorization value in any case ("basic …", "BEARER …"), as a gateway may echo it. The
+// credential must look like one (8+ characters with a digit, +, / or =, or two capitals and a
+// small letter), so that ordinary words after "basic" survive: "Basic validation failed" and
+// "Basic Authorization required" are not credentials.
+const AUTHORIZATION = /\b([Bb][Aa][Ss][Ii][Cc]|[Bb][Ee][Aa][Rr][Ee][Rr])(\s+)([A-Za-z0-9+/=._-]{8,})/g;
+
+function looksLikeCredential(text: string): boolean {
+  return /[0-9+/=]/.test(text) || (/[A-Z][^A-Z]*[A-Z]/.test(text) && /[a-z]/.test(text));
+}
 
 /** Replaces every known secret, and anything shaped like an Authorization value, in text. */
 export function scrub(text: string): string {
-  let out = text.replace(BASIC_AUTH, `$1 ${REDACTED}`);
+  let out = text.replace(AUTHORIZATION, (whole, scheme: string, space: string, credential: string) => (looksLikeCredential(credential) ? `${scheme}${space}${REDACTED}` : whole));
   if (known.size === 0) return out;
   if (!pattern) {
     // Longest first, so a token that contains another is replaced whole.

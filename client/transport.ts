@@ -1,8 +1,11 @@
+import type { ClientRequest } from 'node:http';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
-import { agentsFor } from './proxy.js';
-import { TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from './errors.js';
-import { Secret } from './secret.js';
+import { describeForeignBody, problemText } from './foreign-body.js';
+import { agentsFor, proxyFailureOf } from './proxy.js';
+import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from './errors.js';
+import { Secret, registerSecretValue } from './secret.js';
 
 // The only module that puts bytes on the wire to Tripletex. Everything above it works with
 // plain request descriptions; nothing above it builds a URL or a header. got's own retry and
@@ -24,15 +27,19 @@ export interface WireRequest {
   /** Basic auth as Tripletex wants it; absent for session creation. */
   auth?: { companyId: number; sessionToken: Secret };
   timeoutMs: number;
+  /** Bytes of one answer (after decompression) past which it is abandoned; default DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
   signal?: AbortSignal;
 }
 
 export interface WireResponse {
   status: number;
-  /** Parsed JSON, or undefined for an empty body (204, 304). */
+  /** Parsed JSON, or undefined for an empty body (204, 304) or one that is not JSON. */
   body: unknown;
   requestId: string | undefined;
   headers: Record<string, string | string[] | undefined>;
+  /** For an error answer that is not JSON (an HTML page, plain text): a short, scrubbed account of it. */
+  foreign?: string;
 }
 
 export interface WireFailure {
@@ -74,10 +81,62 @@ export function urlFor(environment: EnvironmentName, path: string, query?: WireR
 }
 
 export function basicAuth(companyId: number, sessionToken: Secret): string {
-  return 'Basic ' + Buffer.from(`${companyId}:${sessionToken.reveal()}`).toString('base64');
+  const credentials = `${companyId}:${sessionToken.reveal()}`;
+  const encoded = Buffer.from(credentials).toString('base64');
+  // A server or gateway may echo the header back in any form (with or without "Basic ",
+  // in another case): the encoded value and what it encodes are secrets in their own right.
+  registerSecretValue(credentials);
+  registerSecretValue(encoded);
+  return 'Basic ' + encoded;
+}
+
+/** The default cap on one response's bytes (after decompression); see maxResponseBytes. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
+
+/** A request turned into what goes on the wire. Made before a rate-limit permit is taken, so a request that cannot be encoded never costs one and never counts as sent. */
+export interface EncodedRequest {
+  request: WireRequest;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+/**
+ * Builds URL, headers and body text, or throws an InputError naming what cannot be sent
+ * (a header value with characters HTTP cannot carry, a body JSON cannot hold). Nothing has
+ * left the process when this throws.
+ */
+export function encode(request: WireRequest): EncodedRequest {
+  const url = urlFor(request.environment, request.path, request.query);
+  const headers: Record<string, string> = {};
+  const problems: { field: string; message: string }[] = [];
+  for (const [name, value] of Object.entries(request.headers ?? {})) {
+    try {
+      validateHeaderName(name);
+      validateHeaderValue(name, value);
+      headers[name] = value;
+    } catch {
+      problems.push({ field: `header ${name}`, message: 'holds characters an HTTP header cannot carry (line breaks, control characters or characters outside Latin-1)' });
+    }
+  }
+  let body: string | undefined;
+  if (request.body !== undefined && (request.method === 'POST' || request.method === 'PUT')) {
+    try {
+      body = JSON.stringify(request.body);
+    } catch (error) {
+      problems.push({ field: 'body', message: error instanceof RangeError ? 'is nested too deeply to be sent as JSON' : 'cannot be sent as JSON (it refers to itself, or holds a value JSON has no form for)' });
+    }
+    headers['content-type'] = 'application/json; charset=utf-8';
+  }
+  if (problems.length > 0) throw new InputError(problems, `${request.method} ${request.path} was not sent`);
+  if (request.auth) headers.authorization = basicAuth(request.auth.companyId, request.auth.sessionToken);
+  return { request, url, headers, body };
 }
 
 function classify(error: RequestError): { failure: NetworkFailure; neverSent: boolean; detail: string } {
+  // A proxy that failed before its tunnel was open: the message names it, nothing reached Tripletex.
+  const viaProxy = proxyFailureOf(error);
+  if (viaProxy) return viaProxy;
   if (error instanceof TimeoutError) {
     // Before the connection was up, nothing reached Tripletex.
     const early = error.event === 'lookup' || error.event === 'connect' || error.event === 'secureConnect';
@@ -103,34 +162,89 @@ function headerString(value: string | string[] | undefined): string | undefined 
 }
 
 /**
- * Sends one request and returns whatever status came back. Throws only when no HTTP answer
- * could be read (network failure, cancellation, a 2xx body that is not JSON).
+ * Whether this request got as far as a socket. Before that (an agent or proxy that failed,
+ * an error while the request was being prepared) not a byte can have left the process, so a
+ * failure cannot mean "may have been applied". Failures on the socket itself are judged by
+ * their kind (refused, DNS and connect timeouts happen before anything is written).
  */
-export async function send(request: WireRequest): Promise<WireResponse> {
-  const url = urlFor(request.environment, request.path, request.query);
-  const headers: Record<string, string> = { ...(request.headers ?? {}) };
-  if (request.auth) headers.authorization = basicAuth(request.auth.companyId, request.auth.sessionToken);
-  const hasBody = request.body !== undefined && (request.method === 'POST' || request.method === 'PUT');
-  if (hasBody) headers['content-type'] = 'application/json; charset=utf-8';
+class OutgoingBytes {
+  #socketAssigned = false;
+
+  watch(request: ClientRequest): void {
+    request.once('socket', () => (this.#socketAssigned = true));
+  }
+
+  get mayHaveLeft(): boolean {
+    return this.#socketAssigned;
+  }
+}
+
+function megabytes(bytes: number): string {
+  const mb = bytes / (1024 * 1024);
+  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+}
+
+/**
+ * Sends one encoded request and returns whatever status came back. Throws a WireFailure only
+ * when no HTTP answer could be read (network failure, cancellation, an answer over the size
+ * cap, a 2xx body that is not JSON). The answer is counted while it streams and abandoned as
+ * soon as it passes `maxResponseBytes`, so a server that never stops sending costs no more
+ * memory than the cap.
+ */
+export async function sendEncoded(encoded: EncodedRequest): Promise<WireResponse> {
+  const { request, url, headers } = encoded;
   const where = request.path;
+  const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  const outgoing = new OutgoingBytes();
+  let overCap: number | undefined;
+
+  const call = client(url, {
+    method: request.method as Method,
+    headers,
+    body: encoded.body,
+    timeout: { request: request.timeoutMs },
+    signal: request.signal,
+    agent: agentsFor(url),
+  });
+  call.on('request', (clientRequest: ClientRequest) => outgoing.watch(clientRequest));
+  call.on('response', (response: { headers: Record<string, string | string[] | undefined> }) => {
+    // A declared length is known before the first byte: no need to download what will be refused.
+    const declared = Number(headerString(response.headers['content-length']));
+    if (Number.isFinite(declared) && declared > cap) {
+      overCap = declared;
+      call.cancel();
+    }
+  });
+  call.on('downloadProgress', (progress: { transferred: number }) => {
+    if (overCap === undefined && progress.transferred > cap) {
+      overCap = progress.transferred;
+      call.cancel();
+    }
+  });
 
   let response;
   try {
-    response = await client(url, {
-      method: request.method as Method,
-      headers,
-      body: hasBody ? JSON.stringify(request.body) : undefined,
-      timeout: { request: request.timeoutMs },
-      signal: request.signal,
-      agent: agentsFor(url),
-    });
+    response = await call;
   } catch (error) {
-    throw toWireFailure(error, request.method, where, request.signal);
+    if (overCap !== undefined && !request.signal?.aborted) {
+      throw {
+        error: new TripletexNetworkError({
+          method: request.method,
+          path: where,
+          failure: 'too-large',
+          detail: `more than ${megabytes(cap)}, the limit for one answer; raise maxResponseMegabytes if this endpoint really answers that much, or ask for fewer rows per page`,
+          mayHaveBeenApplied: request.method !== 'GET',
+        }),
+        neverSent: false,
+      } satisfies WireFailure;
+    }
+    throw toWireFailure(error, request.method, where, request.signal, outgoing.mayHaveLeft);
   }
 
   const requestId = headerString(response.headers['x-tlx-request-id']);
   const text = response.body ?? '';
   let body: unknown;
+  let foreign: string | undefined;
   if (text.trim().length > 0) {
     try {
       body = JSON.parse(text);
@@ -142,20 +256,25 @@ export async function send(request: WireRequest): Promise<WireResponse> {
         };
         throw failure;
       }
-      // An error page from a proxy or load balancer: keep a short, scrubbed excerpt.
-      body = { message: text.slice(0, 200).replace(/\s+/g, ' ').trim() };
+      // An error page from a proxy, gateway or load balancer: keep what a person can use.
+      foreign = describeForeignBody(text, headerString(response.headers['content-type']));
     }
   }
-  return { status: response.statusCode, body, requestId, headers: response.headers };
+  return { status: response.statusCode, body, requestId, headers: response.headers, ...(foreign !== undefined ? { foreign } : {}) };
 }
 
-function toWireFailure(error: unknown, method: string, path: string, signal: AbortSignal | undefined): WireFailure {
-  if (signal?.aborted) return { error: new CancelledError(`${method} ${path} was cancelled`), neverSent: false };
+/** Encodes and sends in one step (for callers that do not need the two apart). */
+export async function send(request: WireRequest): Promise<WireResponse> {
+  return sendEncoded(encode(request));
+}
+
+function toWireFailure(error: unknown, method: string, path: string, signal: AbortSignal | undefined, bytesLeft: boolean): WireFailure {
+  if (signal?.aborted) return { error: new CancelledError(`${method} ${path} was cancelled`), neverSent: !bytesLeft };
   if (error instanceof RequestError) {
     const { failure, neverSent, detail } = classify(error);
-    return { error: new TripletexNetworkError({ method, path, failure, detail, mayHaveBeenApplied: false }), neverSent };
+    return { error: new TripletexNetworkError({ method, path, failure, detail, mayHaveBeenApplied: false }), neverSent: neverSent || !bytesLeft };
   }
-  return { error: new TripletexNetworkError({ method, path, failure: 'other', detail: error instanceof Error ? error.name : 'unknown', mayHaveBeenApplied: false }), neverSent: false };
+  return { error: new TripletexNetworkError({ method, path, failure: 'other', detail: error instanceof Error ? error.name : 'unknown', mayHaveBeenApplied: false }), neverSent: !bytesLeft };
 }
 
 export function isWireFailure(value: unknown): value is WireFailure {
@@ -164,21 +283,25 @@ export function isWireFailure(value: unknown): value is WireFailure {
 
 /** Tripletex's error envelope, tolerant of whatever a misbehaving server sends. */
 export function apiErrorFrom(method: string, path: string, response: WireResponse, mayHaveBeenApplied = false): TripletexApiError {
-  const body = (typeof response.body === 'object' && response.body !== null ? response.body : {}) as Record<string, unknown>;
-  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : undefined);
+  const body = (typeof response.body === 'object' && response.body !== null && !Array.isArray(response.body) ? response.body : {}) as Record<string, unknown>;
+  const str = (v: unknown) => (typeof v === 'string' && v.trim().length > 0 ? v : undefined);
   const validation = Array.isArray(body.validationMessages)
     ? (body.validationMessages as unknown[]).filter((v): v is ValidationMessage => typeof v === 'object' && v !== null)
     : [];
+  const tripletexMessage = str(body.message);
+  // Not Tripletex's envelope: an RFC 7807 problem from a gateway, or a page that is not JSON.
+  const serverText = tripletexMessage === undefined ? (response.foreign ?? problemText(response.body)) : undefined;
   return new TripletexApiError({
     method,
     path,
     status: response.status,
     code: typeof body.code === 'number' ? body.code : undefined,
-    tripletexMessage: str(body.message),
+    tripletexMessage,
     developerMessage: str(body.developerMessage),
     validationMessages: validation,
     requestId: str(body.requestId) ?? response.requestId,
     mayHaveBeenApplied,
+    ...(serverText !== undefined ? { serverText } : {}),
   });
 }
 

@@ -63,6 +63,8 @@ export interface ApiRequest {
   companyId?: number | null;
   signal?: AbortSignal;
   timeoutMs?: number;
+  /** Bytes one answer may hold; default the client's, else DEFAULT_MAX_RESPONSE_BYTES. */
+  maxResponseBytes?: number;
 }
 
 export interface ApiResponse {
@@ -76,6 +78,9 @@ export interface ClientOptions {
   stats?: RequestStats;
   onRateLimitWait?(ms: number): void;
   timeoutMs?: number;
+  /** The longest single rate-limit wait; longer ones fail the request (DEFAULT_MAX_WAIT_MS). */
+  maxWaitMs?: number;
+  maxResponseBytes?: number;
   policy?: RetryPolicy;
   sessionPool?: SessionPool;
 }
@@ -116,6 +121,7 @@ export class TripletexClient {
         headers: request.headers,
         auth: { companyId, sessionToken: session.token },
         timeoutMs: request.timeoutMs ?? this.#options.timeoutMs ?? 60_000,
+        maxResponseBytes: request.maxResponseBytes ?? this.#options.maxResponseBytes,
         signal: request.signal,
       }),
       {
@@ -126,6 +132,7 @@ export class TripletexClient {
         stats: this.#options.stats,
         log: this.#options.log,
         onRateLimitWait: this.#options.onRateLimitWait,
+        maxWaitMs: this.#options.maxWaitMs,
         renewAfter401: async () => {
           this.#options.log?.info('Tripletex refused the session (401); creating a new one and sending once more');
           session = await this.#renew(session, request.signal);
@@ -139,14 +146,14 @@ export class TripletexClient {
     const error = apiErrorFrom(request.method, request.path, response);
     if (response.status === 401) {
       throw new TripletexApiError(
-        { method: request.method, path: request.path, status: 401, code: error.code, tripletexMessage: error.tripletexMessage, requestId: error.requestId },
+        error.details,
         `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked, or company ${companyId} is not reachable with these tokens`,
       );
     }
-    if (response.status === 403 && companyId === 0) {
+    if (response.status === 403 && companyId === 0 && error.serverText === undefined) {
       // The commonest 403 in practice: an accountant's token used without a client's id.
       throw new TripletexApiError(
-        { method: error.method, path: error.path, status: 403, code: error.code, tripletexMessage: error.tripletexMessage, developerMessage: error.developerMessage, requestId: error.requestId },
+        error.details,
         `${error.message}. (With an accountant's tokens, give the client company's id as Company Id; Test connection lists them.)`,
       );
     }

@@ -134,7 +134,9 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
   const employee = who.employee;
   const base = { environment, company: own, employee, requestId: who.requestId };
 
-  const clients = await clientsOf(client, ctx.signal);
+  // The list may hold the token's own company too; only other companies make it an
+  // accountant's token with clients.
+  const clients = (await clientsOf(client, ctx.signal)).filter((c) => c.id !== own.id);
   const wanted = connection.defaultCompanyId;
   const employeeName = employee.name ? ` as ${employee.name}` : '';
 

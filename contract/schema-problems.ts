@@ -33,6 +33,7 @@ const PATTERN_WORDS: Record<string, string> = {
   '\\S': 'must not be blank',
   '^[A-Za-z_][A-Za-z0-9_]*$': 'must be an environment variable name (letters, digits and _, not starting with a digit)',
   '^/[A-Za-z0-9_>:%./-]+$': 'must be a Tripletex path below /v2 such as /customer or /company/>withLoginAccess: no host, no spaces, no query string (use Query)',
+  '^[\\x20-\\x7E]+$': 'must hold printable ASCII characters only (it is sent as an HTTP header): no line breaks, tabs or other control characters, no letters outside ASCII',
 };
 
 export function describeSchemaError(error: ErrorObject): string {

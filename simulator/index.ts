@@ -19,4 +19,5 @@ export type {
   SimulatorInstance,
   SimulatorOptions,
   SimulatorStats,
+  SimulatorTls,
 } from './types.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { CompanyData, makeProfile, planCompanies, type CompanyPlan, type CompanyProfile, type DataContext } from './data.js';
 import { CODES, errorResponse, type SimResponse } from './envelope.js';
@@ -10,7 +11,7 @@ import { Refusal, type AuthInfo, type Counters, type HandlerContext, type Instan
 import { matchRoute } from './routes/index.js';
 import { SessionStore, type Session } from './sessions.js';
 import { makeDemoTokens, TokenRegistry, type EmployeeEntry } from './tokens.js';
-import type { EmployeeRegistration, EnvironmentCompanies, EnvironmentDemoTokens, EnvironmentName, LatencySetting, RateLimitSetting, RecordedRequest, SessionCreatePostMode } from './types.js';
+import type { EmployeeRegistration, EnvironmentCompanies, EnvironmentDemoTokens, EnvironmentName, LatencySetting, RateLimitSetting, RecordedRequest, SessionCreatePostMode, SimulatorTls } from './types.js';
 
 // One Tripletex environment: its own HTTP server, port, token registry, sessions, companies
 // and rate-limit windows. Settings that tests change at run time (faults, latency, limits)
@@ -106,6 +107,7 @@ export class EnvironmentServer implements InstanceApi {
   private readonly shared: SharedState;
   private readonly rateLimiter: RateLimiter;
   private readonly server: Server;
+  private readonly secure: boolean;
   private readonly sockets = new Set<Socket>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly profiles = new Map<number, CompanyProfile>();
@@ -114,7 +116,7 @@ export class EnvironmentServer implements InstanceApi {
   urlBase = '';
   url = '';
 
-  constructor(environment: EnvironmentName, shared: SharedState) {
+  constructor(environment: EnvironmentName, shared: SharedState, tls?: SimulatorTls) {
     this.environment = environment;
     this.shared = shared;
     this.registry = new TokenRegistry(shared.seed, environment);
@@ -138,7 +140,9 @@ export class EnvironmentServer implements InstanceApi {
       employeeIndex: 0,
     });
     this.registry.registerEmployee({ ...common, token: t.employeeTokens.noApiAccess, kind: 'no-api-access', companyId: this.plan.demo.id, employeeIndex: 2 });
-    this.server = createServer((req, res) => void this.onRequest(req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => void this.onRequest(req, res);
+    this.secure = tls !== undefined;
+    this.server = tls ? createTlsServer({ key: tls.key, cert: tls.cert }, handler) : createServer(handler);
     this.server.keepAliveTimeout = 5_000;
     this.server.on('connection', (socket: Socket) => {
       this.sockets.add(socket);
@@ -180,7 +184,7 @@ export class EnvironmentServer implements InstanceApi {
     });
     const address = this.server.address() as AddressInfo;
     this.urlBase = `127.0.0.1:${address.port}/v2`;
-    this.url = `http://${this.urlBase}`;
+    this.url = `${this.secure ? 'https' : 'http'}://${this.urlBase}`;
   }
 
   close(): Promise<void> {

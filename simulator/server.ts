@@ -34,8 +34,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     unauthorized: 0,
     onRequest: options.onRequest,
   };
-  const production = new EnvironmentServer('production', shared);
-  const test = new EnvironmentServer('test', shared);
+  const production = new EnvironmentServer('production', shared, options.tls);
+  const test = new EnvironmentServer('test', shared, options.tls);
   try {
     await production.listen(resolved.productionPort);
     await test.listen(resolved.testPort);

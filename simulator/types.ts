@@ -57,11 +57,19 @@ export interface SimulatorOptions {
   dataYear?: number;
   /** Called once per request, when its answer is decided (the same record `requests` keeps). */
   onRequest?: (request: RecordedRequest) => void;
+  /** Serve HTTPS with this key and certificate instead of plain HTTP (both environments); the URLs then start with https://. */
+  tls?: SimulatorTls;
+}
+
+/** PEM text (or bytes) of the private key and the certificate chain the simulator presents. */
+export interface SimulatorTls {
+  key: string | Buffer;
+  cert: string | Buffer;
 }
 
 export interface SimulatorInstance {
   environment: EnvironmentName;
-  /** http://127.0.0.1:PORT/v2 */
+  /** http://127.0.0.1:PORT/v2 (https:// with the tls option) */
   url: string;
 }
 

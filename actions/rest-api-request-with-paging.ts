@@ -3,7 +3,8 @@ import type { ActionContext } from '../contract/host.js';
 import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
 import { resolveConnectionInput } from '../connection/resolved-connection.js';
-import { InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { untilSettledOrAborted } from '../client/abortable.js';
+import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
 import { paginate, type FetchedPage, type Page, type StopReason } from '../client/paginate.js';
 import { emptyRanges, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { newRequestStats } from '../client/request-stats.js';
@@ -61,6 +62,8 @@ export interface PagingSummary {
   stopReason: StopReason;
   status?: number;
   versionDigest?: string | null;
+  /** Query parameters sent one day later than given, because End dates are inclusive was on. */
+  shiftedEndDates?: string[];
   warnings: string[];
 }
 
@@ -95,6 +98,8 @@ interface Prepared {
   inputs: PagingInputs & typeof DEFAULTS;
   query: Record<string, QueryValue>;
   warnings: string[];
+  /** Query parameters sent one day later than given, because end dates are inclusive. */
+  shiftedEndDates: string[];
 }
 
 export function prepare(raw: unknown): Prepared {
@@ -114,18 +119,37 @@ export function prepare(raw: unknown): Prepared {
   // The query's schema allows only flat values; the body is free-form, so its depth is checked.
   const deep = tooDeep(inputs.body);
   if (deep) problems.push({ field: ['body', ...deep.slice(0, 3)].join('.') + (deep.length > 3 ? '…' : ''), message: `is nested more than ${MAX_INPUT_DEPTH} levels deep, the most a request accepts` });
+  let shiftedEndDates: string[] = [];
   if (inputs.inclusiveEndDates) {
-    const shifted = shiftInclusiveEndDates(query);
+    const shifted = shiftInclusiveEndDates(inputs.method, inputs.path, query);
     problems.push(...shifted.problems);
+    warnings.push(...shifted.notes);
     query = shifted.query;
+    shiftedEndDates = shifted.shifted;
   }
   if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input');
-  return { inputs, query: query as Record<string, QueryValue>, warnings };
+  return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates };
 }
 
 function dropKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
   const { [key]: _dropped, ...rest } = value;
   return rest;
+}
+
+// Tripletex's versionDigest is a checksum only when If-None-Match was sent; otherwise it is a
+// sentence (recorded answers), and on endpoints without change detection it says so. Neither
+// is a digest a flow could store and send back.
+const NO_CHANGE_DETECTION = /checksum not (yet )?supported/i;
+
+/** The digest, or null when Tripletex's versionDigest is a sentence rather than a checksum. */
+function digestOf(raw: unknown): string | null {
+  return typeof raw === 'string' && raw.length > 0 && !/\s/.test(raw) ? raw : null;
+}
+
+/** A warning for a versionDigest that says the endpoint cannot tell whether its data changed. */
+function digestNote(raw: unknown, where: string): string | undefined {
+  if (typeof raw !== 'string' || !NO_CHANGE_DETECTION.test(raw)) return undefined;
+  return `${where} has no change detection (Tripletex: "${raw.trim()}"), so If-None-Match cannot save re-reading it; the summary holds no versionDigest.`;
 }
 
 function classify(response: ApiResponse): FetchedPage {
@@ -134,13 +158,14 @@ function classify(response: ApiResponse): FetchedPage {
   const body = response.body;
   if (body === undefined || body === null) return { ...base, kind: 'empty', values: [] };
   if (typeof body === 'object' && !Array.isArray(body) && Array.isArray((body as { values?: unknown }).values)) {
-    const list = body as { values: unknown[]; fullResultSize?: unknown; versionDigest?: unknown };
+    const list = body as { values: unknown[]; fullResultSize?: unknown; versionDigest?: unknown; from?: unknown };
     return {
       ...base,
       kind: 'list',
       values: list.values,
       fullResultSize: typeof list.fullResultSize === 'number' ? list.fullResultSize : null,
-      versionDigest: typeof list.versionDigest === 'string' ? list.versionDigest : null,
+      versionDigest: digestOf(list.versionDigest),
+      envelopeFrom: typeof list.from === 'number' ? list.from : null,
     };
   }
   const value = typeof body === 'object' && !Array.isArray(body) && 'value' in body ? (body as { value: unknown }).value : body;
@@ -159,7 +184,7 @@ function toPortPage(page: Page): PortPage {
 export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSummary> {
   const started = Date.now();
   const log = safeLogger(ctx.log);
-  const { inputs, query, warnings } = prepare(raw);
+  const { inputs, query, warnings, shiftedEndDates } = prepare(raw);
   const connection = resolveConnectionInput(inputs.connection);
   const stats = newRequestStats();
   let pages = 0;
@@ -206,9 +231,14 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         signal,
       })
       .catch((error: unknown) => {
-        throw explain(error, query, paged ? page : undefined);
+        throw explain(error, method, inputs.path, query, paged ? page : undefined);
       });
     const fetched = classify(response);
+    for (const note of [...(response.warnings ?? []), digestNote((response.body as { versionDigest?: unknown } | undefined)?.versionDigest, where)]) {
+      if (note === undefined || warnings.includes(note)) continue;
+      warnings.push(note);
+      log.warn(note);
+    }
     // Only GET lists page; whatever a write returns is its one and only page.
     return paged || fetched.kind !== 'list' ? fetched : { ...fetched, kind: 'single', value: response.body, values: fetched.values };
   };
@@ -232,11 +262,14 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   });
 
   for await (const page of paging.pages) {
-    await ctx.emit('forEachPage', toPortPage(page));
+    // A host that never settles emit after cancelling must not keep the run pending.
+    await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page)), ctx.signal);
     pages += 1;
     items += page.values.length;
     report();
   }
+  // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
+  if (ctx.signal.aborted) throw new CancelledError();
   const result = paging.result();
   const summary: PagingSummary = {
     pages,
@@ -253,6 +286,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     stopReason: result.stopReason,
     warnings: [...warnings, ...result.warnings],
   };
+  if (shiftedEndDates.length > 0) summary.shiftedEndDates = shiftedEndDates;
   // From the last answer examined, emitted or not: a 304 or an empty list emits no page but
   // its status and digest are what the next run needs.
   if (result.lastStatus !== undefined) summary.status = result.lastStatus;
@@ -262,15 +296,15 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
 }
 
 /** Adds what a person needs: which page an oversized answer was, the hint for an empty date range. */
-function explain(error: unknown, query: Record<string, unknown>, page?: { index: number; from: number }): unknown {
+function explain(error: unknown, method: string, path: string, query: Record<string, unknown>, page?: { index: number; from: number }): unknown {
   if (error instanceof TripletexNetworkError && error.failure === 'too-large' && page) {
     return new TripletexNetworkError({ ...error.details, detail: `${error.detail ?? ''}; it was page ${page.index + 1} of this run, rows from ${page.from}` });
   }
   if (!(error instanceof TripletexApiError) || error.status !== 422) return error;
-  const empty = emptyRanges(query);
+  const empty = emptyRanges(method, path, query);
   if (empty.length === 0) return error;
   return new TripletexApiError(
     error.details,
-    `${error.message}. Note: Tripletex's …To dates are exclusive, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or turn on "End dates are inclusive"`,
+    `${error.message}. Note: Tripletex's end date is exclusive here, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or turn on "End dates are inclusive"`,
   );
 }

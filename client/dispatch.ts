@@ -84,6 +84,9 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
   };
 
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+  // A replay-safe write (PUT, DELETE) resent after a 5xx or a broken connection: the attempt
+  // before may have been applied, and the answer to the resend must be read in that light.
+  let mayHaveApplied: string | undefined;
   const attempt = async (): Promise<WireResponse> => {
     for (;;) {
       // Encoded before a permit is taken: a request that cannot be sent costs no budget and
@@ -107,6 +110,7 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
         if (failure.error instanceof CancelledError) throw failure.error;
         // An answer over the size cap would be just as large the next time.
         if (failure.error.failure === 'too-large') throw failure.error;
+        if (!failure.neverSent && options.replaySafe) mayHaveApplied ??= failure.error.message;
         if (failure.neverSent || options.replaySafe) throw new Retryable(failure.error);
         throw withApplied(failure.error);
       }
@@ -117,8 +121,9 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
         if (stats) stats.rateLimited += 1;
         rateLimitedTimes += 1;
         if (rateLimitedTimes > policy.max429Retries) {
+          const retryAfterSeconds = headers.resetSeconds ?? headers.retryAfterSeconds;
           throw new TripletexApiError(
-            { method: request.method, path: request.path, status: 429, requestId: response.requestId },
+            { method: request.method, path: request.path, status: 429, requestId: response.requestId, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) },
             `Tripletex kept answering 429 (rate limit) to ${request.method} ${request.path}: gave up after waiting ${policy.max429Retries} times. Another integration may be using the same tokens heavily.`,
           );
         }
@@ -134,10 +139,13 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
       }
       if (response.status >= 500) {
         const error = apiErrorFrom(request.method, request.path, response, !options.replaySafe);
-        if (options.replaySafe) throw new Retryable(error);
+        if (options.replaySafe) {
+          mayHaveApplied ??= error.message;
+          throw new Retryable(error);
+        }
         throw error;
       }
-      return response;
+      return mayHaveApplied === undefined ? response : { ...response, earlierAttempt: mayHaveApplied };
     }
   };
 

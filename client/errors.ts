@@ -56,6 +56,8 @@ export interface ApiErrorDetails {
   mayHaveBeenApplied?: boolean;
   /** The useful part of an answer that is not Tripletex's error envelope (a gateway's problem document, an HTML page, plain text). */
   serverText?: string;
+  /** For a 429: how long the last answer said to wait before the window opens again. */
+  retryAfterSeconds?: number;
 }
 
 /** Tripletex answered with an error status. */
@@ -71,6 +73,7 @@ export class TripletexApiError extends FlowTripletexError {
   readonly requestId: string | undefined;
   readonly mayHaveBeenApplied: boolean;
   readonly serverText: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(details: ApiErrorDetails, summary?: string) {
     super(summary ?? TripletexApiError.describe(details));
@@ -88,6 +91,7 @@ export class TripletexApiError extends FlowTripletexError {
     this.requestId = details.requestId;
     this.mayHaveBeenApplied = details.mayHaveBeenApplied ?? false;
     this.serverText = details.serverText === undefined ? undefined : scrub(details.serverText);
+    this.retryAfterSeconds = details.retryAfterSeconds;
   }
 
   /** The details this error was made from, to build a variant with another summary. */
@@ -103,6 +107,7 @@ export class TripletexApiError extends FlowTripletexError {
       requestId: this.requestId,
       mayHaveBeenApplied: this.mayHaveBeenApplied,
       ...(this.serverText !== undefined ? { serverText: this.serverText } : {}),
+      ...(this.retryAfterSeconds !== undefined ? { retryAfterSeconds: this.retryAfterSeconds } : {}),
     };
   }
 
@@ -135,6 +140,7 @@ export class TripletexApiError extends FlowTripletexError {
       requestId: this.requestId,
       mayHaveBeenApplied: this.mayHaveBeenApplied,
       serverText: this.serverText,
+      retryAfterSeconds: this.retryAfterSeconds,
     };
   }
 }

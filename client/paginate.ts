@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { untilSettledOrAborted } from './abortable.js';
 import { CancelledError } from './errors.js';
 
@@ -25,6 +24,8 @@ export interface FetchedPage {
   value?: unknown;
   fullResultSize?: number | null;
   versionDigest?: string | null;
+  /** The `from` the list's envelope says it answered; differs from the `from` sent when an endpoint ignores it. */
+  envelopeFrom?: number | null;
   status: number;
   requestId?: string | null;
 }
@@ -80,17 +81,19 @@ function assertCount(name: string, value: number, min: number): void {
 }
 
 /**
- * A cheap but reliable identity for a page's rows: the hash of their JSON. Rows come from
- * JSON.parse, so stringify is deterministic for them; an unstringifiable page never counts as
- * a repeat (undefined), which can only mean paging one page too many.
+ * The identity of a page's rows: their ids in order, when every row has one. Two full pages
+ * with the same ids are the same rows, sent twice. Rows without ids (a `fields` selection that
+ * leaves `id` out) have no identity: equal content proves nothing then (two pages of
+ * `isInactive: false` are still different customers), so such pages are never called repeats.
  */
-function fingerprint(values: unknown[]): string | undefined {
-  try {
-    const json = JSON.stringify(values);
-    return `${values.length}:${json.length}:${createHash('sha256').update(json).digest('base64')}`;
-  } catch {
-    return undefined;
+function identityOf(values: unknown[]): string | undefined {
+  const ids: (string | number)[] = [];
+  for (const row of values) {
+    const id = typeof row === 'object' && row !== null ? (row as { id?: unknown }).id : undefined;
+    if (typeof id !== 'number' && typeof id !== 'string') return undefined;
+    ids.push(id);
   }
+  return ids.length > 0 ? ids.join(',') : undefined;
 }
 
 /**
@@ -104,10 +107,12 @@ function fingerprint(values: unknown[]): string | undefined {
  *   204 still reaches For each page with its status like any other one-shot answer;
  *   'not-modified' emits nothing. All three end the run after the first request.
  * - An empty list page is never emitted: zero rows, zero pages.
- * - A repeated page is dropped and ends the run. stoppedEarly is false only when the repeated
+ * - An endpoint that ignores `from` is recognised by evidence only: the list's own `from`
+ *   differs from the one sent, or a full page repeats the previous one row for row by id.
+ *   Such a page is dropped and ends the run. stoppedEarly is false only when the repeated
  *   page held more rows than `count` (the endpoint ignores count too, so that was its whole
  *   set); a repeat of exactly `count` rows may be an endpoint that honours count but not from,
- *   with rows beyond it never reachable.
+ *   with rows beyond it never reachable. Pages whose rows carry no id are never judged equal.
  * - `result()` is valid once iteration has ended (normally, by break, or by an error).
  */
 export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>; result(): PaginateResult } {
@@ -204,7 +209,8 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         const fetched = settled.page;
         const values = Array.isArray(fetched.values) ? fetched.values : [];
         lastStatus = fetched.status;
-        if (fetched.versionDigest !== undefined) versionDigest = fetched.versionDigest;
+        // Only the first page is sent If-None-Match, so later pages carry no digest: keep the one seen.
+        if (typeof fetched.versionDigest === 'string' || (fetched.versionDigest === null && versionDigest === undefined)) versionDigest = fetched.versionDigest;
         const from = fromOf(index);
 
         if (fetched.kind !== 'list') {
@@ -227,13 +233,21 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         const rows = values.length;
         const full = rows >= itemsPerPage;
         // Only a full page can be a repeat that matters: a short one ends the run anyway.
-        const print = full ? fingerprint(values) : undefined;
-        if (index > 0 && print !== undefined && print === previous) {
+        const identity = full ? identityOf(values) : undefined;
+        const answeredFrom = typeof fetched.envelopeFrom === 'number' ? fetched.envelopeFrom : undefined;
+        if (index === 0 && answeredFrom !== undefined && answeredFrom !== from && rows > 0) {
+          warn(`Asked for rows from ${from}, the endpoint answered rows from ${answeredFrom}: it ignores "from", so it cannot be continued from a start index. Nothing was emitted; run it again from 0.`);
+          end('repeated-page', true, index);
+          return;
+        }
+        const ignoresFrom = index > 0 && rows > 0 && answeredFrom !== undefined && answeredFrom !== from;
+        if (ignoresFrom || (index > 0 && identity !== undefined && identity === previous)) {
           const wholeSet = rows > itemsPerPage;
+          const evidence = ignoresFrom ? `answered rows from ${answeredFrom} when asked for rows from ${from}` : `returned the same ${rows} rows (by id) as page ${index - 1}`;
           warn(
             wholeSet
-              ? `Page ${index} (from ${from}) returned the same ${rows} rows as page ${index - 1}: the endpoint ignores paging and returns its whole result each time. Every row was emitted once; paging stopped.`
-              : `Page ${index} (from ${from}) returned the same ${rows} rows as page ${index - 1}: the endpoint ignores "from". Those rows were emitted once and paging stopped; if the endpoint caps its answer at ${itemsPerPage} rows, further rows cannot be paged to (a larger itemsPerPage would show whether there are more).`,
+              ? `Page ${index} (from ${from}) ${evidence}: the endpoint ignores paging and returns its whole result each time. Every row was emitted once; paging stopped.`
+              : `Page ${index} (from ${from}) ${evidence}: the endpoint ignores "from". The rows before were emitted once and paging stopped; if the endpoint caps its answer at ${itemsPerPage} rows, further rows cannot be paged to (a larger itemsPerPage would show whether there are more).`,
           );
           end('repeated-page', !wholeSet, index);
           return;
@@ -262,7 +276,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
           return;
         }
 
-        previous = print;
+        previous = identity;
         previousRows = rows;
         nextIndex = from + rows;
         if (index === maxPageCount - 1) {

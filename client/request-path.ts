@@ -1,5 +1,6 @@
 import { addDays } from '../connection/oslo-date.js';
 import type { Problem } from '../contract/validation.js';
+import { operationFacts, specVersion } from './endpoint-facts.js';
 
 // A flow builds paths from data, so a path is treated as untrusted: it may only name an
 // endpoint below the connection's /v2 base, never another host or a parent folder.
@@ -35,38 +36,52 @@ export function isDateOnly(value: unknown): value is string {
   return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
 }
 
-/** Query parameters that are the exclusive end of a Tripletex date range (dateTo, invoiceDateTo, …). */
-export function isRangeEnd(name: string): boolean {
-  return /To$/.test(name) && name.length > 2;
-}
-
 /**
- * Tripletex's …To dates are exclusive. With inclusive end dates on, a user's "last day"
- * becomes the day after, so that day's rows are not silently missing.
+ * With inclusive end dates on, a user's "last day" must reach Tripletex as the day after, but
+ * only for the parameters Tripletex documents as exclusive ("To and excluding"). Parameters it
+ * documents as inclusive ("to and incl.") are sent as given, and numeric ranges (numberTo) are
+ * not dates at all. Which is which comes from Tripletex's spec (endpoint-facts), never from a
+ * parameter's name.
  */
-export function shiftInclusiveEndDates(query: Record<string, unknown>, field = 'query'): { query: Record<string, unknown>; problems: Problem[]; shifted: string[] } {
+export function shiftInclusiveEndDates(
+  method: string,
+  path: string,
+  query: Record<string, unknown>,
+  field = 'query',
+): { query: Record<string, unknown>; problems: Problem[]; shifted: string[]; notes: string[] } {
   const out: Record<string, unknown> = { ...query };
   const problems: Problem[] = [];
   const shifted: string[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (!isRangeEnd(name)) continue;
-    if (!isDateOnly(value)) {
-      problems.push({ field: `${field}.${name}`, message: 'must be a date (YYYY-MM-DD) when end dates are inclusive' });
+  const notes: string[] = [];
+  const operation = operationFacts(method, path);
+  if (!operation) {
+    notes.push(`End dates are inclusive, but ${method} ${path} is not in Tripletex's spec as this pack knows it (${specVersion()}), so which of its dates end a range exclusively is unknown: nothing was shifted. Give the day after the last day you want instead.`);
+    return { query: out, problems, shifted, notes };
+  }
+  for (const range of operation.facts.dateRanges ?? []) {
+    if (!(range.to in query)) continue;
+    const value = query[range.to];
+    if (range.end === 'inclusive') {
+      notes.push(`${range.to} was sent as given: Tripletex already includes that day ("to and including").`);
       continue;
     }
-    out[name] = addDays(value, 1);
-    shifted.push(name);
+    if (!isDateOnly(value)) {
+      problems.push({ field: `${field}.${range.to}`, message: 'must be a date (YYYY-MM-DD) when end dates are inclusive' });
+      continue;
+    }
+    out[range.to] = addDays(value, 1);
+    shifted.push(range.to);
   }
-  return { query: out, problems, shifted };
+  return { query: out, problems, shifted, notes };
 }
 
-/** Pairs like invoiceDateFrom/invoiceDateTo whose values are equal: Tripletex refuses those (an empty range). */
-export function emptyRanges(query: Record<string, unknown>): string[] {
+/** Exclusive ranges whose From and To are the same date: Tripletex refuses those (an empty range). */
+export function emptyRanges(method: string, path: string, query: Record<string, unknown>): string[] {
   const out: string[] = [];
-  for (const [name, value] of Object.entries(query)) {
-    if (!isRangeEnd(name)) continue;
-    const from = name.slice(0, -2) + 'From';
-    if (from in query && query[from] === value && isDateOnly(value)) out.push(`${from}/${name}`);
+  for (const range of operationFacts(method, path)?.facts.dateRanges ?? []) {
+    if (range.end !== 'exclusive' || range.from === undefined) continue;
+    const to = query[range.to];
+    if (isDateOnly(to) && query[range.from] === to) out.push(`${range.from}/${range.to}`);
   }
   return out;
 }

@@ -40,6 +40,8 @@ export interface WireResponse {
   headers: Record<string, string | string[] | undefined>;
   /** For an error answer that is not JSON (an HTML page, plain text): a short, scrubbed account of it. */
   foreign?: string;
+  /** Set by dispatch when this answer came to a resend whose earlier attempt may have been applied: how that attempt failed. */
+  earlierAttempt?: string;
 }
 
 export interface WireFailure {

@@ -43,7 +43,7 @@ let defaultPool: SessionPool | undefined;
 
 /** The process-wide session pool every connection shares. */
 export function sharedSessionPool(): SessionPool {
-  defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs) => createSession(credentials, expirationDate, undefined, timeoutMs) });
+  defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs, signal) => createSession(credentials, expirationDate, signal, timeoutMs) });
   return defaultPool;
 }
 
@@ -71,6 +71,8 @@ export interface ApiResponse {
   status: number;
   body: unknown;
   requestId: string | undefined;
+  /** Things a person should know about this answer (e.g. a resent DELETE that found the object gone). */
+  warnings?: string[];
 }
 
 export interface ClientOptions {
@@ -144,6 +146,25 @@ export class TripletexClient {
       return { status: response.status, body: response.body, requestId: response.requestId };
     }
     const error = apiErrorFrom(request.method, request.path, response);
+    if (response.earlierAttempt !== undefined) {
+      const earlier = `An earlier attempt of this ${request.method} got no clear answer (${response.earlierAttempt}) and may have been applied`;
+      if (request.method === 'DELETE' && response.status === 404) {
+        // The resend found nothing to delete: that attempt deleted it, or it was gone already.
+        // Either way the object no longer exists, which is what the DELETE was for.
+        return {
+          status: 404,
+          body: undefined,
+          requestId: response.requestId,
+          warnings: [`DELETE ${request.path}: ${earlier}; the resend was answered 404 (not found), so the object is gone, deleted by that attempt or before it.`],
+        };
+      }
+      if (response.status === 409 || response.status === 404) {
+        throw new TripletexApiError(
+          { ...error.details, mayHaveBeenApplied: true },
+          `${error.message}. ${earlier}, so this ${response.status} may be its result (with a version field, the object's version has moved on): check the object in Tripletex before sending it again`,
+        );
+      }
+    }
     if (response.status === 401) {
       throw new TripletexApiError(
         error.details,

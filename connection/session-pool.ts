@@ -12,7 +12,8 @@ export interface Session {
   readonly createdAt: number;
 }
 
-export type SessionCreator = (credentials: Credentials, expirationDate: string, timeoutMs?: number) => Promise<{ token: Secret; expirationDate: string }>;
+/** Creates a session; must stop (and reject) when `signal` aborts: nobody waits for it any more. */
+export type SessionCreator = (credentials: Credentials, expirationDate: string, timeoutMs: number | undefined, signal: AbortSignal) => Promise<{ token: Secret; expirationDate: string }>;
 
 export interface SessionPoolOptions {
   create: SessionCreator;
@@ -23,10 +24,20 @@ export interface SessionPoolOptions {
   renewBeforeMs?: number;
 }
 
+interface Pending {
+  promise: Promise<Session>;
+  /** Aborts the creation; used when every caller waiting for it has given up. */
+  controller: AbortController;
+  /** Callers waiting with a signal of their own. */
+  waiting: number;
+  /** A caller without a signal waits: the creation is never given up. */
+  pinned: boolean;
+}
+
 interface Entry {
   session?: Session;
   /** The one creation in progress for this token pair; everyone waits for it. */
-  pending?: Promise<Session>;
+  pending?: Pending;
 }
 
 /**
@@ -70,6 +81,13 @@ export class SessionPool {
     return this.#await(this.#startCreation(credentials, entry), signal);
   }
 
+  /** Creations in progress (for tests and diagnostics). */
+  get creating(): number {
+    let n = 0;
+    for (const entry of this.#entries.values()) if (entry.pending) n++;
+    return n;
+  }
+
   /**
    * After a 401 with `stale`: returns a different live session, creating one only if nobody
    * has replaced `stale` yet. Many requests failing together cause one creation.
@@ -107,10 +125,11 @@ export class SessionPool {
     return entry;
   }
 
-  #startCreation(credentials: Credentials, entry: Entry, timeoutMs?: number): Promise<Session> {
+  #startCreation(credentials: Credentials, entry: Entry, timeoutMs?: number): Pending {
     if (entry.pending) return entry.pending;
     const expirationDate = this.expirationDateForNow();
-    const pending = this.#create(credentials, expirationDate, timeoutMs).then(
+    const controller = new AbortController();
+    const promise = this.#create(credentials, expirationDate, timeoutMs, controller.signal).then(
       (created) => {
         const session: Session = {
           token: created.token,
@@ -128,13 +147,37 @@ export class SessionPool {
         throw error;
       },
     );
+    // Settled into a value for the bookkeeping, so a creation nobody awaits is never an unhandled rejection.
+    promise.catch(() => undefined);
+    const pending: Pending = { promise, controller, waiting: 0, pinned: false };
     entry.pending = pending;
     return pending;
   }
 
   // The creation is shared, so one caller's cancellation must not cancel it for the others:
-  // each caller races its own signal against the shared promise.
-  #await(pending: Promise<Session>, signal?: AbortSignal): Promise<Session> {
-    return untilSettledOrAborted(pending, signal);
+  // each caller races its own signal against the shared promise. When the last one gives up,
+  // the creation (and its retries) is aborted: nobody would use the session.
+  #await(pending: Pending, signal?: AbortSignal): Promise<Session> {
+    if (!signal) {
+      pending.pinned = true;
+      return pending.promise;
+    }
+    if (signal.aborted) return untilSettledOrAborted(pending.promise, signal);
+    pending.waiting += 1;
+    let counted = true;
+    const leave = () => {
+      if (!counted) return;
+      counted = false;
+      pending.waiting -= 1;
+    };
+    const onAbort = () => {
+      leave();
+      if (pending.waiting === 0 && !pending.pinned) pending.controller.abort();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    return untilSettledOrAborted(pending.promise, signal).finally(() => {
+      signal.removeEventListener('abort', onAbort);
+      leave();
+    });
   }
 }

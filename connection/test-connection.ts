@@ -1,6 +1,7 @@
 import type { ActionContext, TestResult } from '../contract/host.js';
 import { baseUrlFor, environmentLabel, otherEnvironment, type EnvironmentName } from '../client/environments.js';
-import { AuthenticationError, CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { paginate } from '../client/paginate.js';
 import { scrub } from '../client/secret.js';
 import { createSession, sharedSessionPool, TripletexClient } from '../client/tripletex-client.js';
 import type { RetryPolicy } from '../client/dispatch.js';
@@ -36,6 +37,10 @@ export interface ConnectionTestResult extends TestResult {
   clients?: CompanyInfo[];
   problems?: { field: string; message: string }[];
   requestId?: string;
+  /** Checks that could not be made (e.g. 'client-companies' when the list could not be read): the verdict does not rest on them. */
+  unchecked?: string[];
+  /** For 'rate-limited': about how long until Tripletex takes requests again. */
+  retryAfterSeconds?: number;
 }
 
 export interface TestOptions {
@@ -133,15 +138,17 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
   const own = who.company;
   const employee = who.employee;
   const base = { environment, company: own, employee, requestId: who.requestId };
-
-  // The list may hold the token's own company too; only other companies make it an
-  // accountant's token with clients.
-  const clients = (await clientsOf(client, ctx.signal)).filter((c) => c.id !== own.id);
   const wanted = connection.defaultCompanyId;
   const employeeName = employee.name ? ` as ${employee.name}` : '';
 
-  if (clients.length > 0) {
-    if (wanted === 0) {
+  // The list may hold the token's own company too; only other companies make it an
+  // accountant's token with clients. A list that could not be read is no evidence either way.
+  const listing = await clientsOf(client, ctx.signal);
+  const clients = listing.ok ? listing.clients.filter((c) => c.id !== own.id) : undefined;
+  const clientsPart = clients && clients.length > 0 ? { clients } : {};
+
+  if (wanted === 0 || wanted === own.id) {
+    if (wanted === 0 && clients && clients.length > 0) {
       return fail(
         'accountant-token',
         `The tokens work in ${where}, but this is an accountant's employee token: with Default Company Id empty (0) it can only identify itself. ` +
@@ -149,13 +156,23 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
         { ...base, clients },
       );
     }
-    const client_ = clients.find((c) => c.id === wanted);
-    if (!client_) {
-      return fail('company-not-reachable', `Default Company Id ${wanted} is not one of the client companies this accountant token can reach in ${where}. It reaches: ${clientList(clients)}.`, { ...base, clients });
-    }
-    const asClient = await whoAmI(client, wanted, ctx.signal);
-    if (!asClient.ok) return { ...asClient.result, clients };
-    const target = { ...client_, ...(asClient.company.name ? { name: asClient.company.name } : {}) };
+    const caveat = listing.ok ? '' : ` Whether this is an accountant's token (which needs a client's company id as Default Company Id) was not checked: the list of client companies could not be read (${listing.why}).`;
+    return {
+      ok: true,
+      reason: 'connected',
+      message: `Connected to ${where}: ${companyWords(own)}${employeeName}.${caveat}`,
+      label: labelFor(own, employee, environment),
+      ...base,
+      ...(listing.ok ? {} : { unchecked: ['client-companies'] }),
+    };
+  }
+
+  // Another company: only Tripletex can say whether these tokens reach it, so ask it directly
+  // (a list of clients may be long, paged, or unreadable; the direct answer is the evidence).
+  const asClient = await whoAmI(client, wanted, ctx.signal);
+  if (asClient.ok) {
+    const known = clients?.find((c) => c.id === wanted);
+    const target: CompanyInfo = { ...(known ?? { id: wanted }), ...(asClient.company.name ? { name: asClient.company.name } : {}), id: wanted };
     return {
       ok: true,
       reason: 'connected',
@@ -163,18 +180,26 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
       label: labelFor(target, employee, environment),
       ...base,
       company: target,
-      clients,
+      ...clientsPart,
     };
   }
-
-  if (wanted !== 0 && wanted !== own.id) {
+  if (asClient.reason !== 'refused') return { ...asClient.result, ...clientsPart };
+  const refusal = asClient.result.message;
+  if (clients && clients.length > 0) {
+    return fail('company-not-reachable', `Default Company Id ${wanted} is not a company this accountant token can reach in ${where}: ${refusal}. It reaches: ${clientList(clients)}.`, { ...base, clients });
+  }
+  if (clients) {
     return fail(
       'company-not-reachable',
-      `The tokens work in ${where} for ${companyWords(own)}, but Default Company Id is ${wanted}, which they cannot reach: this is not an accountant's token with client access. Leave Default Company Id empty.`,
+      `The tokens work in ${where} for ${companyWords(own)}, but Default Company Id is ${wanted}, which they cannot reach: ${refusal}. The token has no client companies, so it is not an accountant's token with client access. Leave Default Company Id empty.`,
       base,
     );
   }
-  return { ok: true, reason: 'connected', message: `Connected to ${where}: ${companyWords(own)}${employeeName}.`, label: labelFor(own, employee, environment), ...base };
+  return fail(
+    'company-not-reachable',
+    `The tokens work in ${where} for ${companyWords(own)}, but they cannot reach Default Company Id ${wanted}: ${refusal}. The list of client companies could not be read to suggest another (${listing.ok ? '' : listing.why}).`,
+    base,
+  );
 }
 
 /** What a host can show as the connection's name once it tests green. */
@@ -184,10 +209,30 @@ function labelFor(company: CompanyInfo, employee: { id: number; name?: string },
 
 type WhoAmI =
   | { ok: true; company: CompanyInfo; employee: { id: number; name?: string; email?: string }; requestId?: string }
-  | { ok: false; result: ConnectionTestResult };
+  /** refused: Tripletex said no to these tokens for this company (401/403); anything else is a failure to ask. */
+  | { ok: false; reason: 'refused' | 'failed'; result: ConnectionTestResult };
+
+/** A verdict for a request that got no usable answer: what happened, never a guess about the tokens. */
+function failureVerdict(error: unknown, environment: EnvironmentName, what: string): ConnectionTestResult | undefined {
+  const where = environmentLabel(environment);
+  if (error instanceof RateLimitWaitError || (error instanceof TripletexApiError && error.status === 429)) {
+    const seconds = error instanceof RateLimitWaitError ? Math.ceil(error.waitMs / 1000) : error.retryAfterSeconds;
+    const when = seconds !== undefined ? `try again in about ${Math.ceil(seconds)} s` : 'try again in a little while';
+    return fail('rate-limited', `${what} was refused for now: ${where} is rate-limiting these tokens (too many requests); ${when}. The tokens themselves were not judged.`, { environment, ...(seconds !== undefined ? { retryAfterSeconds: Math.ceil(seconds) } : {}) });
+  }
+  if (error instanceof TripletexApiError && error.status >= 500) {
+    return fail('server-error', `${what} failed: ${where} had an error of its own (${error.message}); try again later. The tokens themselves were not judged.`, { environment, ...(error.requestId ? { requestId: error.requestId } : {}) });
+  }
+  if (error instanceof TripletexNetworkError) {
+    const reason = error.failure === 'malformed-response' ? 'server-error' : 'unreachable';
+    return fail(reason, `${what} failed: ${error.message}. The tokens themselves were not judged.`, { environment });
+  }
+  return undefined;
+}
 
 async function whoAmI(client: TripletexClient, companyId: number, signal: AbortSignal): Promise<WhoAmI> {
   const environment = client.environment;
+  const target = companyId === 0 ? '' : ` for company ${companyId}`;
   try {
     const response = await client.request({
       method: 'GET',
@@ -204,36 +249,70 @@ async function whoAmI(client: TripletexClient, companyId: number, signal: AbortS
     return { ok: true, company, employee, requestId: response.requestId };
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    if (error instanceof TripletexApiError && error.status === 403) {
+    const failed = failureVerdict(error, environment, `Asking Tripletex who the tokens belong to${target}`);
+    if (failed) return { ok: false, reason: 'failed', result: failed };
+    if (error instanceof AuthenticationError) {
+      return { ok: false, reason: 'failed', result: fail(error.reason as TestReason, error.message, { environment }) };
+    }
+    if (error instanceof TripletexApiError && companyId === 0 && error.status === 403) {
       return {
         ok: false,
+        reason: 'refused',
         result: fail('no-api-access', `The tokens were accepted, but ${reasonSentence('no-api-access', environment)}${tripletexSays(error)}.`, { environment, requestId: error.requestId }),
       };
     }
-    if (error instanceof AuthenticationError || error instanceof TripletexApiError || error instanceof TripletexNetworkError) {
-      const detail = error instanceof TripletexApiError ? tripletexSays(error) : '';
-      const target = companyId === 0 ? '' : ` for company ${companyId}`;
-      return { ok: false, result: fail(error instanceof TripletexNetworkError ? 'unreachable' : 'rejected', `A session was created, but asking Tripletex who the tokens belong to${target} failed: ${error.message}${detail}`, { environment }) };
+    if (error instanceof TripletexApiError && (error.status === 401 || error.status === 403)) {
+      const said = tripletexSays(error);
+      return { ok: false, reason: 'refused', result: fail(companyId === 0 ? 'rejected' : 'company-not-reachable', `Tripletex answered ${error.status} to a request${target}${said}`, { environment, requestId: error.requestId }) };
+    }
+    if (error instanceof TripletexApiError) {
+      return { ok: false, reason: 'failed', result: fail('rejected', `A session was created, but asking Tripletex who the tokens belong to${target} failed: ${error.message}${tripletexSays(error)}`, { environment }) };
     }
     throw error;
   }
 }
 
-async function clientsOf(client: TripletexClient, signal: AbortSignal): Promise<CompanyInfo[]> {
+type ClientListing = { ok: true; clients: CompanyInfo[] } | { ok: false; why: string };
+
+// An office may have more clients than one page holds; the list is paged like any other.
+const CLIENT_PAGE = 1000;
+const MAX_CLIENT_PAGES = 100;
+
+async function clientsOf(client: TripletexClient, signal: AbortSignal): Promise<ClientListing> {
+  const clients: CompanyInfo[] = [];
+  const paging = paginate({
+    startIndex: 0,
+    itemsPerPage: CLIENT_PAGE,
+    maxPageCount: MAX_CLIENT_PAGES,
+    prefetchPages: 0,
+    signal,
+    fetchPage: async (page, pageSignal) => {
+      const response = await client.request({
+        method: 'GET',
+        path: '/company/>withLoginAccess',
+        query: { fields: 'id,name,organizationNumber', from: page.from, count: page.count },
+        companyId: 0,
+        signal: pageSignal,
+      });
+      const body = (response.body ?? {}) as { values?: unknown; from?: unknown };
+      const values = Array.isArray(body.values) ? body.values : [];
+      return { kind: 'list', values, status: response.status, envelopeFrom: typeof body.from === 'number' ? body.from : null };
+    },
+  });
   try {
-    const response = await client.request({
-      method: 'GET',
-      path: '/company/>withLoginAccess',
-      query: { fields: 'id,name,organizationNumber', from: 0, count: 1000 },
-      companyId: 0,
-      signal,
-    });
-    const values = ((response.body ?? {}) as { values?: unknown[] }).values ?? [];
-    return values.map((v) => companyOf(v)).filter((c): c is CompanyInfo => c !== undefined);
+    for await (const page of paging.pages) {
+      for (const row of page.values) {
+        const company = companyOf(row);
+        if (company) clients.push(company);
+      }
+    }
+    return { ok: true, clients };
   } catch (error) {
     if (error instanceof CancelledError) throw error;
-    // Ordinary employees may not be entitled to the list; for them it simply has no clients.
-    return [];
+    // An ordinary employee may not be entitled to the list: it has no clients, which is an answer.
+    if (error instanceof TripletexApiError && error.status === 403) return { ok: true, clients: [] };
+    const why = error instanceof Error ? error.message : String(error);
+    return { ok: false, why };
   }
 }
 
@@ -244,22 +323,36 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
     return fail('unreachable', `Could not reach ${environmentLabel(environment)} at ${baseUrlFor(environment)}: ${error.message}. Check the network, proxy or firewall, and try again.`, { environment });
   }
   if (reason === 'consumer-token-invalid' || reason === 'employee-token-invalid' || reason === 'tokens-invalid') {
-    // The commonest mistake: tokens from the other environment. Ask the other one.
+    // The commonest mistake: tokens from the other environment. Ask the other one; what it
+    // says counts only if it answered about the tokens, not if it could not be asked.
     const other = otherEnvironment(environment);
     const probe = makeCredentials(other, connection.credentials.consumerToken, connection.credentials.employeeToken);
+    let otherUnchecked: string | undefined;
     try {
       await createSession(probe, sharedSessionPool().expirationDateForNow(), ctx.signal, timeoutMs);
       const turn = other === 'test' ? `Turn on ${SWITCH}.` : `Turn off ${SWITCH}.`;
       return fail('wrong-environment', `These tokens belong to the ${environmentLabel(other)}, not the ${environmentLabel(environment)}. ${turn}${tripletexSays(error)}`, { environment });
     } catch (probeError) {
       if (probeError instanceof CancelledError) throw probeError;
-      ctx.log.debug(`The ${environmentLabel(other)} refused the tokens too`);
+      const probeReason = probeError instanceof TripletexApiError || probeError instanceof TripletexNetworkError ? sessionFailureReason(probeError) : 'unreachable';
+      if (probeReason === 'unreachable' || probeReason === 'server-error' || probeReason === 'rate-limited') {
+        otherUnchecked = probeError instanceof Error ? probeError.message : String(probeError);
+      }
+      ctx.log.debug(otherUnchecked ? `The ${environmentLabel(other)} could not be asked about the tokens` : `The ${environmentLabel(other)} refused the tokens too`);
+    }
+    if (otherUnchecked !== undefined) {
+      const token = reason === 'consumer-token-invalid' ? 'the consumer token' : reason === 'employee-token-invalid' ? 'the employee token' : 'this consumer and employee token pair';
+      return fail(
+        reason,
+        `The ${environmentLabel(environment)} does not accept ${token}. Whether the tokens belong to the ${environmentLabel(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH}, or test again later.${tripletexSays(error)}`,
+        { environment, requestId: error.requestId, unchecked: ['other-environment'] },
+      );
     }
   }
   const what: Record<string, string> = {
-    'consumer-token-invalid': 'The consumer token is invalid: Tripletex does not know it in either environment. Check that it is the consumer token Tripletex issued for this integration.',
-    'employee-token-invalid': 'The employee token is invalid: Tripletex does not accept it with this consumer token in either environment. Ask a Tripletex administrator for a new employee token made for this integration.',
-    'tokens-invalid': 'Tripletex does not accept this consumer and employee token pair in either environment. Check both tokens.',
+    'consumer-token-invalid': 'The consumer token is invalid: neither Tripletex environment knows it. Check that it is the consumer token Tripletex issued for this integration.',
+    'employee-token-invalid': 'The employee token is invalid: neither Tripletex environment accepts it with this consumer token. Ask a Tripletex administrator for a new employee token made for this integration.',
+    'tokens-invalid': 'Neither Tripletex environment accepts this consumer and employee token pair. Check both tokens.',
   };
   const message = what[reason] ?? `Could not create a session: ${reasonSentence(reason, environment)}.`;
   return fail(reason, `${message}${tripletexSays(error)}`, { environment, requestId: error.requestId });

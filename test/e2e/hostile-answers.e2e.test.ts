@@ -1,5 +1,6 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
-import { RateLimitWaitError, TripletexNetworkError } from '../../client/errors.js';
+import { CancelledError, RateLimitWaitError, TripletexNetworkError } from '../../client/errors.js';
+import { sharedSessionPool } from '../../client/tripletex-client.js';
 import { endlessList, startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { freshProcessState, outcome, recordingContext } from './support.js';
 
@@ -28,7 +29,7 @@ describe('answers a misbehaving server gives', () => {
     server.requests.length = 0;
   });
 
-  const listAnswer = (values: unknown[]) => JSON.stringify({ fullResultSize: values.length, from: 0, count: values.length, values });
+  const listAnswer = (values: unknown[], from = 0) => JSON.stringify({ fullResultSize: from + values.length, from, count: values.length, values });
 
   it('abandons an answer that never ends at the size limit, names request and limit, and does not ask again', async () => {
     server.handle((_req, res) => endlessList(res));
@@ -89,7 +90,7 @@ describe('answers a misbehaving server gives', () => {
       // Answer on the next turn, so requests the client has in flight overlap here.
       setImmediate(() => {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(listAnswer(rows));
+        res.end(listAnswer(rows, from));
       });
     });
     const summary = await run({ connection, path: '/customer', itemsPerPage: 2, maxResponseMegabytes: 100, prefetchPages: 4 }, recordingContext());
@@ -141,7 +142,7 @@ describe('answers a misbehaving server gives', () => {
     server.handle((req, res) => {
       const from = Number(new URL(req.url!, 'http://x').searchParams.get('from'));
       res.writeHead(200, { 'content-type': 'application/json', 'x-rate-limit-limit': '100', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': '99999999' });
-      res.end(listAnswer(from < 4 ? [{ id: from + 1 }, { id: from + 2 }] : []));
+      res.end(listAnswer(from < 4 ? [{ id: from + 1 }, { id: from + 2 }] : [], from));
     });
     const ctx = recordingContext();
     const summary = await run({ connection, path: '/customer', itemsPerPage: 2 }, ctx);
@@ -160,5 +161,29 @@ describe('answers a misbehaving server gives', () => {
     expect((error as Error).message).toMatch(/GET \/customer would have to wait 600 s \(about 10 minutes\) for the rate-limit window to end, longer than the 5 s/);
     expect(ctx.pages).toHaveLength(1);
     expect(server.calls()).toHaveLength(1);
+  });
+});
+
+describe('cancelling while a session is being created', () => {
+  it('stops the creation and its retries: the server sees one attempt and the connection closed', async () => {
+    const server = await startHostileServer('CANARY-held-session-80', { holdSessions: true });
+    process.env.TRIPLETEX_PRODUCTION_URL = server.url;
+    freshProcessState();
+    try {
+      const ctx = recordingContext();
+      const running = outcome(run({ connection: { name: 'Held', consumerToken: 'CANARY-held-consumer-81', employeeToken: 'CANARY-held-employee-82' }, path: '/customer' }, ctx));
+      while (server.sessionCreations().length === 0) await new Promise((resolve) => setImmediate(resolve));
+      ctx.controller.abort();
+      expect((await running).error).toBeInstanceOf(CancelledError);
+      // The held request's connection is closed by the client, not left to its timeout …
+      await server.settled();
+      // … and no retry follows: the pool has nothing in progress that could send one.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sharedSessionPool().creating).toBe(0);
+      expect(server.sessionCreations()).toHaveLength(1);
+    } finally {
+      await server.close();
+      delete process.env.TRIPLETEX_PRODUCTION_URL;
+    }
   });
 });

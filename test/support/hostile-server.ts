@@ -24,13 +24,20 @@ export interface HostileServer {
   requests: SeenRequest[];
   /** Requests other than session creation. */
   calls(): SeenRequest[];
+  /** Session creations asked for. */
+  sessionCreations(): SeenRequest[];
   handle(handler: Handler): void;
   /** Resolves when every answer so far has ended or been abandoned by the client. */
   settled(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startHostileServer(sessionToken: string): Promise<HostileServer> {
+export interface HostileOptions {
+  /** Leave session creation unanswered (the client must give up or be cancelled). */
+  holdSessions?: boolean;
+}
+
+export async function startHostileServer(sessionToken: string, options: HostileOptions = {}): Promise<HostileServer> {
   let handler: Handler = (_req, res) => {
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end('{"status":404,"code":6000,"message":"Object not found"}');
@@ -58,6 +65,7 @@ export async function startHostileServer(sessionToken: string): Promise<HostileS
     req.resume();
     req.once('end', () => {
       if (req.method === 'POST' && req.url?.startsWith('/v2/token/session/:create')) {
+        if (options.holdSessions) return;
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ value: { id: 1, version: 0, token: sessionToken, expirationDate: '2999-12-31' } }));
         return;
@@ -73,6 +81,7 @@ export async function startHostileServer(sessionToken: string): Promise<HostileS
     url: `http://127.0.0.1:${port}/v2`,
     requests,
     calls: () => requests.filter((r) => !r.url.startsWith('/v2/token/session/')),
+    sessionCreations: () => requests.filter((r) => r.url.startsWith('/v2/token/session/:create')),
     handle(next) {
       handler = next;
     },

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../contract/package-root.js';
+
+// What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
+// paths exist, which query parameters an operation requires, and which of its date parameters
+// end a range exclusively or inclusively. Extracted by scripts/extract-endpoint-facts.mjs into
+// client/tripletex-endpoints.json. Tripletex adds endpoints between releases, so an operation
+// missing here is unknown, never forbidden.
+
+export type ParameterKind = 'date' | 'integer' | 'number' | 'boolean' | 'string';
+
+export interface DateRange {
+  /** The `…From` partner, when the operation has one. */
+  from?: string;
+  to: string;
+  /** As the parameter's description promises: "To and excluding" or "to and incl.". */
+  end: 'exclusive' | 'inclusive';
+}
+
+export interface OperationFacts {
+  required?: { name: string; kind: ParameterKind }[];
+  dateRanges?: DateRange[];
+}
+
+interface EndpointFile {
+  specVersion: string;
+  paths: Record<string, Record<string, OperationFacts>>;
+}
+
+export const ENDPOINT_FACTS_FILE = join(PACKAGE_ROOT, 'client', 'tripletex-endpoints.json');
+
+let loaded: { file: EndpointFile; templates: { path: string; segments: string[] }[] } | undefined;
+
+function facts() {
+  if (!loaded) {
+    const file = JSON.parse(readFileSync(ENDPOINT_FACTS_FILE, 'utf8')) as EndpointFile;
+    loaded = { file, templates: Object.keys(file.paths).map((path) => ({ path, segments: path.split('/').slice(1) })) };
+  }
+  return loaded;
+}
+
+/** The version of Tripletex's spec the facts were read from. */
+export function specVersion(): string {
+  return facts().file.specVersion;
+}
+
+/** Every path template Tripletex documents ("/customer", "/customer/{id}", …). */
+export function knownPathTemplates(): string[] {
+  return facts().templates.map((t) => t.path);
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/**
+ * The documented path a request path stands for: "/invoice/123" → "/invoice/{id}". Literal
+ * segments beat parameters, so "/ledger/voucher/>nonPosted" is not read as a voucher id.
+ */
+export function templateFor(path: string): string | undefined {
+  const segments = path.split('/').slice(1).map(decode);
+  let best: { path: string; literals: number } | undefined;
+  for (const template of facts().templates) {
+    if (template.segments.length !== segments.length) continue;
+    let literals = 0;
+    let matches = true;
+    for (let i = 0; i < segments.length; i++) {
+      const expected = template.segments[i]!;
+      if (expected.startsWith('{') && expected.endsWith('}')) continue;
+      if (expected !== segments[i]) {
+        matches = false;
+        break;
+      }
+      literals++;
+    }
+    if (matches && (!best || literals > best.literals)) best = { path: template.path, literals };
+  }
+  return best?.path;
+}
+
+/** What the spec says about METHOD path, or undefined when Tripletex does not document it. */
+export function operationFacts(method: string, path: string): { template: string; facts: OperationFacts } | undefined {
+  const template = templateFor(path);
+  if (!template) return undefined;
+  const operation = facts().file.paths[template]?.[method.toUpperCase()];
+  return operation ? { template, facts: operation } : undefined;
+}

@@ -4,9 +4,12 @@ import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
 import { resolveConnectionInput } from '../connection/resolved-connection.js';
 import { untilSettledOrAborted } from '../client/abortable.js';
-import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
-import { paginate, type FetchedPage, type Page, type StopReason } from '../client/paginate.js';
-import { emptyRanges, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
+import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import type { FetchedPage, StopReason } from '../client/paginate.js';
+import { emptyRanges, isDateOnly, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
+import { operationFacts } from '../client/endpoint-facts.js';
+import { WindowPlan, type DateWindow } from '../client/date-windows.js';
+import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { safeLogger } from '../client/safe-logger.js';
 import { TripletexClient, type ApiResponse } from '../client/tripletex-client.js';
@@ -32,6 +35,7 @@ export interface PagingInputs {
   ifNoneMatch?: string;
   maxResponseMegabytes?: number;
   maxWaitSeconds?: number;
+  resume?: ResumePoint;
 }
 
 /** What For each page receives (schemas/page.schema.json). */
@@ -45,6 +49,7 @@ export interface PortPage {
   versionDigest?: string | null;
   status: number;
   requestId: string | null;
+  window?: DateWindow;
 }
 
 export interface PagingSummary {
@@ -64,6 +69,11 @@ export interface PagingSummary {
   versionDigest?: string | null;
   /** Query parameters sent one day later than given, because End dates are inclusive was on. */
   shiftedEndDates?: string[];
+  /** Set when the date range was paged in windows (Tripletex refused it whole as too large). */
+  windows?: number;
+  splits?: number;
+  /** Set when rows may remain: the next run's resume input. */
+  resume?: ResumePoint;
   warnings: string[];
 }
 
@@ -100,6 +110,8 @@ interface Prepared {
   warnings: string[];
   /** Query parameters sent one day later than given, because end dates are inclusive. */
   shiftedEndDates: string[];
+  /** The exclusive date range the run may split into windows, if the query has one. */
+  range?: { fromParam: string; toParam: string; window: DateWindow };
 }
 
 export function prepare(raw: unknown): Prepared {
@@ -127,8 +139,28 @@ export function prepare(raw: unknown): Prepared {
     query = shifted.query;
     shiftedEndDates = shifted.shifted;
   }
+  const range = inputs.method === 'GET' ? splittableRange(inputs.path, query) : undefined;
+  if (inputs.resume !== undefined) {
+    if ((valid as { startIndex?: unknown }).startIndex !== undefined) problems.push({ field: 'resume', message: 'continues where an earlier run stopped; give it or startIndex, not both' });
+    const window = inputs.resume.window;
+    if (window && !range) problems.push({ field: 'resume.window', message: `is a date window, but this request has no exclusive date range to page in windows (${inputs.method} ${inputs.path} with the query given)` });
+    if (window && range && !(window.from >= range.window.from && window.to <= range.window.to && window.from < window.to)) {
+      problems.push({ field: 'resume.window', message: `must lie within the query's range ${range.fromParam} ${range.window.from} to ${range.toParam} ${range.window.to} (exclusive), with from before to` });
+    }
+  }
   if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input');
-  return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates };
+  return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates, ...(range ? { range } : {}) };
+}
+
+/** The query's exclusive From/To date pair, as Tripletex's spec documents it for this endpoint: what a too-large result is split by. */
+function splittableRange(path: string, query: Record<string, unknown>): Prepared['range'] {
+  for (const range of operationFacts('GET', path)?.facts.dateRanges ?? []) {
+    if (range.end !== 'exclusive' || range.from === undefined) continue;
+    const from = query[range.from];
+    const to = query[range.to];
+    if (isDateOnly(from) && isDateOnly(to) && from < to) return { fromParam: range.from, toParam: range.to, window: { from, to } };
+  }
+  return undefined;
 }
 
 function dropKey(value: Record<string, unknown>, key: string): Record<string, unknown> {
@@ -172,8 +204,9 @@ function classify(response: ApiResponse): FetchedPage {
   return { ...base, kind: 'single', values: value === undefined || value === null ? [] : [value], value };
 }
 
-function toPortPage(page: Page): PortPage {
+function toPortPage(page: WindowedPage): PortPage {
   const out: PortPage = { index: page.index, from: page.from, values: page.values, status: page.status, requestId: page.requestId ?? null };
+  if (page.window) out.window = page.window;
   if (page.from !== null) out.count = page.count;
   if (page.kind === 'single') out.value = page.value;
   if (page.fullResultSize !== undefined) out.fullResultSize = page.fullResultSize;
@@ -184,7 +217,7 @@ function toPortPage(page: Page): PortPage {
 export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSummary> {
   const started = Date.now();
   const log = safeLogger(ctx.log);
-  const { inputs, query, warnings, shiftedEndDates } = prepare(raw);
+  const { inputs, query, warnings, shiftedEndDates, range } = prepare(raw);
   const connection = resolveConnectionInput(inputs.connection);
   const stats = newRequestStats();
   let pages = 0;
@@ -213,7 +246,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   const where = `${method} ${inputs.path}`;
   log.info(`${where} on ${connection.name ? `"${connection.name}"` : 'a runtime connection'} (${connection.environment}, company ${companyId ?? connection.defaultCompanyId})`);
 
-  const fetchPage = async (page: { index: number; from: number; count: number }, signal: AbortSignal): Promise<FetchedPage> => {
+  const fetchPage = async (page: { index: number; from: number; count: number }, window: DateWindow | undefined, signal: AbortSignal): Promise<FetchedPage> => {
     const paged = method === 'GET';
     const response = await client
       .request({
@@ -221,6 +254,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         path: inputs.path,
         query: {
           ...query,
+          ...(window && range ? { [range.fromParam]: window.from, [range.toParam]: window.to } : {}),
           ...(paged ? { from: page.from, count: page.count } : {}),
           ...(inputs.fields !== undefined ? { fields: inputs.fields } : {}),
           ...(inputs.sorting !== undefined ? { sorting: inputs.sorting } : {}),
@@ -251,25 +285,36 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
       `Fetching ${prefetchPages} pages ahead instead of ${inputs.prefetchPages}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`,
     );
   }
-  const paging = paginate({
-    startIndex: inputs.startIndex,
+  // A date range Tripletex refuses whole (more than 10,000 matches) is paged in windows.
+  const plan = range ? new WindowPlan(range.window, inputs.resume?.window) : undefined;
+  const paging = pageWindows({
+    plan,
+    startIndex: inputs.resume?.index ?? inputs.startIndex,
     itemsPerPage: inputs.itemsPerPage,
     maxPageCount: method === 'GET' ? inputs.maxPageCount : 1,
     prefetchPages,
     fetchPage,
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
+    isTooLarge: (error) => error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE,
+    dayTooLarge: (window, cause) => dayTooLarge(window, cause, range!),
   });
 
-  for await (const page of paging.pages) {
-    // A host that never settles emit after cancelling must not keep the run pending.
-    await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page)), ctx.signal);
-    pages += 1;
-    items += page.values.length;
-    report();
+  try {
+    for await (const page of paging.pages) {
+      // A host that never settles emit after cancelling must not keep the run pending.
+      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page)), ctx.signal);
+      pages += 1;
+      items += page.values.length;
+      report();
+    }
+    // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
+    if (ctx.signal.aborted) throw new CancelledError();
+  } catch (error) {
+    // Where to pick up again, for a flow that continues after On Error.
+    if (error instanceof FlowTripletexError && method === 'GET') error.resume = paging.position();
+    throw error;
   }
-  // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
-  if (ctx.signal.aborted) throw new CancelledError();
   const result = paging.result();
   const summary: PagingSummary = {
     pages,
@@ -287,6 +332,11 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     warnings: [...warnings, ...result.warnings],
   };
   if (shiftedEndDates.length > 0) summary.shiftedEndDates = shiftedEndDates;
+  if (plan) {
+    summary.windows = result.windows;
+    summary.splits = result.splits;
+  }
+  if (result.resume) summary.resume = result.resume;
   // From the last answer examined, emitted or not: a 304 or an empty list emits no page but
   // its status and digest are what the next run needs.
   if (result.lastStatus !== undefined) summary.status = result.lastStatus;
@@ -295,12 +345,25 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   return summary;
 }
 
+/** Tripletex's code for a query that matches more rows than it will serve (10,000). */
+const RESULT_SET_TOO_LARGE = 23000;
+
+function dayTooLarge(window: DateWindow, cause: unknown, range: NonNullable<Prepared['range']>): Error {
+  const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …).`;
+  return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary) : new Error(summary);
+}
+
 /** Adds what a person needs: which page an oversized answer was, the hint for an empty date range. */
 function explain(error: unknown, method: string, path: string, query: Record<string, unknown>, page?: { index: number; from: number }): unknown {
   if (error instanceof TripletexNetworkError && error.failure === 'too-large' && page) {
     return new TripletexNetworkError({ ...error.details, detail: `${error.detail ?? ''}; it was page ${page.index + 1} of this run, rows from ${page.from}` });
   }
   if (!(error instanceof TripletexApiError) || error.status !== 422) return error;
+  if (error.code === RESULT_SET_TOO_LARGE && method === 'GET' && !splittableRange(path, query)) {
+    const ranges = (operationFacts(method, path)?.facts.dateRanges ?? []).filter((r) => r.end === 'exclusive' && r.from !== undefined);
+    const how = ranges.length > 0 ? `give a date range (${ranges.map((r) => `${r.from}/${r.to}`).join(' or ')}) and the action pages it in windows small enough` : 'narrow the query with a filter';
+    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}`);
+  }
   const empty = emptyRanges(method, path, query);
   if (empty.length === 0) return error;
   return new TripletexApiError(

@@ -13,6 +13,8 @@ export interface ValidationMessage {
 
 export abstract class FlowTripletexError extends Error {
   abstract readonly kind: string;
+  /** Set by a paging run that failed part-way: where the next run can continue (its resume input). */
+  resume?: { index: number; window?: { from: string; to: string } };
 
   constructor(message: string) {
     super(scrub(message));
@@ -21,7 +23,7 @@ export abstract class FlowTripletexError extends Error {
 
   /** The fields a host shows or stores for this error; never a secret. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, kind: this.kind, message: this.message };
+    return { name: this.name, kind: this.kind, message: this.message, ...(this.resume ? { resume: this.resume } : {}) };
   }
 }
 

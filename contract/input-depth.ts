@@ -28,12 +28,12 @@ export function tooDeep(value: unknown, limit = MAX_INPUT_DEPTH): (string | numb
 }
 
 /**
- * The deepest nesting of JSON text, counted over its brackets without parsing it, so a file
- * can be refused before anything recursive sees it. Brackets inside strings do not count.
+ * Where JSON text first opens a level deeper than `limit` (the offset of that bracket), counted
+ * over its brackets without parsing it, so a file can be refused before anything recursive sees
+ * it; undefined when it stays within. Brackets inside strings do not count.
  */
-export function jsonTextDepth(text: string): number {
+export function jsonTooDeepAt(text: string, limit = MAX_INPUT_DEPTH): number | undefined {
   let depth = 0;
-  let deepest = 0;
   let inString = false;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
@@ -44,9 +44,8 @@ export function jsonTextDepth(text: string): number {
     }
     if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
-      depth++;
-      if (depth > deepest) deepest = depth;
+      if (++depth > limit) return i;
     } else if (c === 0x7d || c === 0x5d) depth--;
   }
-  return deepest;
+  return undefined;
 }

@@ -1,27 +1,25 @@
 import { MissingEnvError } from './errors.js';
-import type { Redactor } from './redact.js';
+import { findMatches, replaceMatches, type Path } from './json-walk.js';
 import { declaredTypes, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
 
 // `{ "$env": "VARIABLE" }` in a workspace object's properties or a flow step's inputs stands for
-// the value of that environment variable. Resolved values are registered as secrets with the
-// host's redactor: the host cannot tell a token from a name, so it prints none of them.
+// the value of that environment variable. Resolving a reference registers nothing as a secret:
+// whether a value is secret depends on the property it fills (see secret-values.ts), not on
+// where it came from, so a company id read from a variable is printed like any other number.
 
 export interface EnvReference {
   $env: string;
 }
 
-export type Path = (string | number)[];
+export type { Path };
 
 export function isEnvReference(value: unknown): value is EnvReference {
   return isPlainObject(value) && typeof value.$env === 'string' && Object.keys(value).length === 1;
 }
 
 /** Every $env reference inside value, with where it sits. */
-export function findEnvReferences(value: unknown, path: Path = []): { variable: string; path: Path }[] {
-  if (isEnvReference(value)) return [{ variable: value.$env, path }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => findEnvReferences(item, [...path, i]));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([key, item]) => findEnvReferences(item, [...path, key]));
-  return [];
+export function findEnvReferences(value: unknown): { variable: string; path: Path }[] {
+  return findMatches(value, (node) => (isEnvReference(node) ? node.$env : undefined)).map(({ match, path }) => ({ variable: match, path }));
 }
 
 /** JSON pointer ("/a/0/b") of a path, as ajv reports instance paths. */
@@ -45,7 +43,6 @@ export function coerceEnvValue(raw: string, schema: JsonObject | undefined): unk
 
 export interface ResolveEnvOptions {
   env: NodeJS.ProcessEnv;
-  redactor: Redactor;
   /** Describes a path for a missing-variable message, e.g. `object "Demo", property consumerToken`. */
   where: (path: Path) => string;
   /** Schema of the top-level property a path starts in, to coerce numbers and booleans. */
@@ -58,21 +55,16 @@ export interface ResolveEnvOptions {
  */
 export function resolveEnvReferences(value: unknown, options: ResolveEnvOptions): unknown {
   const missing: { variable: string; where: string }[] = [];
-  const walk = (node: unknown, path: Path): unknown => {
-    if (isEnvReference(node)) {
-      const raw = options.env[node.$env];
-      if (raw === undefined) {
-        missing.push({ variable: node.$env, where: options.where(path) });
-        return undefined;
-      }
-      options.redactor.add(raw);
-      return path.length === 1 && options.schemaFor ? coerceEnvValue(raw, options.schemaFor(path)) : raw;
+  const out = replaceMatches(value, (node, pathOf) => {
+    if (!isEnvReference(node)) return undefined;
+    const path = pathOf();
+    const raw = options.env[node.$env];
+    if (raw === undefined) {
+      missing.push({ variable: node.$env, where: options.where(path) });
+      return { value: undefined };
     }
-    if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
-    if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]));
-    return node;
-  };
-  const out = walk(value, []);
+    return { value: path.length === 1 && options.schemaFor ? coerceEnvValue(raw, options.schemaFor(path)) : raw };
+  });
   if (missing.length > 0) throw new MissingEnvError(missing);
   return out;
 }

@@ -4,9 +4,11 @@ import { toPointer, type Path } from './env-references.js';
 import { FileProblemError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
+import { eachNode, findMatches } from './json-walk.js';
 import type { Pack } from './pack-loader.js';
 import type { Redactor } from './redact.js';
-import { check, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
+import { check, depthProblem, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
+import { registerSecretProperties } from './secret-values.js';
 
 // A flow file (schemas/flow.schema.json, docs/flows.md): steps that run in order, where an
 // action step's Continue port leads to the next step, its For each page port to a file or to
@@ -15,6 +17,8 @@ import { check, isPlainObject, pointerToField, type JsonObject } from './schema-
 // literal values, and that every {"$from": …} names something that will exist at that point.
 
 export const STREAM_PORT = 'forEachPage';
+/** The levels around a top-level step's input value: the flow, its steps, the step, its inputs. */
+const FLOW_WRAPPING = 4;
 
 interface StepBase {
   /** Where the step sits in the file, e.g. steps[1].forEachPage.steps[0]. */
@@ -78,12 +82,8 @@ export function asReference(value: unknown): Reference | undefined {
 }
 
 /** Every reference inside value, with its path. */
-export function findReferences(value: unknown, path: Path = []): { reference: Reference; path: Path }[] {
-  const reference = asReference(value);
-  if (reference) return [{ reference, path }];
-  if (Array.isArray(value)) return value.flatMap((item, i) => findReferences(item, [...path, i]));
-  if (isPlainObject(value)) return Object.entries(value).flatMap(([key, item]) => findReferences(item, [...path, key]));
-  return [];
+export function findReferences(value: unknown): { reference: Reference; path: Path }[] {
+  return findMatches(value, asReference).map(({ match, path }) => ({ reference: match, path }));
 }
 
 interface Scope {
@@ -104,6 +104,11 @@ export interface ParseFlowOptions {
 export function parseFlow(raw: unknown, label: string, pack: Pack, options: ParseFlowOptions = {}): Flow {
   // Literal secret inputs are registered first, whatever else is wrong with the file.
   registerLiteralSecrets(raw, pack, options.redactor);
+  // A flow file as a whole is held to MAX_INPUT_DEPTH when it is read (json-file.ts); a flow
+  // built in memory, like the request command's, may nest a top-level step's input as deep as
+  // a body may go. Deeper values never reach the schema check, which recurses.
+  const deep = depthProblem(raw, { wrapping: FLOW_WRAPPING });
+  if (deep) throw new FileProblemError(label, 'the flow file is invalid:', [deep]);
   const structural = check(hostValidator('flow.schema.json'), raw);
   if (structural.length > 0) throw new FileProblemError(label, 'the flow file is invalid:', structural);
   const file = raw as { name: string; description?: string; steps: JsonObject[] };
@@ -193,17 +198,14 @@ export function parseFlow(raw: unknown, label: string, pack: Pack, options: Pars
   return { label, name: file.name, ...(file.description !== undefined ? { description: file.description } : {}), steps };
 }
 
+/** Values written into secret inputs, wherever a step sits (references are not values yet). */
 function registerLiteralSecrets(raw: unknown, pack: Pack, redactor: Redactor | undefined): void {
   if (!redactor) return;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) node.forEach(visit);
-    else if (isPlainObject(node)) {
-      const action = typeof node.action === 'string' ? pack.actions.get(node.action) : undefined;
-      if (action && isPlainObject(node.inputs)) for (const name of action.secretInputs) redactor.add(node.inputs[name]);
-      Object.values(node).forEach(visit);
-    }
-  };
-  visit(raw);
+  eachNode(raw, (node) => {
+    if (!isPlainObject(node) || typeof node.action !== 'string') return;
+    const action = pack.actions.get(node.action);
+    if (action) registerSecretProperties(redactor, node.inputs, action.secretInputs, (value) => asReference(value) !== undefined);
+  });
 }
 
 function collectSecretWarnings(steps: Step[], pack: Pack, label: string, warnings: string[] | undefined): void {

@@ -1,11 +1,13 @@
 import type { ActionContext, ProgressInfo } from '../contract/host.js';
 import type { HostLogger } from './console-context.js';
-import { coerceEnvValue, type Path } from './env-references.js';
+import { coerceEnvValue, findEnvReferences, type Path } from './env-references.js';
 import { CancelledRunError, FlowFailedError, HostInputError, MissingEnvError, UsageError } from './errors.js';
 import { allSteps, asReference, findReferences, STREAM_PORT, type ActionStep, type Flow, type Step } from './flow-file.js';
+import { replaceMatches } from './json-walk.js';
 import type { ActionDefinition, Pack } from './pack-loader.js';
 import { serializeError, type Redactor } from './redact.js';
-import { check, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
+import { check, depthProblem, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
+import { registerSecretProperties, registerSecretValue } from './secret-values.js';
 import { SinkSet } from './sinks.js';
 import type { Workspace } from './workspace-file.js';
 
@@ -106,7 +108,7 @@ function isCancellation(error: unknown, signal: AbortSignal): boolean {
 export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<FlowResult> {
   const started = Date.now();
   const { pack, redactor, signal } = options;
-  const sinks = new SinkSet(options.outDir, redactor, (options.stdout ?? process.stdout) as never);
+  const sinks = new SinkSet(options.outDir, (options.stdout ?? process.stdout) as never);
   const records = new Map<string, StepRecord>();
   for (const step of allSteps(flow.steps)) {
     if (step.kind === 'action') records.set(step.id, { id: step.id, action: step.action, runs: 0, continued: 0, failed: 0, pages: 0, rows: 0 });
@@ -123,22 +125,31 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
     if (step.kind === 'action' && !modules.has(step.action)) modules.set(step.action, await pack.actions.get(step.action)!.load());
   }
 
-  const resolveValue = (value: unknown, scope: Scope, where: string, schemaFor?: (path: Path) => JsonObject | undefined): unknown => {
-    const walk = (node: unknown, path: Path): unknown => {
+  /**
+   * A copy of value with its references filled in. For a value written to a file (`written`:
+   * an append step's), what comes from a page is data and goes as it is; what comes from a
+   * workspace object, a variable, a step's output or error is scrubbed like a log line
+   * (redactDeep), and registered secrets are taken out of the flow's own strings. So appending
+   * {"$workspace": …} cannot put a token in a file, while page rows are never rewritten.
+   */
+  const resolveValue = (value: unknown, scope: Scope, where: string, how: { schemaFor?: (path: Path) => JsonObject | undefined; written?: boolean } = {}): unknown => {
+    const { schemaFor, written = false } = how;
+    const fieldOf = (path: Path) => path.join('.') || '(value)';
+    return replaceMatches(value, (node, pathOf) => {
       const reference = asReference(node);
-      if (reference?.kind === 'env') {
+      if (!reference) return written && typeof node === 'string' ? { value: redactor.redact(node) } : undefined;
+      const path = pathOf();
+      let resolved: unknown;
+      if (reference.kind === 'env') {
         const raw = options.env[reference.variable];
         if (raw === undefined) throw new MissingEnvError([{ variable: reference.variable, where: `${where}${path.length ? '.' + path.join('.') : ''}` }]);
-        redactor.add(raw);
-        return schemaFor && path.length === 1 ? coerceEnvValue(raw, schemaFor(path)) : raw;
-      }
-      if (reference?.kind === 'workspace') {
+        resolved = schemaFor && path.length === 1 ? coerceEnvValue(raw, schemaFor(path)) : raw;
+      } else if (reference.kind === 'workspace') {
         if (!options.workspace) throw new UsageError(`${where}: {"$workspace": "${reference.name}"} needs a workspace file (--workspace)`);
-        return options.workspace.resolve(reference.name, { env: options.env, redactor }).properties;
-      }
-      if (reference?.kind === 'from') {
+        resolved = options.workspace.resolve(reference.name, { env: options.env, redactor }).properties;
+      } else {
         const found = scope.lookup(reference.source);
-        if (!found.found) throw new HostInputError(`${where}`, [{ field: path.join('.') || '(value)', message: `"${reference.source}" has no value at this point` }]);
+        if (!found.found) throw new HostInputError(`${where}`, [{ field: fieldOf(path), message: `"${reference.source}" has no value at this point` }]);
         let current = found.value;
         for (const part of reference.path) {
           if (current === null || current === undefined || typeof current !== 'object') {
@@ -149,25 +160,27 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
         }
         if (current === undefined) {
           const text = [reference.source, ...reference.path].join('.');
-          throw new HostInputError(`${where}`, [{ field: path.join('.') || '(value)', message: `{"$from": "${text}"} has no value (nothing at that path)` }]);
+          throw new HostInputError(`${where}`, [{ field: fieldOf(path), message: `{"$from": "${text}"} has no value (nothing at that path)` }]);
         }
-        return current;
+        if (reference.source === 'page') return { value: current };
+        resolved = current;
       }
-      if (Array.isArray(node)) return node.map((item, i) => walk(item, [...path, i]));
-      if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([key, item]) => [key, walk(item, [...path, key])]));
-      return node;
-    };
-    return walk(value, []);
+      return { value: written ? redactor.redactDeep(resolved) : resolved };
+    });
   };
 
   const runAction = async (step: ActionStep, scope: Scope, depth: number): Promise<unknown> => {
     const action = pack.actions.get(step.action)!;
     const record = records.get(step.id)!;
     const log = options.log.child(step.id);
-    const inputs = resolveValue(step.inputs, scope, `${step.where}.inputs`, (path) => (path.length === 1 ? propertySchema(action.inputSchema, String(path[0])) : undefined)) as JsonObject;
+    const inputs = resolveValue(step.inputs, scope, `${step.where}.inputs`, {
+      schemaFor: (path) => (path.length === 1 ? propertySchema(action.inputSchema, String(path[0])) : undefined),
+    }) as JsonObject;
     // Inputs the schema marks secret are never printed, wherever their value came from.
-    for (const name of action.secretInputs) redactor.add(inputs[name]);
-    const problems = check(action.validateInputs, inputs, { root: 'inputs' });
+    registerSecretProperties(redactor, inputs, action.secretInputs);
+    // A value taken from a page or an output may nest deeper than a schema check (recursive) can take.
+    const deep = depthProblem(inputs, { root: 'inputs', wrapping: 1 });
+    const problems = deep ? [deep] : check(action.validateInputs, inputs, { root: 'inputs' });
     if (problems.length > 0) throw new HostInputError(`Step "${step.id}" (${action.title}): invalid input`, problems);
 
     const sink = step.forEachPage?.writeRowsTo !== undefined ? sinks.open(step.forEachPage.writeRowsTo) : undefined;
@@ -202,6 +215,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
     };
     try {
       const output = await modules.get(step.action)!.run(inputs, ctx);
+      registerSecretProperties(redactor, output, action.secretOutputs);
       if (!action.validateOutput(output) && !warnedOutput.has(step.id)) {
         warnedOutput.add(step.id);
         log.warn(`the action's output does not match its output schema`, { problems: check(action.validateOutput, output) });
@@ -223,8 +237,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
         return 'continue';
       }
       case 'append': {
-        const value = resolveValue(step.value, scope, `${step.where}.value`);
-        await sinks.open(step.appendTo).writeLines([redactor.redactDeep(value)]);
+        const value = resolveValue(step.value, scope, `${step.where}.value`, { written: true });
+        await sinks.open(step.appendTo).writeLines([value]);
         return 'continue';
       }
       case 'fail':
@@ -316,14 +330,29 @@ function numberOr(value: unknown): number | undefined {
   return typeof value === 'number' ? value : undefined;
 }
 
-/** Every $env variable and $workspace object the flow names must be there before it starts. */
+/**
+ * Every $env variable and $workspace object the flow names must be there before it starts. The
+ * values that will fill secret inputs are registered here, before any step runs, so that a step
+ * that logs one (on purpose or not) before the action that takes it cannot print it; so are the
+ * variables the workspace file names for secret properties, used in this flow or not.
+ */
 function preflight(flow: Flow, options: RunFlowOptions): void {
+  for (const entry of options.workspace?.entries ?? []) {
+    const secretProperties = options.pack.objectTypes.get(entry.type)?.secretProperties ?? new Set<string>();
+    for (const { variable, path } of findEnvReferences(entry.properties)) {
+      if (secretProperties.has(String(path[0]))) registerSecretValue(options.redactor, options.env[variable]);
+    }
+  }
   const missing: { variable: string; where: string }[] = [];
   const objects = new Map<string, string>();
-  const visit = (value: unknown, where: string, expectedType?: (path: Path) => string | undefined) => {
+  const visit = (value: unknown, where: string, expectedType?: (path: Path) => string | undefined, secret?: (path: Path) => boolean) => {
     for (const { reference, path } of findReferences(value)) {
       const at = `${where}${path.length ? '.' + path.join('.') : ''}`;
-      if (reference.kind === 'env' && options.env[reference.variable] === undefined) missing.push({ variable: reference.variable, where: at });
+      if (reference.kind === 'env') {
+        const raw = options.env[reference.variable];
+        if (raw === undefined) missing.push({ variable: reference.variable, where: at });
+        else if (secret?.(path)) registerSecretValue(options.redactor, raw);
+      }
       if (reference.kind === 'workspace') {
         if (!options.workspace) throw new UsageError(`${flow.label}: ${at} refers to workspace object "${reference.name}", but no workspace file was given (--workspace <file>)`);
         const type = expectedType?.(path);
@@ -335,7 +364,12 @@ function preflight(flow: Flow, options: RunFlowOptions): void {
   for (const step of allSteps(flow.steps)) {
     if (step.kind === 'action') {
       const action = options.pack.actions.get(step.action)!;
-      visit(step.inputs, `${step.where}.inputs`, (path) => (path.length === 1 ? action.workspaceObjectInputs.get(String(path[0])) : undefined));
+      visit(
+        step.inputs,
+        `${step.where}.inputs`,
+        (path) => (path.length === 1 ? action.workspaceObjectInputs.get(String(path[0])) : undefined),
+        (path) => action.secretInputs.has(String(path[0])),
+      );
     } else if (step.kind === 'log') visit(step.data, `${step.where}.data`);
     else if (step.kind === 'append') visit(step.value, `${step.where}.value`);
   }

@@ -1,9 +1,13 @@
 import { readFile } from 'node:fs/promises';
+import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../contract/input-depth.js';
 import { FileProblemError } from './errors.js';
 
 // Reading the JSON files a user hands the host. V8's own JSON.parse messages sometimes quote
 // the text around the mistake, and a workspace file's text may hold a token, so a parse error
 // is located and described here instead: line, column and what was expected, never the text.
+// A file nested deeper than MAX_INPUT_DEPTH is refused before it is parsed, so nothing that
+// walks a value by recursion (schema validation, JSON.stringify, the syntax locator below) ever
+// meets one.
 
 export interface JsonSyntaxProblem {
   offset: number;
@@ -138,15 +142,36 @@ export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
     return undefined;
   } catch (error) {
     if (!(error instanceof Stop)) throw error;
-    const before = text.slice(0, error.offset);
-    const line = before.split('\n').length;
-    const column = error.offset - before.lastIndexOf('\n');
-    return { offset: error.offset, line, column, problem: error.problem };
+    return { offset: error.offset, ...lineAndColumn(text, error.offset), problem: error.problem };
   }
 }
 
-/** Parses text as JSON, or throws a FileProblemError saying where it is malformed (never quoting it). */
+/** Line and column (both from 1) of an offset in text. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset; i++) {
+    if (text.charCodeAt(i) === 0x0a) {
+      line++;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+/**
+ * Parses text as JSON, or throws a FileProblemError saying where it is malformed or nested too
+ * deeply (never quoting it).
+ */
 export function parseJsonText(text: string, label: string, what = 'file'): unknown {
+  const tooDeep = jsonTooDeepAt(text);
+  if (tooDeep !== undefined) {
+    const at = lineAndColumn(text, tooDeep);
+    throw new FileProblemError(
+      label,
+      `the ${what} nests objects and arrays too deeply: at most ${MAX_INPUT_DEPTH} levels are allowed, and line ${at.line}, column ${at.column} opens level ${MAX_INPUT_DEPTH + 1}`,
+    );
+  }
   try {
     return JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {

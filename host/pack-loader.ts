@@ -40,7 +40,10 @@ export interface ActionDefinition {
   ports: PortDefinition[];
   /** Inputs that take a workspace object (`x-workspace-object-type`), by input name. */
   workspaceObjectInputs: Map<string, string>;
+  /** Inputs the schema marks secret (writeOnly, x-secret, format password): their values are never printed. */
   secretInputs: Set<string>;
+  /** Top-level output properties the output schema marks secret, likewise. */
+  secretOutputs: Set<string>;
   load(): Promise<ActionModule>;
 }
 
@@ -208,6 +211,7 @@ export async function loadPack(manifestPath: string): Promise<Pack> {
       ports,
       workspaceObjectInputs,
       secretInputs: secretPropertyNames(inputSchema),
+      secretOutputs: secretPropertyNames(schemas.get(resolve(dir, a.outputSchema))),
       load: importer<ActionModule>(a.module, `Action "${a.id}"`, 'run'),
     });
   }

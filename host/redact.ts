@@ -1,24 +1,40 @@
-// The host's own list of secret values: every value a `{ "$env": … }` reference resolved to,
-// and every property or input a schema marks secret. Everything the CLI prints or writes
-// passes through redact(), so a secret that somehow reached a message, a log line, a summary
-// or an output file comes out as [redacted]. The pack scrubs its own messages too; this is the
-// host's independent second line.
+// The host's own list of secret values, and the scrubbing of what it prints. Which values are
+// registered is decided in secret-values.ts: those of properties and inputs the pack's schemas
+// mark secret, nothing else. Log lines, messages, summaries and step outputs pass through
+// redact()/redactDeep(), so a secret that somehow reached one comes out as [redacted]; the pack
+// scrubs its own messages too, and this is the host's independent second line. Rows are data
+// and never pass through here (sinks.ts).
 
 export const REDACTED = '[redacted]';
-/** Shorter strings are not registered: replacing "0" or "ab" everywhere would mangle text. */
-const MIN_LENGTH = 4;
+/** See isSecretLike. */
+const MIN_SECRET_LENGTH = 8;
+const PLAIN_NUMBER = /^\s*[+-]?\d+(?:[.,]\d+)?\s*$/;
 const SECRET_KEY = /token|authorization|password|secret|apikey|api_key/i;
+
+/**
+ * Whether a value can be registered as a secret. A registered value is replaced wherever it
+ * occurs in printed text, so a short or common one would mangle everything around it — a
+ * company id inside customer numbers and counts, "true" inside every JSON flag — while hiding
+ * nothing a guess would not find. So only strings of at least 8 characters (spaces around them
+ * not counted) that are not a plain number qualify, even when a schema marks the property
+ * secret: numbers, booleans, `true`/`false`, "1234567", "12345678" and "short" never do.
+ * Tripletex tokens are far longer. A short secret is still hidden wherever its key names it
+ * (consumerToken, password, …), by redactDeep's key rule.
+ */
+export function isSecretLike(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length >= MIN_SECRET_LENGTH && !PLAIN_NUMBER.test(value);
+}
 
 export class Redactor {
   readonly #known = new Set<string>();
   #pattern: RegExp | undefined;
 
-  /** Registers a secret, with the forms it takes when URL-encoded or written inside JSON. */
+  /** Registers a secret (when isSecretLike), with the forms it takes when URL-encoded or written inside JSON. */
   add(value: unknown): void {
-    if (typeof value !== 'string' || value.length < MIN_LENGTH) return;
+    if (!isSecretLike(value)) return;
     const forms = [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
     for (const form of forms) {
-      if (form.length >= MIN_LENGTH && !this.#known.has(form)) {
+      if (!this.#known.has(form)) {
         this.#known.add(form);
         this.#pattern = undefined;
       }
@@ -41,6 +57,8 @@ export class Redactor {
   /**
    * A copy of plain data with secrets replaced: registered values anywhere in strings, and the
    * values of keys that name a secret (consumerToken, password, …). Errors become their toJSON().
+   * For what the host prints (logs, errors, summaries, outputs), never for rows. Deeper than 12 levels
+   * it gives "[…]": what is printed stays short, and no nesting can exhaust the call stack.
    */
   redactDeep(value: unknown, depth = 0): unknown {
     if (depth > 12) return '[…]';

@@ -1,6 +1,7 @@
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import * as formatsModule from 'ajv-formats';
 import type { Problem } from './errors.js';
+import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { pointerToField, schemaProblems } from '../contract/schema-problems.js';
 
 export { pointerToField };
@@ -70,6 +71,22 @@ export function problemsFrom(errors: ErrorObject[] | null | undefined, options: 
 /** Validates and returns problems (empty when valid). */
 export function check(validate: ValidateFunction, value: unknown, options: ProblemOptions = {}): Problem[] {
   return validate(value) ? [] : problemsFrom(validate.errors, options);
+}
+
+/**
+ * A problem when value nests objects and arrays deeper than MAX_INPUT_DEPTH plus `wrapping`
+ * (the levels the host puts around the user's values), else undefined. ajv validates by recursion,
+ * so a value is checked with this loop before a schema sees it. The field names where the
+ * first level too many opens, shortened: its full path would be as long as the nesting.
+ */
+export function depthProblem(value: unknown, options: { root?: string; wrapping?: number } = {}): Problem | undefined {
+  const path = tooDeep(value, MAX_INPUT_DEPTH + (options.wrapping ?? 0));
+  if (!path) return undefined;
+  const KEEP = 6;
+  const inner = pointerToField(path.slice(0, KEEP)) + (path.length > KEEP ? '…' : '');
+  const root = options.root;
+  const field = root ? (inner ? `${root}${inner.startsWith('[') ? '' : '.'}${inner}` : root) : inner || '(top level)';
+  return { field, message: `nests objects and arrays more than ${MAX_INPUT_DEPTH} levels deep, which is the limit` };
 }
 
 /** A top-level property's schema, if the schema lists it plainly under `properties`. */

@@ -2,11 +2,13 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { displayPath } from './display.js';
-import type { Redactor } from './redact.js';
 
-// Where rows go: NDJSON files (one JSON value per line) or standard output. Writes wait for
-// the stream to drain, so a fast action is held back by the disk (or the reader of a pipe)
-// instead of piling rows up in memory: the sink's promise is the host's back-pressure.
+// Where rows go: NDJSON files (one JSON value per line) or standard output. Rows are data: each
+// line is JSON.stringify of the value exactly as the action emitted it, never redacted (a
+// customer number that happens to contain a company id, or a `true`, must come out as it came
+// in). Writes wait for the stream to drain, so a fast action is held back by the disk (or the
+// reader of a pipe) instead of piling rows up in memory: the sink's promise is the host's
+// back-pressure.
 
 /** The reader went away (`… | head`): the rows it wanted have been written. */
 export class OutputClosedError extends Error {
@@ -53,7 +55,6 @@ class StreamSink implements Sink {
     readonly target: string,
     readonly path: string,
     private readonly stream: Writable,
-    private readonly redactor: Redactor,
     private readonly owned: boolean,
   ) {
     stream.on('error', (error: Error) => {
@@ -65,7 +66,7 @@ class StreamSink implements Sink {
     if (this.#failure) throw this.failure();
     if (values.length === 0) return;
     let chunk = '';
-    for (const value of values) chunk += this.redactor.redact(JSON.stringify(value) ?? 'null') + '\n';
+    for (const value of values) chunk += (JSON.stringify(value) ?? 'null') + '\n';
     this.lines += values.length;
     if (!this.stream.write(chunk)) {
       await waitForDrain(this.stream).catch(() => undefined);
@@ -98,7 +99,6 @@ export class SinkSet {
 
   constructor(
     private readonly baseDir: string,
-    private readonly redactor: Redactor,
     private readonly stdout: Writable = process.stdout,
   ) {}
 
@@ -110,10 +110,10 @@ export class SinkSet {
     const path = this.resolve(target);
     let sink = this.#sinks.get(path);
     if (!sink) {
-      if (path === '-') sink = new StreamSink(target, path, this.stdout, this.redactor, false);
+      if (path === '-') sink = new StreamSink(target, path, this.stdout, false);
       else {
         mkdirSync(dirname(path), { recursive: true });
-        sink = new StreamSink(target, path, createWriteStream(path, { flags: 'w' }), this.redactor, true);
+        sink = new StreamSink(target, path, createWriteStream(path, { flags: 'w' }), true);
       }
       this.#sinks.set(path, sink);
     }

@@ -1,12 +1,13 @@
 import { resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
-import { describePath, findEnvReferences, resolveEnvReferences, toPointer } from './env-references.js';
+import { describePath, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from './env-references.js';
 import { FileProblemError, UsageError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
 import type { Pack, WorkspaceObjectType } from './pack-loader.js';
 import type { Redactor } from './redact.js';
 import { check, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
+import { registerSecretProperties } from './secret-values.js';
 
 // A workspace file holds the workspace objects (Tripletex connections, …) a command or a flow
 // can use by name: { "objects": [ { "type", "name", "properties" } ] }. It is checked as a whole
@@ -59,10 +60,11 @@ export class Workspace {
     const fromEnv = new Map(findEnvReferences(entry.properties).map((ref) => [toPointer(ref.path), ref.variable]));
     const properties = resolveEnvReferences(entry.properties, {
       env: options.env,
-      redactor: options.redactor,
       where: (path) => `${describeObject(entry)}, property ${describePath(path)} in ${this.label}`,
       schemaFor: (path) => propertySchema(objectType.schema, String(path[0])),
     }) as JsonObject;
+    // Before anything can echo them: the secret properties' values, written or from variables.
+    registerSecretProperties(options.redactor, properties, objectType.secretProperties);
     const problems = check(objectType.validate, properties).map((p) => withEnvNote(p, fromEnv));
     if (problems.length > 0) throw new FileProblemError(this.label, `${describeObject(entry)} is invalid:`, problems);
     return { entry, objectType, properties };
@@ -95,14 +97,16 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
   const file = resolvePath(path);
   const label = displayPath(file);
   const raw = await readJsonFile(file, label, 'workspace file');
-  // Literal values of secret properties are registered before anything can echo them.
+  // Values written into secret properties are registered before anything can echo them, even
+  // when the file is refused. For an object whose type is unknown (the file is refused) every
+  // top-level string counts, since there is no schema to tell a mistyped token from a name.
   const objects = isPlainObject(raw) && Array.isArray(raw.objects) ? (raw.objects as unknown[]) : [];
   for (const object of objects) {
-    if (!isPlainObject(object) || !isPlainObject(object.properties)) continue;
+    const properties = isPlainObject(object) ? object.properties : undefined;
+    if (!isPlainObject(object) || !isPlainObject(properties)) continue;
     const type = typeof object.type === 'string' ? pack.objectTypes.get(object.type) : undefined;
-    for (const [key, value] of Object.entries(object.properties)) {
-      if (typeof value === 'string' && (!type || type.secretProperties.has(key))) redactor.add(value);
-    }
+    const names = type ? type.secretProperties : Object.keys(properties).filter((key) => typeof properties[key] === 'string');
+    registerSecretProperties(redactor, properties, names, isEnvReference);
   }
 
   const structural = check(hostValidator('workspace.schema.json'), raw);

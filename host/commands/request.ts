@@ -79,7 +79,7 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-pages <n>', 'stop after this many pages', wholeNumber(1))
     .option('--fields <fields>', 'Tripletex fields selector, e.g. id,name,email')
     .option('--sorting <sorting>', 'Tripletex sorting, e.g. id or -invoiceDate')
-    .option('--inclusive-end-dates', 'treat …To dates in --query as the last day wanted (Tripletex\'s are exclusive)')
+    .option('--inclusive-end-dates', 'treat …To dates in --query as the last day wanted (those Tripletex documents as exclusive are sent as the day after)')
     .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
     .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
     .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));

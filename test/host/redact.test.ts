@@ -9,14 +9,16 @@ describe('Redactor', () => {
     expect(r.redact(`raw ${token} url ${encodeURIComponent(token)} json ${JSON.stringify(token)}`)).toBe('raw [redacted] url [redacted] json "[redacted]"');
   });
 
-  test('ignores short values and non-strings, and prefers the longest match', () => {
+  test('ignores short values, plain numbers and non-strings, and prefers the longest match', () => {
     const r = new Redactor();
     r.add('ab');
     r.add(42);
+    r.add('12345678');
+    r.add('true');
     r.add(undefined);
-    r.add('secret');
-    r.add('secret-longer');
-    expect(r.redact('ab secret-longer secret')).toBe('ab [redacted] [redacted]');
+    r.add('secret-value');
+    r.add('secret-value-longer');
+    expect(r.redact('ab 42 12345678 true secret-value-longer secret-value')).toBe('ab 42 12345678 true [redacted] [redacted]');
   });
 
   test('redactDeep blanks secret-named keys, scrubs strings and uses toJSON()', () => {

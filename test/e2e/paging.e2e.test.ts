@@ -1,7 +1,9 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
 import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../../client/errors.js';
+import { rateLimiterFor, type RateLimiter } from '../../client/rate-limiter.js';
+import { makeCredentials } from '../../connection/credentials.js';
 import type { RunningSimulator } from '../../simulator/index.js';
-import { freshProcessState, outcome, recordingContext, startE2eSimulator } from './support.js';
+import { freshProcessState, outcome, recordClientRequests, recordingContext, startE2eSimulator } from './support.js';
 
 // REST API Request with paging against the simulator over real HTTP: every row once, whatever
 // the server does. Rows are identified by id, so a lost or repeated row fails the test.
@@ -31,23 +33,15 @@ function expectEachOnce(ids: number[], expected: number): void {
 describe('REST API Request with paging against the simulator', () => {
   let sim: RunningSimulator;
 
-  beforeAll(async () => {
-    sim = await startE2eSimulator({ size: CUSTOMERS });
-  });
-  afterAll(async () => {
-    await sim.close();
-  });
+  // A simulator of its own for every test. Pages fetched ahead past the end are aborted when a
+  // run ends, but one already sent can still reach its server after the test is over; on a
+  // shared server it could spend the next test's fault rules or count among its requests,
+  // sooner or later depending on the machine's load.
   beforeEach(async () => {
-    // Pages fetched ahead past the end are aborted, but one already on the wire can still land
-    // a moment after its run ended; let it land before counting starts for the next test.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    freshProcessState();
-    sim.setFaults([]);
-    sim.setLatency(0);
-    sim.setRateLimit(undefined);
-    sim.setRevokeSessionAfterCalls(undefined);
-    sim.setInexactFullResultSize(false);
-    sim.resetRequests();
+    sim = await startE2eSimulator({ size: CUSTOMERS, inexactFullResultSize: false });
+  });
+  afterEach(async () => {
+    await sim.close();
   });
 
   const connection = (employee?: Employee, extra?: Record<string, unknown>) => connectionFor(sim, employee, extra);
@@ -72,19 +66,28 @@ describe('REST API Request with paging against the simulator', () => {
   });
 
   it('keeps pages in order and holds back while For each page is busy', async () => {
-    let inFlightWhileHeld = 0;
-    const ctx = recordingContext(async (page) => {
-      if ((page as PortPage).index === 2) {
-        const before = customerRequests().length;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        inFlightWhileHeld = customerRequests().length - before;
-      }
-    });
-    const summary = await run({ connection: connection(), path: '/customer', itemsPerPage: 500, prefetchPages: 3 }, ctx);
-    expectEachOnce(idsOf(ctx.pages), CUSTOMERS);
-    expect(summary.pages).toBe(25);
-    // While page 2 is held, at most the prefetch window beyond it may be requested: back-pressure.
-    expect(inFlightWhileHeld).toBeLessThanOrEqual(3);
+    // Requests the client starts, not those the simulator sees: one sent before the hold but
+    // delivered during it (a busy machine) must not count as sent during it.
+    const started = recordClientRequests('/v2/customer');
+    try {
+      let startedWhileHeld = -1;
+      const ctx = recordingContext(async (page) => {
+        if ((page as PortPage).index === 2) {
+          const before = started.requests.length;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          startedWhileHeld = started.requests.length - before;
+        }
+      });
+      const summary = await run({ connection: connection(), path: '/customer', itemsPerPage: 500, prefetchPages: 3 }, ctx);
+      expectEachOnce(idsOf(ctx.pages), CUSTOMERS);
+      expect(summary.pages).toBe(25);
+      // While page 2 is held, only pages of the prefetch window beyond it (3 to 5) may still be
+      // started: back-pressure. A slow machine may start fewer in the time, never more.
+      expect(startedWhileHeld).toBeGreaterThanOrEqual(0);
+      expect(startedWhileHeld).toBeLessThanOrEqual(3);
+    } finally {
+      started.stop();
+    }
   });
 
   it('continues from nextIndex after maxPageCount, losing and repeating nothing', async () => {
@@ -145,17 +148,6 @@ describe('REST API Request with paging against the simulator', () => {
     expect(sim.requests.filter((r) => r.status === 429)).toHaveLength(3);
   });
 
-  it('paces itself under a tight real rate limit instead of running into it', async () => {
-    sim.setRateLimit({ limit: 4, windowMs: 250 });
-    const ctx = recordingContext();
-    const summary = await run({ connection: connection(), path: '/customer', itemsPerPage: 1000 }, ctx);
-    expectEachOnce(idsOf(ctx.pages), CUSTOMERS);
-    // The limiter learns the window from the first answer's headers; after that it waits, not collides.
-    expect(summary.rateLimited).toBeLessThanOrEqual(1);
-    expect(summary.rateLimitWaits).toBeGreaterThan(0);
-    expect(ctx.progressed.some((p) => (p.rateLimitWaitMs ?? 0) > 0)).toBe(true);
-  });
-
   it('retries injected 5xx and dropped connections on GET, emitting every row once', async () => {
     sim.setFaults([
       { path: '/customer', method: 'GET', status: 503, times: 2, skip: 1 },
@@ -181,9 +173,9 @@ describe('REST API Request with paging against the simulator', () => {
     expect(api.message).toContain('503');
     expect(api.message).toContain(api.requestId ?? 'no request id');
     expect(ctx.pages).toHaveLength(0);
-    // Bounded: the first try and four retries. (A page fetched ahead by the previous test may
-    // still arrive after it ended, hence the filter on from=0.)
-    expect(customerRequests().filter((r) => r.query.from === '0')).toHaveLength(5);
+    // Bounded: the first try and four retries, of the first page only (nothing is fetched
+    // ahead before the first page has come back).
+    expect(customerRequests().map((r) => r.query.from)).toEqual(['0', '0', '0', '0', '0']);
   });
 
   it('sends a POST that failed after being applied exactly once, and says it may have been applied', async () => {
@@ -219,20 +211,31 @@ describe('REST API Request with paging against the simulator', () => {
   });
 
   it('stops promptly when cancelled: in-flight requests aborted, none started afterwards', async () => {
-    let abortedAt = 0;
-    const ctx = recordingContext(async (page) => {
-      if ((page as PortPage).index !== 1) return;
-      // From here every answer takes 20 s: a run that waited for one would time this test out.
-      sim.setLatency(20_000);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      abortedAt = Date.now();
-      ctx.controller.abort();
-    });
-    const { error } = await outcome(run({ connection: connection(), path: '/customer', itemsPerPage: 500, prefetchPages: 2 }, ctx));
-    expect(error).toBeInstanceOf(CancelledError);
-    expect(ctx.pages).toHaveLength(2);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(sim.requests.filter((r) => r.at > abortedAt)).toEqual([]);
+    // Counted as the client starts them: a request sent before the abort but delivered after
+    // it (a busy machine) is not one started afterwards.
+    const started = recordClientRequests('/v2/customer');
+    try {
+      let startedBeforeAbort = -1;
+      const ctx = recordingContext(async (page) => {
+        if ((page as PortPage).index !== 1) return;
+        // From here every answer takes 20 s: a run that waited for one would time this test out.
+        sim.setLatency(20_000);
+        // Gives the page fetched ahead a moment to go out, so that there is one to abort.
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        startedBeforeAbort = started.requests.length;
+        ctx.controller.abort();
+      });
+      const { error } = await outcome(run({ connection: connection(), path: '/customer', itemsPerPage: 500, prefetchPages: 2 }, ctx));
+      expect(error).toBeInstanceOf(CancelledError);
+      expect(ctx.pages).toHaveLength(2);
+      // Every request is answered or aborted by the time the run has ended.
+      expect(started.open()).toEqual([]);
+      // Anything a run still started after the abort would show up here.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(started.requests.length).toBe(startedBeforeAbort);
+    } finally {
+      started.stop();
+    }
   }, 15_000);
 
   it('refuses each bad input by name, sending nothing at all', async () => {
@@ -266,6 +269,51 @@ describe('REST API Request with paging against the simulator', () => {
       expect([JSON.stringify(inputs), (error as Error).message]).toEqual([JSON.stringify(inputs), expect.stringMatching(field)]);
     }
     expect(sim.requests).toEqual([]);
+  });
+});
+
+describe('REST API Request with paging under a tight rate limit', () => {
+  let sim: RunningSimulator | undefined;
+  afterEach(async () => {
+    await sim?.close();
+  });
+
+  it('paces itself under a tight real rate limit instead of running into it', async () => {
+    // One fake clock runs the simulator's windows and the pack's limiter alike. The clock moves
+    // only when the limiter sleeps, and only once every request it let through has been
+    // answered, so each window holds exactly the requests the limiter planned for it, however
+    // slowly a busy machine delivers them.
+    let now = Date.now();
+    sim = await startE2eSimulator({ size: CUSTOMERS, inexactFullResultSize: false, now: () => now, rateLimit: { limit: 4, windowMs: 250 } });
+    const props = connectionFor(sim);
+    const credentials = makeCredentials('production', props.consumerToken, props.employeeToken);
+    // The limiter the run will use for this token pair (see limiterFor), made first with the fake clock.
+    const limiter: RateLimiter = rateLimiterFor(`production:${credentials.fingerprint}`, {
+      now: () => now,
+      sleep: (ms, signal) =>
+        new Promise<void>((resolve, reject) => {
+          const wakeAt = now + ms;
+          const wake = () => {
+            if (signal?.aborted) reject(new CancelledError());
+            else if (limiter.snapshot().inFlight > 0) setTimeout(wake, 1);
+            else {
+              now = Math.max(now, wakeAt);
+              resolve();
+            }
+          };
+          setImmediate(wake);
+        }),
+    });
+    const ctx = recordingContext();
+    const summary = await run({ connection: props, path: '/customer', itemsPerPage: 1000 }, ctx);
+    expectEachOnce(idsOf(ctx.pages), CUSTOMERS);
+    // The limiter learns the window from the first answer's headers; after that it waits, not collides.
+    expect(sim.stats().rateLimited).toBe(0);
+    expect(summary.rateLimited).toBe(0);
+    expect(summary.rateLimitWaits).toBeGreaterThan(0);
+    // The run did use the limiter on the fake clock.
+    expect(limiter.snapshot().waits).toBeGreaterThan(0);
+    expect(ctx.progressed.some((p) => (p.rateLimitWaitMs ?? 0) > 0)).toBe(true);
   });
 });
 

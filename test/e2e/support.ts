@@ -1,3 +1,5 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import type { ClientRequest } from 'node:http';
 import { inspect } from 'node:util';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
 import { setSharedSessionPool } from '../../client/tripletex-client.js';
@@ -72,4 +74,32 @@ export async function outcome<T>(promise: Promise<T>): Promise<{ value?: T; erro
   } catch (error) {
     return { error };
   }
+}
+
+export interface ClientRequestLog {
+  /** Every matching request the client started, in order. */
+  readonly requests: ClientRequest[];
+  /** Those not yet answered or aborted. */
+  open(): string[];
+  stop(): void;
+}
+
+/**
+ * Requests this process starts whose path begins with `pathPrefix`, as Node announces them on
+ * the http.client.request.start diagnostics channel: synchronously, when the request is
+ * created. Counting here rather than in the simulator's log means a request sent before some
+ * moment is never mistaken for a later one because a busy machine delivered it late.
+ */
+export function recordClientRequests(pathPrefix: string): ClientRequestLog {
+  const requests: ClientRequest[] = [];
+  const onStart = (message: unknown) => {
+    const { request } = message as { request: ClientRequest };
+    if (request.path.startsWith(pathPrefix)) requests.push(request);
+  };
+  subscribe('http.client.request.start', onStart);
+  return {
+    requests,
+    open: () => requests.filter((request) => !request.destroyed).map((request) => `${request.method} ${request.path}`),
+    stop: () => unsubscribe('http.client.request.start', onStart),
+  };
 }

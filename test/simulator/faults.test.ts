@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { parseFaultSpec, startSimulator, type FaultRule, type RunningSimulator } from '../../simulator/index.js';
 import { call, createSession } from './helpers.js';
 
@@ -126,14 +127,30 @@ describe('simulator: fault injection', () => {
   });
 
   it('adds latency to every answer', async () => {
-    sim.setLatency(120);
-    const started = performance.now();
-    await get('/currency');
-    expect(performance.now() - started).toBeGreaterThanOrEqual(110);
-    sim.setLatency({ min: 60, max: 80 });
-    const again = performance.now();
-    await get('/currency');
-    expect(performance.now() - again).toBeGreaterThanOrEqual(55);
+    // On fake timers the answer waits for the clock the test moves, so this shows the delay
+    // exactly, without timing anything on a machine that may be slow. (Sockets and fetch run
+    // inside Node, on its own timers, so they keep working.)
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'] });
+    try {
+      const heldBack = async (justShortMs: number, restMs: number) => {
+        const seen = sim.requests.length;
+        const answer = get('/currency');
+        while (sim.requests.length === seen) await new Promise((resolve) => setImmediate(resolve));
+        // The simulator has the request, and holds its answer on a timer.
+        expect(jest.getTimerCount()).toBe(1);
+        jest.advanceTimersByTime(justShortMs);
+        expect(jest.getTimerCount()).toBe(1);
+        jest.advanceTimersByTime(restMs);
+        expect(jest.getTimerCount()).toBe(0);
+        expect((await answer).status).toBe(200);
+      };
+      sim.setLatency(120);
+      await heldBack(119, 1);
+      sim.setLatency({ min: 60, max: 80 });
+      await heldBack(59, 21);
+    } finally {
+      jest.useRealTimers();
+    }
     expect(() => sim.setLatency({ min: 10, max: 5 })).toThrow();
   });
 });

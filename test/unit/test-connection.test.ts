@@ -38,8 +38,11 @@ function whoAmI(companyId = 1, company = { id: 1, name: 'Demo AS', organizationN
   return { value: { employeeId: 11, actualEmployeeId: 11, companyId, employee: { id: 11, firstName: 'Ola', lastName: 'Nordmann', email: 'ola@example.no' }, company } };
 }
 
-function sessionCreated() {
-  return [201, { value: { id: 1, version: 0, token: SESSION, expirationDate: '2026-11-24' } }] as const;
+// Tripletex echoes the expirationDate it was asked for. Echoing it here keeps the session alive
+// whatever today's date is; a fixed date goes stale, and the pool then takes the session for dead.
+function createdSession(_uri: string, body: nock.Body) {
+  const { expirationDate } = body as { expirationDate: string };
+  return { value: { id: 1, version: 0, token: SESSION, expirationDate } };
 }
 
 function assertNoCanary(value: unknown): void {
@@ -61,7 +64,7 @@ describe('Test connection (nock)', () => {
     let body: Record<string, unknown> = {};
     nock(PROD)
       .post('/v2/token/session/:create', (b) => ((body = b), true))
-      .reply(...sessionCreated())
+      .reply(201, createdSession)
       .get('/v2/token/session/%3EwhoAmI')
       .query({ fields: '*,company(*),employee(*)' })
       .basicAuth({ user: '0', pass: SESSION })
@@ -89,13 +92,13 @@ describe('Test connection (nock)', () => {
   });
 
   it('accepts an empty Default Company Id from a form as company 0', async () => {
-    nock(PROD).post('/v2/token/session/:create').reply(...sessionCreated()).get('/v2/token/session/%3EwhoAmI').query(true).basicAuth({ user: '0', pass: SESSION }).reply(200, whoAmI()).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, { values: [] });
+    nock(PROD).post('/v2/token/session/:create').reply(201, createdSession).get('/v2/token/session/%3EwhoAmI').query(true).basicAuth({ user: '0', pass: SESSION }).reply(200, whoAmI()).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, { values: [] });
     await expect(testConnection(props({ defaultCompanyId: '' }), ctx())).resolves.toMatchObject({ ok: true });
   });
 
   it('says the tokens belong to the test environment and which switch to flip', async () => {
     nock(PROD).post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken', 'req-prod-1'));
-    nock(TEST).post('/v2/token/session/:create').reply(...sessionCreated());
+    nock(TEST).post('/v2/token/session/:create').reply(201, createdSession);
     const result = await testConnection(props(), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'wrong-environment' });
     expect(result.message).toMatch(/belong to the Tripletex test environment/);
@@ -106,7 +109,7 @@ describe('Test connection (nock)', () => {
 
   it('says the tokens belong to production when the test switch is on', async () => {
     nock(TEST).post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken'));
-    nock(PROD).post('/v2/token/session/:create').reply(...sessionCreated());
+    nock(PROD).post('/v2/token/session/:create').reply(201, createdSession);
     const result = await testConnection(props({ useTestEnvironment: true }), ctx());
     expect(result.reason).toBe('wrong-environment');
     expect(result.message).toMatch(/Turn off "Use Tripletex test environment"/);
@@ -134,7 +137,7 @@ describe('Test connection (nock)', () => {
   it('says the user has no API access when the tokens work but whoAmI is forbidden', async () => {
     nock(PROD)
       .post('/v2/token/session/:create')
-      .reply(...sessionCreated())
+      .reply(201, createdSession)
       .get('/v2/token/session/%3EwhoAmI')
       .query(true)
       .reply(403, { status: 403, code: 9000, message: 'Brukeren har ikke tilgang til API.', requestId: 'req-403' });
@@ -147,7 +150,7 @@ describe('Test connection (nock)', () => {
   const clients = { fullResultSize: 2, from: 0, count: 2, values: [{ id: 2001, name: 'Fjord Regnskap AS', organizationNumber: '920000001' }, { id: 2002, name: 'Vidde Bygg AS' }] };
 
   it('recognises an accountant token and lists the client ids to use', async () => {
-    nock(PROD).post('/v2/token/session/:create').reply(...sessionCreated()).get('/v2/token/session/%3EwhoAmI').query(true).reply(200, whoAmI(500, { id: 500, name: 'Revisor AS', organizationNumber: '930000001' })).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, clients);
+    nock(PROD).post('/v2/token/session/:create').reply(201, createdSession).get('/v2/token/session/%3EwhoAmI').query(true).reply(200, whoAmI(500, { id: 500, name: 'Revisor AS', organizationNumber: '930000001' })).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, clients);
     const result = await testConnection(props(), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'accountant-token' });
     expect(result.message).toMatch(/accountant/);
@@ -159,7 +162,7 @@ describe('Test connection (nock)', () => {
   it('passes an accountant token set to one of its clients, checking that company', async () => {
     nock(PROD)
       .post('/v2/token/session/:create')
-      .reply(...sessionCreated())
+      .reply(201, createdSession)
       .get('/v2/token/session/%3EwhoAmI')
       .query(true)
       .basicAuth({ user: '0', pass: SESSION })
@@ -177,7 +180,10 @@ describe('Test connection (nock)', () => {
   });
 
   it('refuses a Default Company Id the token cannot reach', async () => {
-    nock(PROD).post('/v2/token/session/:create').reply(...sessionCreated()).get('/v2/token/session/%3EwhoAmI').query(true).reply(200, whoAmI()).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, { values: [] });
+    nock(PROD).post('/v2/token/session/:create').reply(201, createdSession).get('/v2/token/session/%3EwhoAmI').query(true).basicAuth({ user: '0', pass: SESSION }).reply(200, whoAmI()).get('/v2/company/%3EwithLoginAccess').query(true).reply(200, { values: [] });
+    // Asked directly as company 77, Tripletex answers 401; the client renews the session once and is refused again.
+    const refused = { status: 401, code: 3000, message: 'No access to company 77', requestId: 'req-401-77' };
+    nock(PROD).post('/v2/token/session/:create').reply(201, createdSession).get('/v2/token/session/%3EwhoAmI').query(true).basicAuth({ user: '77', pass: SESSION }).times(2).reply(401, refused);
     const result = await testConnection(props({ defaultCompanyId: 77 }), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'company-not-reachable' });
     expect(result.message).toMatch(/Default Company Id is 77/);
@@ -193,7 +199,7 @@ describe('Test connection (nock)', () => {
   });
 
   it('says so when Tripletex does not answer in time', async () => {
-    nock(PROD).post('/v2/token/session/:create').times(3).delay(300).reply(...sessionCreated());
+    nock(PROD).post('/v2/token/session/:create').times(3).delay(300).reply(201, createdSession);
     const result = await testConnection(props(), ctx(), { timeoutMs: 50 });
     expect(result).toMatchObject({ ok: false, reason: 'unreachable' });
     expect(result.message).toMatch(/timed out/);

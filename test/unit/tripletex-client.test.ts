@@ -19,7 +19,8 @@ function client(extra: Record<string, unknown> = {}) {
   const connection = resolveConnectionProperties({ name: 'Unit', consumerToken: 'CANARY-unit-consumer', employeeToken: 'CANARY-unit-employee', ...extra });
   let created = 0;
   const sessionPool = new SessionPool({
-    create: async () => ({ token: new Secret(`${SESSION}-${++created}`), expirationDate: '2099-01-01' }),
+    // The date the pool asks for (today + 2 in Oslo), as Tripletex would echo it: alive whatever the date.
+    create: async (_credentials, expirationDate) => ({ token: new Secret(`${SESSION}-${++created}`), expirationDate }),
   });
   const stats = newRequestStats();
   return { api: new TripletexClient(connection, { sessionPool, stats, policy: FAST }), stats, created: () => created };

@@ -125,6 +125,8 @@ export class Collection {
   /** Caches a derived value (a filter's matches) until the collection changes. */
   memo<T>(key: string, compute: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T;
+    // Searches over many date ranges (a client narrowing a big ledger) would otherwise pile up.
+    if (this.memos.size >= 256) this.memos = new Map();
     const value = compute();
     this.memos.set(key, value);
     return value;

@@ -303,6 +303,8 @@ export class CompanyData {
     const base = this.idBase('posting');
     const days = new Int32Array(vouchers * 2);
     for (let p = 0; p < days.length; p++) days[p] = voucherDays[Math.floor(p / 2)]!;
+    let lastIndex = -1;
+    let lastPostings: Row[] = [];
     return new Collection({
       name: 'posting',
       baseCount: vouchers * 2,
@@ -314,7 +316,15 @@ export class CompanyData {
         const row = offset % 4;
         return row <= 1 && voucher < vouchers ? voucher * 2 + row : undefined;
       },
-      generate: (p) => (this.voucher.rowAt(Math.floor(p / 2)).postings as Row[])[p % 2]!,
+      generate: (p) => {
+        // Postings are read in pairs, so the voucher both rows come from is made once.
+        const index = Math.floor(p / 2);
+        if (lastIndex !== index) {
+          lastPostings = this.voucher.rowAt(index).postings as Row[];
+          lastIndex = index;
+        }
+        return lastPostings[p % 2]!;
+      },
       days,
       dayField: 'date',
     });

@@ -22,6 +22,8 @@ export interface CollectionSpec {
   generate(index: number): Row;
   /** Day numbers, non-decreasing in index, for collections that are searched by date. */
   days?: Int32Array;
+  /** The row field `days` holds (an ISO date), so sorting on it needs no rows generated. */
+  dayField?: string;
 }
 
 const collator = new Intl.Collator('nb', { sensitivity: 'base', numeric: false });
@@ -123,6 +125,8 @@ export class Collection {
   /** Caches a derived value (a filter's matches) until the collection changes. */
   memo<T>(key: string, compute: () => T): T {
     if (this.memos.has(key)) return this.memos.get(key) as T;
+    // Searches over many date ranges (a client narrowing a big ledger) would otherwise pile up.
+    if (this.memos.size >= 256) this.memos = new Map();
     const value = compute();
     this.memos.set(key, value);
     return value;
@@ -163,11 +167,15 @@ export class Collection {
     if (cached) return cached;
     const n = this.size;
     const values = keys.map(() => new Array<unknown>(n));
-    const byIdOnly = keys.every((key) => key.path.length === 1 && key.path[0] === 'id');
+    // Ids, and the dates of date-searched seeded rows, are known without generating the row:
+    // sorting a year of postings by date costs no row generation.
+    const days = this.spec.days;
+    const isId = (key: SortKey) => key.path.length === 1 && key.path[0] === 'id';
+    const isDay = (key: SortKey) => key.path.length === 1 && days !== undefined && this.added.length === 0 && key.path[0] === this.spec.dayField;
+    const cheap = keys.every((key) => isId(key) || isDay(key));
     for (let i = 0; i < n; i++) {
-      // Ids are known without generating the row.
-      if (byIdOnly) {
-        for (let k = 0; k < keys.length; k++) values[k]![i] = this.idAt(i);
+      if (cheap) {
+        for (let k = 0; k < keys.length; k++) values[k]![i] = isId(keys[k]!) ? this.idAt(i) : days![i];
         continue;
       }
       const row = this.rowAt(i);

@@ -9,13 +9,16 @@ import type { EnvironmentName } from './types.js';
 // row index) alone, so the demo company and every client company hold different data, both
 // environments differ, and the same seed gives the same data on every run.
 //
-// How lists scale from `size` (the demo company's customer count, n):
+// How lists scale from `size` (the demo company's customer count, n) and v, its vouchers per
+// year (postingsPerYear / 2, rounded up; n unless postingsPerYear is set):
 //   customers n · suppliers max(5, ⌈n/4⌉) · products max(5, ⌈n/2⌉) · employees max(5, ⌈n/20⌉)
-//   invoices 2n · vouchers 2n · non-posted vouchers clamp(⌈n/50⌉, 3, 40)
-//   currencies: 12 fixed · ledger accounts: a fixed 40-account chart (NS 4102 numbers)
+//   invoices 2v · orders 2v · vouchers 2v · postings 4v (two per voucher)
+//   non-posted vouchers clamp(⌈n/50⌉, 3, 40)
+//   currencies: 12 fixed · ledger accounts: a fixed 40-account chart (NS 4102 numbers) · VAT types: 9
 // The accountant's own office has max(10, ⌊n/10⌋) customers; its clients ⌊n/5⌋, ⌊n/10⌋, ⌊n/20⌋
-// (each at least 10). Invoices and vouchers are dated from Jan 1 of dataYear-1 to Dec 31 of
-// dataYear, and every first day of a month carries rows, so an exclusive `To` is observable.
+// (each at least 10); for them v is their customer count. Invoices, orders, vouchers and
+// postings are dated from Jan 1 of dataYear-1 to Dec 31 of dataYear (two years, v per year),
+// and every first day of a month carries rows, so an exclusive `To` is observable.
 
 export type CompanyRole = 'demo' | 'accountant' | 'client' | 'other';
 
@@ -27,6 +30,8 @@ export interface DataContext {
   fromDay: number;
   /** Exclusive. */
   toDay: number;
+  /** Vouchers (and invoices, and orders) per year of the period; default: the company's customer count. */
+  vouchersPerYear?: number;
 }
 
 export interface CompanyProfile {
@@ -112,8 +117,20 @@ const VAT_TYPES: readonly [number, string, string, number][] = [
   [1, 'Fradrag inngående avgift, høy sats', '1', 25],
   [3, 'Utgående avgift, høy sats', '3', 25],
   [5, 'Ingen utgående avgift (innenfor mva-loven)', '5', 0],
+  [6, 'Ingen utgående avgift (utenfor mva-loven)', '6', 0],
+  [11, 'Fradrag inngående avgift, middels sats', '11', 15],
+  [13, 'Fradrag inngående avgift, lav sats', '13', 12],
   [31, 'Utgående avgift, middels sats', '31', 15],
+  [33, 'Utgående avgift, lav sats', '33', 12],
 ];
+
+/** Sales modules a company subscribes to (GET /company/salesmodules). */
+const SALES_MODULES: Record<CompanyRole, readonly string[]> = {
+  demo: ['KOMPLETT', 'API_V2', 'ELECTRONIC_VOUCHERS', 'OCR', 'SMART_PROJECT', 'UNLIMITED_VOUCHERS'],
+  accountant: ['ACCOUNTING_OFFICE', 'API_V2', 'ELECTRONIC_VOUCHERS', 'OCR'],
+  client: ['SMART', 'API_V2', 'UP_TO_1000_VOUCHERS'],
+  other: ['BASIS', 'API_V2'],
+};
 
 const VOUCHER_TYPES: readonly [number, string][] = [
   [9911, 'Utgående faktura'],
@@ -166,6 +183,9 @@ export class CompanyData {
   readonly account: Collection;
   readonly invoice: Collection;
   readonly voucher: Collection;
+  readonly posting: Collection;
+  readonly order: Collection;
+  readonly vatType: Collection;
   readonly nonPosted: Collection;
   private readonly departments: Row[];
   private readonly norway: Row;
@@ -215,10 +235,16 @@ export class CompanyData {
       indexOfId: (id) => (Number.isInteger(id) && id >= accountBase && id < accountBase + CHART.length ? id - accountBase : undefined),
       generate: (i) => this.accountRow(i, accountBase + i),
     });
-    const invoiceDays = buildDays(2 * n, ctx.fromDay, ctx.toDay);
-    this.invoice = this.sequence('invoice', 2 * n, (i, id) => this.invoiceRow(i, id, invoiceDays[i]!), invoiceDays);
-    const voucherDays = buildDays(2 * n, ctx.fromDay, ctx.toDay);
-    this.voucher = this.sequence('voucher', 2 * n, (i, id) => this.voucherRow(i, id, voucherDays[i]!), voucherDays);
+    // The period is two calendar years, so 2v rows give v per year.
+    const dated = 2 * (ctx.vouchersPerYear ?? n);
+    const invoiceDays = buildDays(dated, ctx.fromDay, ctx.toDay);
+    this.invoice = this.sequence('invoice', dated, (i, id) => this.invoiceRow(i, id, invoiceDays[i]!), invoiceDays, 'invoiceDate');
+    const orderDays = buildDays(dated, ctx.fromDay, ctx.toDay);
+    this.order = this.sequence('order', dated, (i, id) => this.orderRow(i, id, orderDays[i]!), orderDays, 'orderDate');
+    const voucherDays = buildDays(dated, ctx.fromDay, ctx.toDay);
+    this.voucher = this.sequence('voucher', dated, (i, id) => this.voucherRow(i, id, voucherDays[i]!), voucherDays, 'date');
+    this.posting = this.postingCollection(voucherDays);
+    this.vatType = Collection.fromRows('vatType', VAT_TYPES.map(([vid]) => this.vatTypeRow(vid)));
     const nonPostedCount = Math.min(40, Math.max(3, ceilDiv(n, 50)));
     const nonPostedDays = buildDays(nonPostedCount, ctx.toDay - 90, ctx.toDay);
     this.nonPosted = this.sequence('nonPosted', nonPostedCount, (i, id) => this.nonPostedRow(i, id, nonPostedDays[i]!), nonPostedDays);
@@ -249,7 +275,7 @@ export class CompanyData {
   }
 
   /** Ids that grow with the index, with small random gaps, and invert back to the index. */
-  private sequence(name: string, count: number, generate: (index: number, id: number) => Row, days?: Int32Array): Collection {
+  private sequence(name: string, count: number, generate: (index: number, id: number) => Row, days?: Int32Array, dayField?: string): Collection {
     const base = this.idBase(name);
     const gapSeed = hash32(this.ctx.seed, this.profile.id, name, 'gaps');
     const idOf = (i: number) => base + i * ID_STEP + (mix32(gapSeed, i) % (ID_STEP - 1));
@@ -263,6 +289,44 @@ export class CompanyData {
       },
       generate: (i) => generate(i, idOf(i)),
       ...(days ? { days } : {}),
+      ...(dayField ? { dayField } : {}),
+    });
+  }
+
+  /**
+   * The ledger's postings as their own list: posting 2i and 2i+1 are voucher i's two rows, so
+   * they come in date order and are generated from their voucher. Their ids are the ones the
+   * voucher rows carry (the voucher's posting id base + 4i + row).
+   */
+  private postingCollection(voucherDays: Int32Array): Collection {
+    const vouchers = voucherDays.length;
+    const base = this.idBase('posting');
+    const days = new Int32Array(vouchers * 2);
+    for (let p = 0; p < days.length; p++) days[p] = voucherDays[Math.floor(p / 2)]!;
+    let lastIndex = -1;
+    let lastPostings: Row[] = [];
+    return new Collection({
+      name: 'posting',
+      baseCount: vouchers * 2,
+      idOf: (p) => base + Math.floor(p / 2) * 4 + (p % 2),
+      indexOfId: (id) => {
+        const offset = id - base;
+        if (!Number.isInteger(offset) || offset < 0) return undefined;
+        const voucher = Math.floor(offset / 4);
+        const row = offset % 4;
+        return row <= 1 && voucher < vouchers ? voucher * 2 + row : undefined;
+      },
+      generate: (p) => {
+        // Postings are read in pairs, so the voucher both rows come from is made once.
+        const index = Math.floor(p / 2);
+        if (lastIndex !== index) {
+          lastPostings = this.voucher.rowAt(index).postings as Row[];
+          lastIndex = index;
+        }
+        return lastPostings[p % 2]!;
+      },
+      days,
+      dayField: 'date',
     });
   }
 
@@ -279,7 +343,7 @@ export class CompanyData {
     return this.refTo(this.account, 'ledger/account', ACCOUNT_INDEX.get(number) ?? 0);
   }
 
-  private vatType(id: number): Row {
+  private vatTypeRow(id: number): Row {
     const [vid, name, number, percentage] = VAT_TYPES.find(([v]) => v === id) ?? VAT_TYPES[0]!;
     return { id: vid, version: 0, url: this.url('ledger/vatType', vid), name, number, displayName: `${number} ${name}`, percentage, deductionPercentage: 100 };
   }
@@ -359,6 +423,11 @@ export class CompanyData {
       companyMigration: 'NONE',
       invoiceShowDeliveryDate: false,
     };
+  }
+
+  /** The SalesModule rows of GET /company/salesmodules (they have no id). */
+  salesModules(): Row[] {
+    return SALES_MODULES[this.profile.role].map((name) => ({ name, costStartDate: this.profile.startDate }));
   }
 
   /** The Client model /company/>withLoginAccess lists; `id` is the company id to log in with. */
@@ -602,7 +671,7 @@ export class CompanyData {
       availableStock: stock,
       incomingStock: 0,
       outgoingStock: 0,
-      vatType: this.vatType(vatId),
+      vatType: this.vatTypeRow(vatId),
       currency: this.currencyRef('NOK'),
       account: this.accountRef(vatId === 3 ? 3000 : 3100),
       discountPrice: price,
@@ -690,10 +759,10 @@ export class CompanyData {
       name,
       description: '',
       type,
-      legalVatTypes: [this.vatType(vatId)],
+      legalVatTypes: [this.vatTypeRow(vatId)],
       ledgerType: ledgerType ?? 'GENERAL',
       balanceGroup: number < 3000 ? 'Balanse' : 'Resultat',
-      vatType: this.vatType(vatId),
+      vatType: this.vatTypeRow(vatId),
       vatLocked: false,
       currency: this.currencyRef('NOK'),
       isCloseable: ledgerType !== undefined,
@@ -765,6 +834,66 @@ export class CompanyData {
       invoiceRemarks: '',
       isPeriodizationPossible: false,
       ehfSendStatus: rng.pick(['DO_NOT_SEND', 'SENT', 'SENT']),
+    };
+  }
+
+  private orderRow(i: number, id: number, day: number): Row {
+    const rng = this.rng('order', i);
+    const date = dateOfDayNumber(day);
+    const customerIndex = rng.int(0, this.customer.baseCount - 1);
+    const customer = this.customer.rowAt(customerIndex);
+    const customerName = String(customer.name);
+    const number = String(i + 1);
+    const age = this.ctx.toDay - day;
+    // Old orders have been invoiced and closed; recent ones are still being worked on.
+    const isClosed = age > 60 || rng.chance(0.3);
+    const isSubscription = rng.chance(0.05);
+    return {
+      id,
+      version: rng.int(0, 3),
+      url: this.url('order', id),
+      customer: this.refTo(this.customer, 'customer', customerIndex),
+      displayName: `${number} ${customerName}`,
+      receiverEmail: String(customer.invoiceEmail ?? ''),
+      overdueNoticeEmail: '',
+      number,
+      reference: rng.chance(0.3) ? `PO-${rng.digits(6)}` : '',
+      ourContactEmployee: this.refTo(this.employee, 'employee', rng.int(0, this.employee.baseCount - 1)),
+      department: this.departments[rng.int(0, this.departments.length - 1)]!,
+      orderDate: date,
+      invoiceComment: '',
+      currency: this.currencyRef('NOK'),
+      invoicesDueIn: 14,
+      status: isClosed ? 'INVOICED' : rng.pick(['NEW', 'CONFIRMATION_SENT', 'READY_FOR_INVOICING']),
+      invoicesDueInType: 'DAYS',
+      isShowOpenPostsOnInvoices: false,
+      isClosed,
+      deliveryDate: dateOfDayNumber(day + rng.int(0, 14)),
+      deliveryComment: rng.chance(0.2) ? rng.pick(['Leveres på baksiden', 'Ring før levering', 'Hentes selv']) : '',
+      isPrioritizeAmountsIncludingVat: false,
+      orderLineSorting: 'ID',
+      orderGroups: [],
+      orderLines: [],
+      isSubscription,
+      subscriptionDuration: isSubscription ? 12 : 0,
+      subscriptionDurationType: 'MONTHS',
+      subscriptionPeriodsOnInvoice: isSubscription ? 1 : 0,
+      subscriptionInvoicingTimeInAdvanceOrArrears: 'ADVANCE',
+      subscriptionInvoicingTime: 0,
+      subscriptionInvoicingTimeType: 'DAYS',
+      isSubscriptionAutoInvoicing: isSubscription,
+      attachment: [],
+      sendMethodDescription: '',
+      canCreateBackorder: false,
+      invoiceOnAccountVatHigh: true,
+      totalInvoicedOnAccountAmountAbsoluteCurrency: 0,
+      invoiceSendSMSNotification: false,
+      invoiceSMSNotificationNumber: '',
+      markUpOrderLines: 0,
+      discountPercentage: 0,
+      customerName,
+      projectManagerNameAndNumber: '',
+      travelReports: [],
     };
   }
 

@@ -1,20 +1,36 @@
 // Tripletex's response envelopes. Errors always carry the full envelope shape
 // {status, code, message, link, developerMessage, validationMessages, requestId}; the
 // requestId is filled in by the instance when it sends, so it always equals x-tlx-request-id.
+// Wording follows answers recorded from the real API (March 2026): some messages are English,
+// some Norwegian, and a 500's message is null.
 
+/** One refused value. `path` locates it (a body path such as "postings[0].account.name", or the query parameter); `rootId` is null in every recorded answer. */
 export interface ValidationMessage {
   field: string;
   message: string;
+  path: string | null;
+  rootId: number | null;
 }
 
 export interface ErrorBody {
   status: number;
   code?: number;
-  message: string;
+  message: string | null;
   link: string;
-  developerMessage: string;
+  developerMessage: string | null;
   validationMessages: ValidationMessage[] | null;
   requestId?: string;
+}
+
+/** A refused value as handlers name it; `path` defaults to the field. */
+export interface Problem {
+  field: string;
+  message: string;
+  path?: string | null;
+}
+
+export function validationMessage(problem: Problem): ValidationMessage {
+  return { field: problem.field, message: problem.message, path: problem.path === undefined ? problem.field : problem.path, rootId: null };
 }
 
 /** What a handler decides; the instance turns it into bytes (or a dropped socket). */
@@ -30,6 +46,8 @@ export interface SimResponse {
   /** The body is an ErrorBody whose requestId the instance fills in. */
   isError?: boolean;
   fault?: 'status' | 'drop' | 'malformed';
+  /** Not Tripletex's answer (a gateway's): sent without x-tlx-request-id and rate-limit headers. */
+  foreign?: boolean;
 }
 
 /** The internal code Tripletex pairs with each status (its spec's list); 429 and 405 carry none. */
@@ -60,16 +78,17 @@ export const CODES = {
   internal: 1000,
 } as const;
 
-const DEFAULT_MESSAGES: Record<number, string> = {
+/** Recorded where a recording exists (401, 403, 404, and 500's null); the rest in Tripletex's Norwegian. */
+const DEFAULT_MESSAGES: Record<number, string | null> = {
   400: 'Ugyldig forespørsel.',
-  401: 'Autentisering feilet.',
-  403: 'Du har ikke tilgang til denne funksjonen.',
-  404: 'Objektet ble ikke funnet.',
+  401: 'Unauthorized',
+  403: 'You do not have permission to access this feature.',
+  404: 'Object not found',
   405: 'Metoden er ikke tillatt.',
   409: 'Objektet er endret av en annen bruker.',
   422: 'Validering feilet.',
   429: 'For mange forespørsler.',
-  500: 'En uventet feil oppsto.',
+  500: null,
   502: 'Tjenesten er midlertidig utilgjengelig.',
   503: 'Tjenesten er midlertidig utilgjengelig.',
   504: 'Tjenesten svarte ikke i tide.',
@@ -77,7 +96,7 @@ const DEFAULT_MESSAGES: Record<number, string> = {
 
 const DEFAULT_DEVELOPER_MESSAGES: Record<number, string> = {
   400: 'Bad request.',
-  401: 'Authentication failed.',
+  401: 'Could not log in. Check login info in Authorization header.',
   403: 'Access denied by the employee token\'s entitlements.',
   404: 'Object not found.',
   405: 'HTTP method not allowed on this resource.',
@@ -90,14 +109,15 @@ const DEFAULT_DEVELOPER_MESSAGES: Record<number, string> = {
   504: 'Gateway timeout.',
 };
 
-export const DOC_LINK = 'https://developer.tripletex.no/docs/documentation/';
+export const DOC_LINK = 'https://tripletex.no/v2-docs/';
 
 export interface ErrorOptions {
   /** null: send no code at all (429, 405). Undefined: the status's default code. */
   code?: number | null;
-  message?: string;
-  developerMessage?: string;
-  validationMessages?: ValidationMessage[];
+  message?: string | null;
+  developerMessage?: string | null;
+  /** Sent as given; an empty list is sent as [] (recorded on 17000), absent as null. */
+  validationMessages?: Problem[];
   headers?: Record<string, string>;
 }
 
@@ -106,21 +126,25 @@ export function errorResponse(status: number, options: ErrorOptions = {}): SimRe
   const body: ErrorBody = {
     status,
     ...(code === undefined ? {} : { code }),
-    message: options.message ?? DEFAULT_MESSAGES[status] ?? 'Feil.',
+    message: options.message !== undefined ? options.message : status in DEFAULT_MESSAGES ? DEFAULT_MESSAGES[status]! : 'Feil.',
     link: DOC_LINK,
-    developerMessage: options.developerMessage ?? DEFAULT_DEVELOPER_MESSAGES[status] ?? `HTTP ${status}.`,
-    validationMessages: options.validationMessages && options.validationMessages.length > 0 ? options.validationMessages : null,
+    developerMessage: options.developerMessage !== undefined ? options.developerMessage : (DEFAULT_DEVELOPER_MESSAGES[status] ?? `HTTP ${status}.`),
+    validationMessages: options.validationMessages ? options.validationMessages.map(validationMessage) : null,
   };
   return { status, body, isError: true, ...(options.headers ? { headers: options.headers } : {}) };
 }
 
-/** 422 with one validation message per field, as Tripletex reports refused input. */
-export function validationError(code: number, messages: ValidationMessage[], developerMessage?: string): SimResponse {
+/**
+ * 422 with one validation message per refused value. Code 18000 is worded as recorded
+ * ("Validering feilet.", developerMessage "VALIDATION_ERROR"); 15000 as "Validation failed".
+ */
+export function validationError(code: number, problems: Problem[], developerMessage?: string): SimResponse {
+  const recorded18000 = code === CODES.validation;
   return errorResponse(422, {
     code,
-    message: 'Validering feilet.',
-    developerMessage: developerMessage ?? `Validation failed: ${messages.map((m) => m.field).join(', ')}.`,
-    validationMessages: messages,
+    message: code === CODES.valueValidation ? 'Validation failed' : 'Validering feilet.',
+    developerMessage: recorded18000 ? 'VALIDATION_ERROR' : (developerMessage ?? `Validation failed: ${problems.map((m) => m.field).join(', ')}.`),
+    validationMessages: problems,
   });
 }
 

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { errorResponse, type SimResponse } from './envelope.js';
 import type { Rng } from './prng.js';
 import type { EnvironmentName, FaultRule } from './types.js';
@@ -30,7 +31,10 @@ export function validateFaultRule(rule: FaultRule): void {
   if (kinds !== 1) throw new Error(`${where}: give exactly one of status, drop or malformed`);
   if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) throw new Error(`${where}: status must be an integer 400..599`);
   if (rule.rate !== undefined && !(typeof rule.rate === 'number' && rule.rate >= 0 && rule.rate <= 1)) throw new Error(`${where}: rate must be between 0 and 1`);
-  for (const key of ['times', 'skip', 'retryAfterSeconds'] as const) {
+  if (rule.body !== undefined && !['tripletex', 'html', 'problem'].includes(rule.body)) throw new Error(`${where}: body must be tripletex, html or problem`);
+  if (rule.body !== undefined && rule.status === undefined) throw new Error(`${where}: body needs a status`);
+  if (rule.resetSeconds !== undefined && rule.status !== 429) throw new Error(`${where}: resetSeconds needs status 429`);
+  for (const key of ['times', 'skip', 'retryAfterSeconds', 'resetSeconds'] as const) {
     const value = rule[key];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) throw new Error(`${where}: ${key} must be a whole number ≥ 0`);
   }
@@ -69,6 +73,21 @@ export class FaultEngine {
   }
 }
 
+/** Tripletex once answered a 500 with an HTML page titled "Feilsituasjon - Tripletex" (recorded); the text below is the simulator's own. */
+const HTML_ERROR_PAGE = `<!DOCTYPE html>
+<html lang="no">
+<head>
+<meta charset="utf-8">
+<title>Feilsituasjon - Tripletex</title>
+</head>
+<body>
+<h1>Feilsituasjon</h1>
+<p>Det oppstod en uventet feil hos Tripletex. Feilen er logget.</p>
+<p>Prøv igjen om litt, eller kontakt kundestøtte hvis feilen ikke går over.</p>
+</body>
+</html>
+`;
+
 /** What the client sees when a rule fires. */
 export function faultResponse(rule: FaultRule): SimResponse {
   if (rule.drop) return { status: 0, drop: true, fault: 'drop' };
@@ -79,6 +98,19 @@ export function faultResponse(rule: FaultRule): SimResponse {
   const status = rule.status ?? 500;
   const headers: Record<string, string> = {};
   if (status === 429 && rule.retryAfterSeconds !== undefined) headers['retry-after'] = String(rule.retryAfterSeconds);
+  if (status === 429 && rule.resetSeconds !== undefined) {
+    // A chosen window end, e.g. a huge one to test a client's cap on waiting.
+    headers['x-rate-limit-reset'] = String(rule.resetSeconds);
+    headers['x-rate-limit-remaining'] = '0';
+  }
+  if (rule.body === 'html') {
+    return { status, rawBody: HTML_ERROR_PAGE, headers: { ...headers, 'content-type': 'text/html;charset=UTF-8' }, fault: 'status' };
+  }
+  if (rule.body === 'problem') {
+    // A gateway in front of Tripletex answered: RFC 7807, and none of Tripletex's headers.
+    const problem = { type: 'about:blank', title: STATUS_CODES[status] ?? 'Error', status, detail: 'The gateway could not get an answer from the upstream service.' };
+    return { status, rawBody: JSON.stringify(problem), headers: { ...headers, 'content-type': 'application/problem+json' }, fault: 'status', foreign: true };
+  }
   // errorResponse gives each status Tripletex's code for it; 429 and unlisted statuses get none.
   const response = errorResponse(status, { headers });
   return { ...response, fault: 'status' };
@@ -87,8 +119,9 @@ export function faultResponse(rule: FaultRule): SimResponse {
 /**
  * The CLI's compact rule syntax:  [METHOD:]PATH=ACTION[@RATE][,OPTION...]
  *   ACTION  a status (500, 429, 503…), `drop` or `malformed`
- *   OPTION  times=N · skip=N · after-apply · retry-after=SECONDS · rate=P · env=production|test
+ *   OPTION  times=N · skip=N · after-apply · retry-after=SECONDS · reset=SECONDS · body=tripletex|html|problem · rate=P · env=production|test
  * e.g.  GET:/customer=500@0.1   POST:/customer=drop,after-apply   *:/ledger/*=malformed,times=3
+ *       GET:/customer=500,body=html   /invoice=502,body=problem   /customer=429,reset=99999999
  */
 export function parseFaultSpec(spec: string): FaultRule {
   const eq = spec.indexOf('=');
@@ -130,6 +163,13 @@ export function parseFaultSpec(spec: string): FaultRule {
         break;
       case 'retry-after':
         rule.retryAfterSeconds = number(value, 'retry-after');
+        break;
+      case 'reset':
+        rule.resetSeconds = number(value, 'reset');
+        break;
+      case 'body':
+        if (value !== 'tripletex' && value !== 'html' && value !== 'problem') throw new Error(`"${spec}": body must be tripletex, html or problem`);
+        rule.body = value;
         break;
       case 'after-apply':
         rule.afterApply = true;

@@ -11,7 +11,7 @@ import { Refusal, type AuthInfo, type Counters, type HandlerContext, type Instan
 import { matchRoute } from './routes/index.js';
 import { SessionStore, type Session } from './sessions.js';
 import { makeDemoTokens, TokenRegistry, type EmployeeEntry } from './tokens.js';
-import type { EmployeeRegistration, EnvironmentCompanies, EnvironmentDemoTokens, EnvironmentName, LatencySetting, RateLimitSetting, RecordedRequest, SessionCreatePostMode, SimulatorTls } from './types.js';
+import type { EmployeeRegistration, EnvironmentCompanies, EnvironmentDemoTokens, EnvironmentName, LatencySetting, ListBehaviour, RateLimitSetting, RecordedRequest, SessionCreatePostMode, SimulatorTls } from './types.js';
 
 // One Tripletex environment: its own HTTP server, port, token registry, sessions, companies
 // and rate-limit windows. Settings that tests change at run time (faults, latency, limits)
@@ -28,6 +28,9 @@ export interface SharedState {
   rateLimit: RateLimitSetting;
   revokeAfter: number | undefined;
   sessionCreatePost: SessionCreatePostMode;
+  lists: Map<string, ListBehaviour>;
+  resultSetLimit: number;
+  postingsPerYear: number;
   faults: FaultEngine;
   latencyRng: Rng;
   requests: RecordedRequest[];
@@ -129,7 +132,7 @@ export class EnvironmentServer implements InstanceApi {
     const t = this.demoTokens;
     this.registry.registerConsumer(t.consumerToken);
     const common = { consumerToken: t.consumerToken, clientCompanyIds: [] };
-    this.registry.registerEmployee({ ...common, token: t.employeeTokens.employee, kind: 'employee', companyId: this.plan.demo.id, employeeIndex: 0 });
+    this.registry.registerEmployee({ ...common, token: t.employeeTokens.employee, kind: 'employee', companyId: this.plan.demo.id, employeeIndex: 0, actualEmployeeIndex: 3 });
     this.registry.registerEmployee({ ...common, token: t.employeeTokens.restricted, kind: 'restricted', companyId: this.plan.demo.id, employeeIndex: 1 });
     this.registry.registerEmployee({
       ...common,
@@ -168,6 +171,14 @@ export class EnvironmentServer implements InstanceApi {
 
   sessionCreatePost(): SessionCreatePostMode {
     return this.shared.sessionCreatePost;
+  }
+
+  listBehaviour(path: string): ListBehaviour | undefined {
+    return this.shared.lists.get(path);
+  }
+
+  resultSetLimit(): number {
+    return this.shared.resultSetLimit;
   }
 
   companyIds(): EnvironmentCompanies {
@@ -214,6 +225,8 @@ export class EnvironmentServer implements InstanceApi {
       urlBase: this.urlBase,
       fromDay: Date.UTC(year - 1, 0, 1) / 86_400_000,
       toDay: Date.UTC(year + 1, 0, 1) / 86_400_000,
+      // postingsPerYear sizes the demo company's ledger; the others scale from their customers.
+      ...(id === this.plan.demo.id ? { vouchersPerYear: Math.ceil(this.shared.postingsPerYear / 2) } : {}),
     };
     const data = new CompanyData(profile, ctx);
     this.companies.set(id, data);
@@ -326,7 +339,7 @@ export class EnvironmentServer implements InstanceApi {
     }
     const route = match.route;
     r.record.route = route.pattern;
-    const ctx: HandlerContext = { instance: this, method: r.method, path: r.path, params: match.params, query: r.query, headers: r.req.headers, body: r.body };
+    const ctx: HandlerContext = { instance: this, route, method: r.method, path: r.path, params: match.params, query: r.query, headers: r.req.headers, body: r.body };
     if (route.auth) {
       const auth = this.authenticate(basic, presented, route, r.method);
       if ('status' in auth) return { response: auth, rate };
@@ -348,7 +361,9 @@ export class EnvironmentServer implements InstanceApi {
 
   /** Basic auth, session life, company access and entitlements, in Tripletex's order. */
   private authenticate(basic: ReturnType<typeof parseBasic>, session: Session | undefined, route: Route, method: string): AuthInfo | SimResponse {
-    const unauthorized = (developerMessage: string) => errorResponse(401, { code: CODES.authentication, developerMessage });
+    // Tripletex words every 401 the same, whatever the cause (recorded); the reasons below only
+    // say which cause each refusal stands for.
+    const unauthorized = (_reason: string) => errorResponse(401, { code: CODES.authentication });
     if (basic === undefined) return unauthorized('No Authorization header: send Basic base64("<companyId>:<sessionToken>").');
     if (basic === 'malformed') return unauthorized('The Authorization header is not Basic base64("<companyId>:<sessionToken>").');
     if (!session || session.dead) return unauthorized('The session token is invalid, expired or deleted.');
@@ -371,13 +386,13 @@ export class EnvironmentServer implements InstanceApi {
       });
     }
     const own = this.company(employee.companyId);
-    if (!own) return unauthorized('The employee token\'s company does not exist.');
+    if (!own) return unauthorized('the employee token\'s company does not exist');
     const requested = basic.companyId;
     const ownEmployeeId = own.employeeIdAt(employee.employeeIndex);
     const actsAsOwn = requested === 0 || requested === own.id;
     if (!actsAsOwn) {
       const target = employee.kind === 'accountant' && employee.clientCompanyIds.includes(requested) ? this.company(requested) : undefined;
-      if (!target) return unauthorized(`This login has no access to company ${requested}; list reachable companies with GET /company/>withLoginAccess.`);
+      if (!target) return unauthorized(`no access to company ${requested}`);
       return { session, employee, requestedCompanyId: requested, company: target, employeeId: target.employeeIdAt(0), actualEmployeeId: ownEmployeeId, isProxy: true };
     }
     if (employee.kind === 'accountant' && !route.accountantRoot) {
@@ -392,7 +407,8 @@ export class EnvironmentServer implements InstanceApi {
         developerMessage: `The employee token lacks the entitlement for ${method} ${route.pattern}${route.entitlement ? ` (${route.entitlement === 'ledger' ? 'accounting' : 'invoicing'} access)` : ' (write access)'}.`,
       });
     }
-    return { session, employee, requestedCompanyId: requested, company: own, employeeId: ownEmployeeId, actualEmployeeId: ownEmployeeId, isProxy: false };
+    const actualEmployeeId = employee.actualEmployeeIndex === undefined ? ownEmployeeId : own.employeeIdAt(employee.actualEmployeeIndex);
+    return { session, employee, requestedCompanyId: requested, company: own, employeeId: ownEmployeeId, actualEmployeeId, isProxy: false };
   }
 
   private latencyMs(): number {
@@ -417,8 +433,8 @@ export class EnvironmentServer implements InstanceApi {
       req.socket.destroy();
       return;
     }
-    const headers: Record<string, string> = { 'x-tlx-request-id': requestId };
-    if (rate) {
+    const headers: Record<string, string> = response.foreign ? {} : { 'x-tlx-request-id': requestId };
+    if (rate && !response.foreign) {
       headers['x-rate-limit-limit'] = String(rate.limit);
       headers['x-rate-limit-remaining'] = String(rate.remaining);
       if (!(response.status === 429 && this.rateLimiter.omitResetHeader)) headers['x-rate-limit-reset'] = String(rate.resetSeconds);

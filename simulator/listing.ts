@@ -5,9 +5,11 @@ import { ALL_FIELDS, checkFields, FieldsError, parseFields, project, type FieldS
 import { modelProperties, type PropertyInfo } from './model.js';
 import { dayNumber, parseIsoDate } from './oslo-clock.js';
 import { Refusal, type HandlerContext } from './routes/context.js';
+import type { ListBehaviour } from './types.js';
 
 // The query parameters every Tripletex list shares (from, count, sorting, fields), the list
-// envelope, the inexact fullResultSize, and versionDigest/If-None-Match.
+// envelope, the inexact fullResultSize, versionDigest/If-None-Match, the result-set limit, and
+// the paging quirks (cap, ignored from, whole set) some endpoints show.
 
 export const DEFAULT_COUNT = 1000;
 
@@ -38,16 +40,7 @@ function wholeNumberParam(ctx: HandlerContext, name: string, fallback: number): 
 export function pagingParams(ctx: HandlerContext): { from: number; count: number } {
   const from = wholeNumberParam(ctx, 'from', 0);
   const count = wholeNumberParam(ctx, 'count', DEFAULT_COUNT);
-  if (count > ctx.instance.maxCount) {
-    throw new Refusal(
-      errorResponse(422, {
-        code: CODES.resultSetTooLarge,
-        message: 'Resultatsettet er for stort.',
-        developerMessage: `Result set too large: count may be at most ${ctx.instance.maxCount}; page with from and count.`,
-        validationMessages: [{ field: 'count', message: `Maks ${ctx.instance.maxCount}.` }],
-      }),
-    );
-  }
+  if (count > ctx.instance.maxCount) throw resultSetTooLarge(ctx.instance.maxCount, `count may be at most ${ctx.instance.maxCount}; page with from and count.`);
   return { from, count };
 }
 
@@ -71,7 +64,8 @@ export function sortingParam(ctx: HandlerContext, model: string): SortKey[] {
             code: CODES.sorting,
             message: `Ugyldig sortering: ${item}.`,
             developerMessage: `Cannot sort on ${item}: ${part} is not a sortable field of ${current}.`,
-            validationMessages: [{ field: 'sorting', message: `Ukjent felt: ${item}` }],
+            // Recorded: a 17000 carries an empty list rather than naming the field.
+            validationMessages: [],
           }),
         );
       }
@@ -89,9 +83,10 @@ export function sortingParam(ctx: HandlerContext, model: string): SortKey[] {
 export function dateRangeParams(ctx: HandlerContext, fromName: string, toName: string, required: boolean): { fromDay?: number; toDay?: number } {
   const missing = [fromName, toName].filter((name) => !ctx.query.get(name));
   if (required && missing.length > 0) {
+    // Recorded: 15000 "Validation failed", one "Kan ikke være null." per missing parameter.
     throw new Refusal(
       validationError(
-        CODES.validation,
+        CODES.valueValidation,
         missing.map((field) => ({ field, message: 'Kan ikke være null.' })),
         `Required query parameter${missing.length > 1 ? 's' : ''} missing: ${missing.join(', ')}.`,
       ),
@@ -117,6 +112,10 @@ export function dateRangeParams(ctx: HandlerContext, fromName: string, toName: s
   return { ...(fromDay !== undefined ? { fromDay } : {}), ...(toDay !== undefined ? { toDay } : {}) };
 }
 
+/** What versionDigest says instead of a checksum (recorded answers, March 2026). */
+export const DIGEST_NOT_ASKED = "'If-None-Match' header not specified";
+export const DIGEST_NOT_SUPPORTED = 'Checksum not yet supported for this endpoint';
+
 function ifNoneMatch(ctx: HandlerContext): string | undefined {
   const header = ctx.headers['if-none-match'];
   const value = (Array.isArray(header) ? header[0] : header)?.trim();
@@ -138,35 +137,69 @@ export interface ListOptions {
   selection: Selection;
   companyId: number;
   fields: FieldSpec;
-  /** Endpoints such as /ledger/voucher/>nonPosted return the whole set whatever from/count say. */
-  ignorePaging?: boolean;
+  /**
+   * false for endpoints without change detection: their versionDigest always says so, and
+   * If-None-Match never answers 304.
+   */
+  changeDetection?: boolean;
   extra?: Record<string, unknown>;
+}
+
+/** The list's own quirks with a test's setting for its path merged over them. */
+export function effectiveBehaviour(ctx: HandlerContext): ListBehaviour {
+  return { ...ctx.route.list, ...ctx.instance.listBehaviour(ctx.route.pattern) };
+}
+
+/** "10.000": Tripletex writes the limit with Norwegian thousands separators. */
+function norwegianThousands(n: number): string {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '.');
+}
+
+export function resultSetTooLarge(limit: number, developerMessage: string): Refusal {
+  const message = `Result set too large. Limit of ${norwegianThousands(limit)} reached.`;
+  return new Refusal(errorResponse(422, { code: CODES.resultSetTooLarge, message, developerMessage }));
+}
+
+/**
+ * On date-ranged lists Tripletex refuses a query that matches more rows than its limit,
+ * whatever page size is asked for (its FAQ; recorded): the client must narrow the range.
+ */
+export function checkResultSetLimit(ctx: HandlerContext, matches: number): void {
+  const limit = ctx.instance.resultSetLimit();
+  if (matches > limit) throw resultSetTooLarge(limit, `The query matches ${matches} rows, more than ${limit}; narrow the date range.`);
 }
 
 export function listResponse(ctx: HandlerContext, options: ListOptions): SimResponse {
   const { selection, fields } = options;
+  const behaviour = effectiveBehaviour(ctx);
   const total = selection.total;
   let from: number;
   let count: number;
-  if (options.ignorePaging) {
+  if (behaviour.wholeSet) {
     from = 0;
     count = total;
   } else {
     ({ from, count } = pagingParams(ctx));
+    if (behaviour.ignoreFrom) from = 0;
   }
-  const sent = ifNoneMatch(ctx);
-  let digest: string | null = null;
-  if (sent !== undefined) {
-    digest = versionDigest(ctx, options.collection, options.companyId);
-    if (sent === digest) return { status: 304 };
+  let digest: string;
+  if (options.changeDetection === false) digest = DIGEST_NOT_SUPPORTED;
+  else {
+    const sent = ifNoneMatch(ctx);
+    if (sent === undefined) digest = DIGEST_NOT_ASKED;
+    else {
+      digest = versionDigest(ctx, options.collection, options.companyId);
+      if (sent === digest) return { status: 304 };
+    }
   }
-  const end = Math.min(total, from + count);
+  const pageSize = behaviour.cap === undefined ? count : Math.min(count, behaviour.cap);
+  const end = Math.min(total, from + pageSize);
   const values: Row[] = [];
   for (let p = from; p < end; p++) values.push(project(options.collection.rowAt(selection.indexAt(p)), fields));
-  // Tripletex's fullResultSize is deprecated and inexact: with more rows beyond this page it
-  // says one more than the page reaches, not the total.
-  const inexact = ctx.instance.inexactFullResultSize() && !options.ignorePaging;
-  const fullResultSize = inexact && from + count < total ? from + count + 1 : total;
+  // Tripletex's fullResultSize is deprecated and inexact: with more rows beyond what was asked
+  // for it says one more than the request reaches, not the total; some endpoints say 0.
+  const mode = behaviour.fullResultSize ?? (ctx.instance.inexactFullResultSize() ? 'inexact' : 'exact');
+  const fullResultSize = mode === 'zero' ? 0 : mode === 'inexact' && from + count < total ? from + count + 1 : total;
   return {
     status: 200,
     // `count` reports the rows in this page, as Tripletex's does, not the count asked for.

@@ -2,7 +2,7 @@ import { FaultEngine } from './faults.js';
 import { EnvironmentServer, type SharedState } from './instance.js';
 import { osloYear } from './oslo-clock.js';
 import { Rng } from './prng.js';
-import { checkLatency, checkRateLimit, checkRevokeAfter, checkSessionCreatePost, resolveOptions } from './settings.js';
+import { checkLatency, checkListBehaviour, checkRateLimit, checkResultSetLimit, checkRevokeAfter, checkSessionCreatePost, resolveOptions } from './settings.js';
 import type { EnvironmentName, FaultRule, RunningSimulator, SimulatorOptions, SimulatorStats } from './types.js';
 
 // startSimulator: two environments, each its own server on 127.0.0.1, sharing the run-time
@@ -24,6 +24,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     rateLimit: checkRateLimit(options.rateLimit),
     revokeAfter: checkRevokeAfter(options.revokeSessionAfterCalls),
     sessionCreatePost: checkSessionCreatePost(options.sessionCreatePost),
+    lists: resolved.lists,
+    resultSetLimit: resolved.resultSetLimit,
+    postingsPerYear: resolved.postingsPerYear,
     faults,
     latencyRng: Rng.of(resolved.seed, 'latency'),
     requests: [],
@@ -90,6 +93,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     },
     setInexactFullResultSize(inexact) {
       shared.inexactFullResultSize = inexact;
+    },
+    setListBehaviour(path, behaviour) {
+      if (behaviour === undefined) shared.lists.delete(path);
+      else shared.lists.set(path, checkListBehaviour(path, behaviour));
+    },
+    setResultSetLimit(limit) {
+      shared.resultSetLimit = checkResultSetLimit(limit);
     },
     registerConsumer(environment, consumerToken) {
       instances[environment].registry.registerConsumer(consumerToken);

@@ -1,11 +1,16 @@
 import { validateFaultRule } from './faults.js';
-import type { LatencySetting, RateLimitSetting, SessionCreatePostMode, SimulatorOptions } from './types.js';
+import { LIST_PATHS } from './routes/index.js';
+import type { FullResultSizeMode, LatencySetting, ListBehaviour, RateLimitSetting, SessionCreatePostMode, SimulatorOptions } from './types.js';
 
 // Option defaults and checks in one place, shared by startSimulator, the setters and the CLI.
 
-export const DEFAULT_RATE_LIMIT: RateLimitSetting = { limit: 100_000, windowMs: 10_000 };
+/** Tripletex's observed figures: about 100 requests per window of about 10 s per token pair. */
+export const DEFAULT_RATE_LIMIT: RateLimitSetting = { limit: 100, windowMs: 10_000 };
 export const DEFAULT_SIZE = 1000;
 export const DEFAULT_MAX_COUNT = 10_000;
+/** "Result set too large. Limit of 10.000 reached." (Tripletex's FAQ and recorded answers). */
+export const DEFAULT_RESULT_SET_LIMIT = 10_000;
+export const FULL_RESULT_SIZE_MODES: readonly FullResultSizeMode[] = ['inexact', 'exact', 'zero'];
 export const SESSION_CREATE_POST_MODES: readonly SessionCreatePostMode[] = ['enabled', 'not-found', 'method-not-allowed'];
 
 export function checkLatency(latency: LatencySetting | undefined): LatencySetting {
@@ -39,10 +44,35 @@ export function checkSessionCreatePost(mode: SessionCreatePostMode | undefined):
   return mode;
 }
 
+export function checkResultSetLimit(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_RESULT_SET_LIMIT;
+  if (!(Number.isInteger(limit) && limit >= 1)) throw new Error('resultSetLimit must be a whole number ≥ 1');
+  return limit;
+}
+
+/** Refuses a behaviour for a path that is not a list the simulator serves, or one that cannot mean anything. */
+export function checkListBehaviour(path: string, behaviour: ListBehaviour): ListBehaviour {
+  const where = `list behaviour for ${JSON.stringify(path)}`;
+  if (!LIST_PATHS.includes(path)) throw new Error(`${where}: not a list the simulator serves (one of ${LIST_PATHS.join(', ')})`);
+  if (typeof behaviour !== 'object' || behaviour === null) throw new Error(`${where}: must be an object`);
+  const known = new Set(['cap', 'ignoreFrom', 'wholeSet', 'fullResultSize']);
+  const unknown = Object.keys(behaviour).filter((key) => !known.has(key));
+  if (unknown.length > 0) throw new Error(`${where}: unknown setting ${unknown.join(', ')}`);
+  if (behaviour.cap !== undefined && !(Number.isInteger(behaviour.cap) && behaviour.cap >= 1)) throw new Error(`${where}: cap must be a whole number ≥ 1`);
+  for (const key of ['ignoreFrom', 'wholeSet'] as const) {
+    if (behaviour[key] !== undefined && typeof behaviour[key] !== 'boolean') throw new Error(`${where}: ${key} must be true or false`);
+  }
+  if (behaviour.fullResultSize !== undefined && !FULL_RESULT_SIZE_MODES.includes(behaviour.fullResultSize)) throw new Error(`${where}: fullResultSize must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);
+  return { ...behaviour };
+}
+
 export interface ResolvedOptions {
   seed: number;
   size: number;
   maxCount: number;
+  resultSetLimit: number;
+  postingsPerYear: number;
+  lists: Map<string, ListBehaviour>;
   now: () => number;
   productionPort: number;
   testPort: number;
@@ -60,11 +90,18 @@ export function resolveOptions(options: SimulatorOptions): ResolvedOptions {
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new Error(`${name} must be 0..65535`);
   }
   if (options.dataYear !== undefined && !(Number.isInteger(options.dataYear) && options.dataYear >= 1971 && options.dataYear <= 9998)) throw new Error('dataYear must be a year');
+  const postingsPerYear = options.postingsPerYear ?? 2 * size;
+  if (!(Number.isInteger(postingsPerYear) && postingsPerYear >= 2 && postingsPerYear <= 4_000_000)) throw new Error('postingsPerYear must be a whole number from 2 to 4000000');
   for (const rule of options.faults ?? []) validateFaultRule(rule);
+  const lists = new Map<string, ListBehaviour>();
+  for (const [path, behaviour] of Object.entries(options.lists ?? {})) lists.set(path, checkListBehaviour(path, behaviour));
   return {
     seed,
     size,
     maxCount,
+    resultSetLimit: checkResultSetLimit(options.resultSetLimit),
+    postingsPerYear,
+    lists,
     now: options.now ?? Date.now,
     productionPort: options.productionPort ?? 0,
     testPort: options.testPort ?? 0,
@@ -78,6 +115,46 @@ export function parseLatency(text: string): LatencySetting {
   if (range) return checkLatency({ min: Number(range[1]), max: Number(range[2]) });
   if (/^\d+$/.test(text.trim())) return Number(text.trim());
   throw new Error('expected milliseconds (e.g. 250) or a range (e.g. 50-400)');
+}
+
+/**
+ * The CLI's list syntax:  PATH=OPTION[,OPTION...]
+ *   OPTION  cap=N · ignore-from · whole-set · paged (whole-set off) · full-result-size=inexact|exact|zero
+ * e.g.  /customer=cap=50   /ledger/voucher/>nonPosted=paged,ignore-from
+ */
+export function parseListSpec(spec: string): { path: string; behaviour: ListBehaviour } {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new Error(`"${spec}" is not PATH=OPTION[,OPTION...]`);
+  const path = spec.slice(0, eq).trim();
+  const behaviour: ListBehaviour = {};
+  for (const option of spec.slice(eq + 1).split(',').map((o) => o.trim())) {
+    if (option === '') continue;
+    const at = option.indexOf('=');
+    const key = at < 0 ? option : option.slice(0, at);
+    const value = at < 0 ? undefined : option.slice(at + 1);
+    switch (key) {
+      case 'cap':
+        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": cap must be a whole number`);
+        behaviour.cap = Number(value);
+        break;
+      case 'ignore-from':
+        behaviour.ignoreFrom = true;
+        break;
+      case 'whole-set':
+        behaviour.wholeSet = true;
+        break;
+      case 'paged':
+        behaviour.wholeSet = false;
+        break;
+      case 'full-result-size':
+        if (!FULL_RESULT_SIZE_MODES.includes(value as FullResultSizeMode)) throw new Error(`"${spec}": full-result-size must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);
+        behaviour.fullResultSize = value as FullResultSizeMode;
+        break;
+      default:
+        throw new Error(`"${spec}": unknown option ${JSON.stringify(key)}`);
+    }
+  }
+  return { path, behaviour: checkListBehaviour(path, behaviour) };
 }
 
 /** "100/10": 100 requests per 10-second window (fractions of a second allowed: "5/0.5"). */

@@ -21,6 +21,11 @@ export interface EmployeeEntry {
   clientCompanyIds: number[];
   /** Which employee row of companyId the token user is. */
   employeeIndex: number;
+  /**
+   * The employee row whoAmI reports as actualEmployeeId, when it is not the same one: recorded
+   * answers show the two differ for an ordinary login, without any proxy.
+   */
+  actualEmployeeIndex?: number;
 }
 
 export function makeToken(rng: Rng, environment: EnvironmentName, tokenId: number): string {

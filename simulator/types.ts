@@ -15,6 +15,24 @@ export interface RateLimitSetting {
   omitResetHeader?: boolean;
 }
 
+/** How a list reports fullResultSize: Tripletex's inexact from+count+1, the exact total, or 0 (recorded on some endpoints). */
+export type FullResultSizeMode = 'inexact' | 'exact' | 'zero';
+
+/** Paging quirks of one list endpoint, as real Tripletex endpoints show them. */
+export interface ListBehaviour {
+  /** Return at most this many rows per page, whatever `count` asks for (Tripletex has an endpoint capped at 50). */
+  cap?: number;
+  /** Read every page from row 0, whatever `from` says, so the page repeats (envelope `from` is 0). */
+  ignoreFrom?: boolean;
+  /** Return the whole result whatever `from` and `count` say (/ledger/voucher/>nonPosted does by default; false turns that off). */
+  wholeSet?: boolean;
+  /** Overrides inexactFullResultSize for this list. */
+  fullResultSize?: FullResultSizeMode;
+}
+
+/** What a fault answer with a status carries as its body. */
+export type FaultBody = 'tripletex' | 'html' | 'problem';
+
 export interface FaultRule {
   /** Exact path below /v2 (e.g. "/customer"), or a glob where * matches anything, "/" included. */
   path: string;
@@ -36,6 +54,15 @@ export interface FaultRule {
   afterApply?: boolean;
   /** With status 429: send Retry-After with this many seconds. */
   retryAfterSeconds?: number;
+  /** With status 429: send X-Rate-Limit-Reset with this many seconds (and X-Rate-Limit-Remaining 0). */
+  resetSeconds?: number;
+  /**
+   * With a status: 'tripletex' (default) is Tripletex's JSON error envelope; 'html' is the HTML
+   * error page Tripletex once answered a 500 with ("Feilsituasjon - Tripletex"); 'problem' is an
+   * RFC 7807 application/problem+json document, as a gateway in front of Tripletex sends it,
+   * without Tripletex's x-tlx-request-id and rate-limit headers.
+   */
+  body?: FaultBody;
 }
 
 export interface SimulatorOptions {
@@ -53,6 +80,12 @@ export interface SimulatorOptions {
   sessionCreatePost?: SessionCreatePostMode;
   /** Largest `count` a list accepts; above it the answer is 422 code 23000 (default 10000). */
   maxCount?: number;
+  /** Most rows a query on a date-ranged list (/invoice, /order, /ledger/voucher, /ledger/posting) may match; more answers 422 code 23000 (default 10000). */
+  resultSetLimit?: number;
+  /** Postings per year in the demo company (default 2 × size); vouchers, invoices and orders are half as many each. */
+  postingsPerYear?: number;
+  /** Paging quirks per list path (e.g. { '/customer': { cap: 50 } }); merged over each list's own defaults. */
+  lists?: Record<string, ListBehaviour>;
   /** The seeded invoices and vouchers cover Jan 1 of dataYear-1 to Dec 31 of dataYear (default: Oslo year of now() at start). */
   dataYear?: number;
   /** Called once per request, when its answer is decided (the same record `requests` keeps). */
@@ -160,6 +193,9 @@ export interface RunningSimulator {
   setRevokeSessionAfterCalls(n: number | undefined): void;
   setSessionCreatePost(mode: SessionCreatePostMode): void;
   setInexactFullResultSize(inexact: boolean): void;
+  /** Replaces the paging quirks of one list (undefined: back to its defaults). */
+  setListBehaviour(path: string, behaviour: ListBehaviour | undefined): void;
+  setResultSetLimit(limit: number | undefined): void;
   registerConsumer(environment: EnvironmentName, consumerToken: string): void;
   registerEmployee(environment: EnvironmentName, employee: EmployeeRegistration): void;
   expireAllSessions(): void;

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
-import { SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
-import type { SessionCreatePostMode } from '../../simulator/types.js';
+import { parseListSpec, SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
+import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types.js';
 
 // `flow-tripletex simulator`: runs the local Tripletex v2 simulator until SIGINT/SIGTERM.
 // Bad flag values are refused with commander's InvalidArgumentError, which names the flag;
@@ -35,6 +35,11 @@ function collectFault(value: string, previous: FaultRule[]): FaultRule[] {
   return [...previous, wrap(parseFaultSpec)(value)];
 }
 
+function collectList(value: string, previous: Record<string, ListBehaviour>): Record<string, ListBehaviour> {
+  const { path, behaviour } = wrap(parseListSpec)(value);
+  return { ...previous, [path]: { ...previous[path], ...behaviour } };
+}
+
 interface Flags {
   productionPort: number;
   testPort: number;
@@ -48,6 +53,9 @@ interface Flags {
   revokeAfter?: number;
   sessionCreatePost: SessionCreatePostMode;
   maxCount?: number;
+  resultSetLimit?: number;
+  postingsPerYear?: number;
+  list: Record<string, ListBehaviour>;
   dataYear?: number;
   logRequests?: boolean;
 }
@@ -68,7 +76,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--seed <n>', 'seed of the generated data and tokens', integer, 1)
     .option('--size <n>', 'customers in the demo company; the other lists scale from it', wholeNumber(1, 2_000_000), 1000)
     .option('--latency <ms|min-max>', 'delay added to every response, fixed (250) or uniform in a range (50-400)', wrap(parseLatency))
-    .option('--rate-limit <limit/windowSeconds>', 'requests allowed per token pair and window, e.g. 100/10', wrap(parseRateLimit))
+    .option('--rate-limit <limit/windowSeconds>', 'requests allowed per token pair and window (default 100/10, Tripletex\'s figures)', wrap(parseRateLimit))
     .option('--omit-reset-header', 'leave X-Rate-Limit-Reset out of 429 answers')
     .option('--exact-full-result-size', 'report the exact fullResultSize instead of Tripletex\'s inexact one')
     .option('--fault <spec>', 'inject a fault, repeatable: [METHOD:]PATH=ACTION[@RATE][,OPTION...] (see docs/simulator.md)', collectFault, [] as FaultRule[])
@@ -79,21 +87,28 @@ export function registerSimulatorCommand(program: Command): void {
         .default('enabled'),
     )
     .option('--max-count <n>', 'largest count a list accepts before answering 422/23000', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .option('--result-set-limit <n>', 'most rows a query on a date-ranged list may match before answering 422/23000 (default 10000)', wholeNumber(1, Number.MAX_SAFE_INTEGER))
+    .option('--postings-per-year <n>', 'postings per year in the demo company (default 2 × size); vouchers, invoices and orders are half as many', wholeNumber(2, 4_000_000))
+    .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
     .option('--data-year <year>', 'seeded invoices and vouchers cover Jan 1 of year-1 to Dec 31 of year', wholeNumber(1971, 9998))
     .option('--log-requests', 'print one line per request (tokens are never printed)')
     .action(async (flags: Flags) => {
+      const rateLimit = { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) };
       const sim = await startSimulator({
         productionPort: flags.productionPort,
         testPort: flags.testPort,
         seed: flags.seed,
         size: flags.size,
         ...(flags.latency !== undefined ? { latencyMs: flags.latency } : {}),
-        rateLimit: { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) },
+        rateLimit,
         inexactFullResultSize: !flags.exactFullResultSize,
         faults: flags.fault,
         ...(flags.revokeAfter !== undefined ? { revokeSessionAfterCalls: flags.revokeAfter } : {}),
         sessionCreatePost: flags.sessionCreatePost,
         ...(flags.maxCount !== undefined ? { maxCount: flags.maxCount } : {}),
+        ...(flags.resultSetLimit !== undefined ? { resultSetLimit: flags.resultSetLimit } : {}),
+        ...(flags.postingsPerYear !== undefined ? { postingsPerYear: flags.postingsPerYear } : {}),
+        lists: flags.list,
         ...(flags.dataYear !== undefined ? { dataYear: flags.dataYear } : {}),
         ...(flags.logRequests ? { onRequest: (r: RecordedRequest) => process.stdout.write(describeRequest(r)) } : {}),
       });
@@ -113,7 +128,7 @@ export function registerSimulatorCommand(program: Command): void {
         out.push(`    no-API-access employee token   ${t.employeeTokens.noApiAccess}`);
         out.push(`    demo company ${c.demoCompanyId}; accountant office ${c.accountantCompanyId} with clients ${c.clientCompanyIds.join(', ')}`);
       }
-      out.push('', `Invoices and vouchers are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, 'Stop with Ctrl+C.', '');
+      out.push('', `Invoices, orders, vouchers and postings are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, `Rate limit: ${rateLimit.limit} requests per ${rateLimit.windowMs / 1000} s per token pair.`, 'Stop with Ctrl+C.', '');
       process.stdout.write(out.join('\n'));
       await new Promise<void>((resolve) => {
         const stop = () => {

@@ -4,7 +4,7 @@ import type { SimResponse } from '../envelope.js';
 import type { Rng } from '../prng.js';
 import type { Session, SessionStore } from '../sessions.js';
 import type { EmployeeEntry, TokenRegistry } from '../tokens.js';
-import type { EnvironmentName, SessionCreatePostMode } from '../types.js';
+import type { EnvironmentName, ListBehaviour, SessionCreatePostMode } from '../types.js';
 
 // What a route handler gets to see. Handlers return a SimResponse or throw a Refusal; they
 // never touch the socket, so latency, faults and headers stay the instance's business.
@@ -44,10 +44,15 @@ export interface InstanceApi {
   clientCompanies(employee: EmployeeEntry): CompanyData[];
   inexactFullResultSize(): boolean;
   sessionCreatePost(): SessionCreatePostMode;
+  /** The paging quirks a test set for this list path, if any. */
+  listBehaviour(path: string): ListBehaviour | undefined;
+  /** Most rows a date-ranged list query may match before 422/23000. */
+  resultSetLimit(): number;
 }
 
 export interface HandlerContext {
   instance: InstanceApi;
+  route: Route;
   method: string;
   /** Decoded path below /v2. */
   path: string;
@@ -71,6 +76,8 @@ export interface Route {
   entitlement?: 'ledger' | 'invoice';
   /** Token housekeeping any user with API access may do, read-only or not (ending a session). */
   ownSession?: boolean;
+  /** Set on list endpoints: the list's own paging quirks, which a test's ListBehaviour is merged over. */
+  list?: ListBehaviour;
   handler: Handler;
 }
 

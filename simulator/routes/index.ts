@@ -8,6 +8,9 @@ import { sessionRoutes } from './session.js';
 
 export const ROUTES: Route[] = [...sessionRoutes, ...companyRoutes, ...resourceRoutes];
 
+/** The list endpoints, by pattern: the paths a ListBehaviour may name. */
+export const LIST_PATHS: readonly string[] = ROUTES.filter((route) => route.list !== undefined).map((route) => route.pattern);
+
 interface Compiled {
   route: Route;
   parts: string[];

@@ -2,8 +2,9 @@ import type { Collection, Row } from '../collection.js';
 import type { CompanyData } from '../data.js';
 import { CODES, errorResponse, notFound, single, validationError, type SimResponse } from '../envelope.js';
 import { ALL_FIELDS, project, Ref } from '../fields.js';
-import { dateRangeParams, fieldsParam, listResponse, sortingParam } from '../listing.js';
+import { checkResultSetLimit, dateRangeParams, fieldsParam, listResponse, sortingParam } from '../listing.js';
 import { modelProperties, type PropertyInfo } from '../model.js';
+import type { ListBehaviour } from '../types.js';
 import { Refusal, requireAuth, type HandlerContext, type Route } from './context.js';
 import { jsonObjectBody } from './session.js';
 
@@ -23,8 +24,12 @@ interface ResourceDef {
   model: string;
   collection: (company: CompanyData) => Collection;
   entitlement?: 'ledger' | 'invoice';
+  /** A required range also makes the list refuse queries matching more than resultSetLimit rows. */
   dateRange?: { from: string; to: string; required: boolean };
-  ignorePaging?: boolean;
+  /** The endpoint's own paging quirks (a test's ListBehaviour is merged over them). */
+  list?: ListBehaviour;
+  /** false where Tripletex has no change detection: versionDigest says so and 304 never comes. */
+  changeDetection?: false;
   filters: FilterDef[];
   /** GET {path}/{id}; the finder defaults to the list's own collection. */
   single?: boolean | ((company: CompanyData, id: number) => Row | undefined);
@@ -145,8 +150,45 @@ const RESOURCES: ResourceDef[] = [
     // Optional here; `includeNonApproved` is marked required in the spec but, being a plain
     // boolean, a missing value reads as false on the server, so it is not enforced.
     dateRange: { from: 'dateFrom', to: 'dateTo', required: false },
-    ignorePaging: true,
+    list: { wholeSet: true },
     filters: [],
+  },
+  {
+    path: '/ledger/posting',
+    model: 'Posting',
+    collection: (c) => c.posting,
+    entitlement: 'ledger',
+    dateRange: { from: 'dateFrom', to: 'dateTo', required: true },
+    changeDetection: false,
+    single: true,
+    filters: [{ param: 'accountId', field: 'account', kind: 'refIds' }],
+  },
+  {
+    path: '/order',
+    model: 'Order',
+    collection: (c) => c.order,
+    entitlement: 'invoice',
+    dateRange: { from: 'orderDateFrom', to: 'orderDateTo', required: true },
+    single: true,
+    filters: [
+      id,
+      { param: 'number', field: 'number', kind: 'equals' },
+      { param: 'customerId', field: 'customer', kind: 'refIds' },
+      { param: 'isClosed', field: 'isClosed', kind: 'boolean' },
+      { param: 'isSubscription', field: 'isSubscription', kind: 'boolean' },
+      { param: 'deliveryComment', field: 'deliveryComment', kind: 'contains' },
+    ],
+  },
+  {
+    path: '/ledger/vatType',
+    model: 'VatType',
+    collection: (c) => c.vatType,
+    entitlement: 'ledger',
+    // Recorded: fullResultSize 0 while rows are returned.
+    list: { fullResultSize: 'zero' },
+    changeDetection: false,
+    single: true,
+    filters: [id, { param: 'number', field: 'number', kind: 'equals' }],
   },
 ];
 
@@ -204,17 +246,22 @@ function matches(row: Row, filter: ActiveFilter): boolean {
   }
 }
 
-/** Indices (in id order) of the rows every filter accepts, or undefined when none is active. */
-function filteredIndices(collection: Collection, filters: ActiveFilter[]): number[] | undefined {
+/**
+ * Indices (in id order) of the rows every filter accepts, or undefined when none is active.
+ * Only rows inside `range` (a date search) are looked at, so searching one month of a big
+ * ledger costs that month.
+ */
+function filteredIndices(collection: Collection, filters: ActiveFilter[], range?: [number, number]): number[] | undefined {
   if (filters.length === 0) return undefined;
   const idFilter = filters.find((f) => f.def.kind === 'ids');
   if (idFilter && filters.length === 1) {
     return idFilter.values.map((v) => collection.indexOfId(Number(v))).filter((i): i is number => i !== undefined);
   }
-  const key = JSON.stringify(filters.map((f) => [f.def.param, f.values]));
+  const [lo, hi] = range ?? [0, collection.size];
+  const key = JSON.stringify([filters.map((f) => [f.def.param, f.values]), lo, hi]);
   return collection.memo(`filter:${key}`, () => {
     const out: number[] = [];
-    for (let i = 0; i < collection.size; i++) {
+    for (let i = lo; i < hi; i++) {
       const row = collection.rowAt(i);
       if (filters.every((f) => matches(row, f))) out.push(i);
     }
@@ -233,9 +280,12 @@ function listHandler(def: ResourceDef) {
       const { fromDay, toDay } = dateRangeParams(ctx, def.dateRange.from, def.dateRange.to, def.dateRange.required);
       if (fromDay !== undefined || toDay !== undefined) range = collection.dayRange(fromDay ?? -1e9, toDay ?? 1e9);
     }
-    const only = filteredIndices(collection, activeFilters(ctx, def));
-    const selection = collection.select({ ...(range ? { range } : {}), ...(only ? { only } : {}), sort });
-    return listResponse(ctx, { collection, selection, companyId: auth.company.id, fields, ...(def.ignorePaging ? { ignorePaging: true } : {}) });
+    const only = filteredIndices(collection, activeFilters(ctx, def), range);
+    const narrowing = { ...(range ? { range } : {}), ...(only ? { only } : {}) };
+    // Counted before sorting, so a refused query costs no sort.
+    if (def.dateRange?.required) checkResultSetLimit(ctx, collection.select(narrowing).total);
+    const selection = collection.select({ ...narrowing, sort });
+    return listResponse(ctx, { collection, selection, companyId: auth.company.id, fields, ...(def.changeDetection === false ? { changeDetection: false } : {}) });
   };
 }
 
@@ -306,7 +356,7 @@ function createCustomer(ctx: HandlerContext): SimResponse {
 }
 
 export const resourceRoutes: Route[] = RESOURCES.flatMap((def) => {
-  const routes: Route[] = [{ method: 'GET', pattern: def.path, auth: true, ...(def.entitlement ? { entitlement: def.entitlement } : {}), handler: listHandler(def) }];
+  const routes: Route[] = [{ method: 'GET', pattern: def.path, auth: true, list: def.list ?? {}, ...(def.entitlement ? { entitlement: def.entitlement } : {}), handler: listHandler(def) }];
   if (def.single) routes.push({ method: 'GET', pattern: `${def.path}/{id}`, auth: true, ...(def.entitlement ? { entitlement: def.entitlement } : {}), handler: singleHandler(def) });
   return routes;
 });

@@ -102,7 +102,8 @@ function whoAmI(ctx: HandlerContext): SimResponse {
     employee: new Ref(auth.employeeId, company.url('employee', auth.employeeId), () => (employeeIndex === undefined ? undefined : company.employee.rowAt(employeeIndex))),
     companyId: company.id,
     company: new Ref(company.id, company.url('company', company.id), () => company.companyRow()),
-    language: 'NO',
+    // Lower case, as recorded (the Customer and Supplier models spell it "NO").
+    language: 'no',
     loggedInWithConnect: false,
     employeeIsProxy: auth.isProxy,
   };

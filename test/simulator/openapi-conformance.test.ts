@@ -109,6 +109,8 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
     ['GET /currency', '/currency', ['', 'fields=*']],
     ['GET /ledger/account', '/ledger/account', ['', 'fields=*,vatType(*),legalVatTypes(*),currency(*)']],
     ['GET /ledger/voucher/>nonPosted', '/ledger/voucher/%3EnonPosted', ['', 'fields=*,postings(*),voucherType(*)']],
+    ['GET /ledger/vatType', '/ledger/vatType', ['', 'fields=*']],
+    ['GET /company/salesmodules', '/company/salesmodules', ['', 'fields=*']],
   ];
 
   it.each(lists)('%s', async (operation, path, queries) => {
@@ -130,6 +132,18 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
     }
   });
 
+  it('GET /ledger/posting', async () => {
+    for (const fields of ['', '&fields=*,voucher(*),account(*),currency(*)']) {
+      expectConforms('GET /ledger/posting', await call(sim, `/ledger/posting?${range('dateFrom', 'dateTo')}&count=40${fields}`, { token }), 200);
+    }
+  });
+
+  it('GET /order', async () => {
+    for (const fields of ['', '&fields=*,customer(*),currency(*),ourContactEmployee(*),department(*)']) {
+      expectConforms('GET /order', await call(sim, `/order?${range('orderDateFrom', 'orderDateTo')}&count=40${fields}`, { token }), 200);
+    }
+  });
+
   it('GET /{resource}/{id} for every resource', async () => {
     const singles: [string, string, string][] = [
       ['GET /customer/{id}', '/customer', 'count=1'],
@@ -140,6 +154,9 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
       ['GET /ledger/account/{id}', '/ledger/account', 'count=1'],
       ['GET /invoice/{id}', '/invoice', `${range('invoiceDateFrom', 'invoiceDateTo')}&count=1`],
       ['GET /ledger/voucher/{id}', '/ledger/voucher', `${range('dateFrom', 'dateTo')}&count=1`],
+      ['GET /ledger/posting/{id}', '/ledger/posting', `${range('dateFrom', 'dateTo')}&count=1`],
+      ['GET /order/{id}', '/order', `${range('orderDateFrom', 'orderDateTo')}&count=1`],
+      ['GET /ledger/vatType/{id}', '/ledger/vatType', 'count=1'],
     ];
     for (const [operation, path, query] of singles) {
       const first = (await call(sim, `${path}?${query}`, { token })).body.values[0];
@@ -182,6 +199,8 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
       await call(sim, '/customer/1', { token }),
       await call(sim, '/customer?fields=nope', { token }),
       await call(sim, '/invoice', { token }),
+      await call(sim, '/customer?sorting=shoeSize', { token }),
+      await call(sim, '/customer?count=10001', { token }),
       await call(sim, '/customer', { token, method: 'POST', body: '{' }),
       await call(sim, '/customer', { token, method: 'DELETE' }),
       await call(sim, '/token/session/:create', { method: 'POST', body: { consumerToken: 'x', employeeToken: 'y', expirationDate: osloInDays(2) } }),
@@ -189,7 +208,7 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
     sim.setFaults([{ path: '/employee', status: 500 }, { path: '/product', status: 429, retryAfterSeconds: 1 }]);
     errors.push(await call(sim, '/employee', { token }), await call(sim, '/product', { token }));
     sim.setFaults([]);
-    expect(errors.map((e) => e.status)).toEqual([401, 403, 404, 400, 422, 422, 405, 422, 500, 429]);
+    expect(errors.map((e) => e.status)).toEqual([401, 403, 404, 400, 422, 422, 422, 422, 405, 422, 500, 429]);
     for (const error of errors) {
       if (!validate(error.body)) throw new Error(`${error.status}: ${JSON.stringify(validate.errors)}`);
     }
@@ -197,7 +216,7 @@ describe('simulator: answers conform to Tripletex\'s OpenAPI response schemas', 
 
   it('covers every operation the subset lists', () => {
     // Keep this list in step with the tests above; a new operation in the subset needs a test.
-    const covered = new Set([...lists.map(([op]) => op), 'GET /invoice', 'GET /ledger/voucher', 'GET /customer/{id}', 'GET /supplier/{id}', 'GET /product/{id}', 'GET /employee/{id}', 'GET /currency/{id}', 'GET /ledger/account/{id}', 'GET /invoice/{id}', 'GET /ledger/voucher/{id}', 'GET /company/{id}', 'PUT /token/session/:create', 'GET /token/session/>whoAmI', 'GET /company/>withLoginAccess', 'POST /customer']);
+    const covered = new Set([...lists.map(([op]) => op), 'GET /invoice', 'GET /ledger/voucher', 'GET /ledger/posting', 'GET /order', 'GET /ledger/posting/{id}', 'GET /order/{id}', 'GET /ledger/vatType/{id}', 'GET /customer/{id}', 'GET /supplier/{id}', 'GET /product/{id}', 'GET /employee/{id}', 'GET /currency/{id}', 'GET /ledger/account/{id}', 'GET /invoice/{id}', 'GET /ledger/voucher/{id}', 'GET /company/{id}', 'PUT /token/session/:create', 'GET /token/session/>whoAmI', 'GET /company/>withLoginAccess', 'POST /customer']);
     expect(Object.keys(subset.operations).filter((op) => !covered.has(op))).toEqual([]);
   });
 });

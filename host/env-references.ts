@@ -1,5 +1,6 @@
 import { MissingEnvError } from './errors.js';
 import type { Redactor } from './redact.js';
+import { isSecretReference, readStoredSecret } from './secret-store.js';
 import { declaredTypes, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
 
 // `{ "$env": "VARIABLE" }` in a workspace object's properties or a flow step's inputs stands for
@@ -59,6 +60,12 @@ export interface ResolveEnvOptions {
 export function resolveEnvReferences(value: unknown, options: ResolveEnvOptions): unknown {
   const missing: { variable: string; where: string }[] = [];
   const walk = (node: unknown, path: Path): unknown => {
+    // {"$secret": id}: a value the designer saved in the user's secrets file (secret-store.ts).
+    if (isSecretReference(node)) {
+      const stored = readStoredSecret(node.$secret, options.where(path), options.env);
+      options.redactor.add(stored);
+      return stored;
+    }
     if (isEnvReference(node)) {
       const raw = options.env[node.$env];
       if (raw === undefined) {

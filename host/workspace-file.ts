@@ -6,6 +6,7 @@ import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
 import type { Pack, WorkspaceObjectType } from './pack-loader.js';
 import type { Redactor } from './redact.js';
+import { secretReferencePointers } from './secret-store.js';
 import { check, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
 
 // A workspace file holds the workspace objects (Tripletex connections, …) a command or a flow
@@ -124,8 +125,8 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
       problems.push({ field: `${where}, field type`, message: `"${type}" is not a workspace object type of ${pack.name}; known: ${[...pack.objectTypes.keys()].join(', ')}` });
       return;
     }
-    // $env values are unknown until the object is used: their fields are skipped here.
-    const holes = findEnvReferences(properties).map((ref) => toPointer(ref.path));
+    // $env and $secret values are unknown until the object is used: their fields are skipped here.
+    const holes = [...findEnvReferences(properties).map((ref) => toPointer(ref.path)), ...secretReferencePointers(properties)];
     for (const p of check(objectType.validate, properties, { holes })) problems.push({ field: `${where}, field ${p.field}`, message: p.message });
     for (const key of objectType.secretProperties) {
       if (typeof properties[key] === 'string') warnings.push(`${label}: ${where} has ${key} written into the file; keep secrets out of files with {"$env": "VARIABLE"}`);

@@ -34,6 +34,15 @@ function renameReferences(document: FlowDocument, from: string, to: string): Flo
   return walk(document) as FlowDocument;
 }
 
+/** Equal as JSON values, whatever the order of object keys (the form rebuilds inputs in schema order). */
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null || Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => sameJson((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
 export function App() {
   const [info, setInfo] = useState<DesignerInfo>();
   const [objects, setObjects] = useState<WorkspaceObject[]>([]);
@@ -244,7 +253,12 @@ export function App() {
                       }}
                     >
                       {name}
-                      {drafts[id] ? ' •' : ''}
+                      {drafts[id] ? (
+                        <span className="unsaved" aria-hidden="true" title="unsaved changes">
+                          {' '}
+                          •
+                        </span>
+                      ) : null}
                     </button>
                   </li>
                 );
@@ -352,7 +366,7 @@ export function App() {
               problems={problems}
               choicesFor={choicesFor}
               onChange={(step) => {
-                if (!flowId || !document || JSON.stringify(step) === JSON.stringify(selected.step)) return;
+                if (!flowId || !document || sameJson(step, selected.step)) return;
                 updateDraft(flowId, withStep(document, selected.path, step));
               }}
               onCreateObject={(type, returnTo) => flowId && setDialog({ type, returnTo: { flowId, path: selected.path, input: returnTo.input }, session: ++openings })}

@@ -2,6 +2,7 @@ import Form from '@rjsf/core';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api, ApiError, type DesignerInfo, type JsonObject, type ObjectTypeInfo, type Problem, type TestOutcome, type WorkspaceObject } from './api';
 import { errorSchemaOf, objectForm, structuralValidator } from './schema-form';
+import { templates } from './templates';
 import { widgets } from './widgets';
 
 // A workspace object's property panel, opened from Workspace Objects or from a Connection
@@ -119,6 +120,7 @@ export function ObjectDialog({ info, type, object, onSaved, onClose }: ObjectDia
         formData={formData}
         validator={structuralValidator}
         widgets={widgets}
+        templates={templates}
         extraErrors={errors}
         showErrorList={false}
         noHtml5Validate

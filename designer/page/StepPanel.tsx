@@ -4,6 +4,7 @@ import { useId, useMemo } from 'react';
 import type { ActionInfo, DesignerInfo, JsonObject, Problem, StepDocument } from './api';
 import type { PlacedStep } from './flow-model';
 import { errorSchemaOf, inputsFromForm, stepForm, structuralValidator, type ConnectionChoice } from './schema-form';
+import { templates } from './templates';
 import { widgets } from './widgets';
 
 // The property panel of a flow step: the action's input schema as a form, the Connection
@@ -86,6 +87,7 @@ export function StepPanel(props: StepPanelProps) {
           formData={form.formData}
           validator={structuralValidator}
           widgets={widgets}
+          templates={templates}
           extraErrors={errors}
           showErrorList={false}
           noHtml5Validate

@@ -8,6 +8,8 @@ import type { FlowResult, Problem, RunEvent } from './api';
 export interface StepRun {
   stepId: string;
   title: string;
+  /** The action has a For each page port: pages, rows and a progress bar make sense. */
+  paging: boolean;
   connection?: string;
   pages: number;
   rows: number;
@@ -50,7 +52,7 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
       return { ...state, runId: event.runId, status: 'running' };
     case 'step': {
       if (event.phase === 'start') {
-        const run: StepRun = { stepId: event.stepId, title: event.title, ...(event.connection ? { connection: event.connection } : {}), pages: 0, rows: 0, requests: 0, retries: 0, rateLimitWaits: 0, waitingMs: 0, running: true };
+        const run: StepRun = { stepId: event.stepId, title: event.title, paging: event.paging, ...(event.connection ? { connection: event.connection } : {}), pages: 0, rows: 0, requests: 0, retries: 0, rateLimitWaits: 0, waitingMs: 0, running: true };
         return { ...state, order: state.order.includes(event.stepId) ? state.order : [...state.order, event.stepId], steps: { ...state.steps, [event.stepId]: run } };
       }
       const before = state.steps[event.stepId];
@@ -170,7 +172,8 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
                 Connection used: <strong>{step.connection}</strong>
               </p>
             )}
-            <progress aria-label={`Progress of ${step.title}`} {...(step.running ? {} : { value: 1, max: 1 })} />
+            {step.paging && <progress aria-label={`Progress of ${step.title}`} {...(step.running ? {} : { value: 1, max: 1 })} />}
+            {step.paging && (
             <dl className="counts">
               <div>
                 <dt>Pages</dt>
@@ -189,6 +192,7 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
                 <dd data-testid={`waits-${id}`}>{n(step.rateLimitWaits)}</dd>
               </div>
             </dl>
+            )}
             {step.running && step.waitingMs > 0 && <p className="waiting">{step.message ?? `Waiting ${seconds(step.waitingMs)} for the rate limit`}</p>}
             {port && (
               <div className={`port-result ${step.port}`} data-testid={`port-${id}`}>

@@ -193,7 +193,7 @@ export interface FlowResult {
 
 export type RunEvent =
   | { type: 'run'; runId: string; flow: string }
-  | { type: 'step'; phase: 'start'; stepId: string; action: string; title: string; connection?: string }
+  | { type: 'step'; phase: 'start'; stepId: string; action: string; title: string; paging: boolean; connection?: string }
   | { type: 'step'; phase: 'end'; stepId: string; port: string; pages: number; rows: number; output?: unknown; error?: { message?: string } }
   | { type: 'progress'; stepId: string; pages: number; rows: number; requests: number; retries: number; rateLimitWaits: number; waitingMs: number; message?: string }
   | { type: 'rows'; stepId: string; page: number; rows: unknown[]; pageRows: number }

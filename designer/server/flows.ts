@@ -43,7 +43,14 @@ export class FlowFiles {
   async list(): Promise<FlowSummary[]> {
     const out: FlowSummary[] = [];
     for (const id of await this.ids()) {
-      const document = JSON.parse(await readFile(this.path(id), 'utf8')) as unknown;
+      const raw = JSON.parse(await readFile(this.path(id), 'utf8')) as unknown;
+      // Parsed first, so that a token written into the file is known to the redactor.
+      try {
+        this.parse(raw, id);
+      } catch {
+        // Reported below, on the masked copy.
+      }
+      const document = withoutLiteralSecrets(raw, this.pack);
       try {
         this.parse(document, id);
         out.push({ id, document });
@@ -117,6 +124,26 @@ export function flowsReferring(flows: FlowSummary[], objectName: string): string
     if (found) out.push(flow.id);
   }
   return out;
+}
+
+/**
+ * The document with every secret input that is written in clear replaced by an empty
+ * {"$env": ""}: the page never receives a token, and the panel asks for the variable instead.
+ */
+function withoutLiteralSecrets(document: unknown, pack: Pack): unknown {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (!isPlainObject(node)) return node;
+    const out = Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+    const action = typeof node.action === 'string' ? pack.actions.get(node.action) : undefined;
+    if (action && isPlainObject(out.inputs)) {
+      const inputs = { ...out.inputs };
+      for (const name of action.secretInputs) if (typeof inputs[name] === 'string') inputs[name] = { $env: '' };
+      out.inputs = inputs;
+    }
+    return out;
+  };
+  return walk(document);
 }
 
 /** Secret inputs written as literal strings anywhere in a flow document. */

@@ -17,7 +17,7 @@ export const ROWS_SHOWN = 100;
 
 export type RunEvent =
   | { type: 'run'; runId: string; flow: string }
-  | { type: 'step'; phase: 'start'; stepId: string; action: string; title: string; connection?: string }
+  | { type: 'step'; phase: 'start'; stepId: string; action: string; title: string; paging: boolean; connection?: string }
   | { type: 'step'; phase: 'end'; stepId: string; port: string; pages: number; rows: number; output?: unknown; error?: unknown }
   | { type: 'progress'; stepId: string; pages: number; rows: number; requests: number; retries: number; rateLimitWaits: number; waitingMs: number; message?: string }
   | { type: 'rows'; stepId: string; page: number; rows: unknown[]; pageRows: number }
@@ -185,7 +185,8 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
         const title = step.title ?? request.pack.actions.get(step.action)?.title ?? step.action;
         if (event.phase === 'start') {
           const connection = connectionWords(step, request, outputs);
-          void post({ type: 'step', phase: 'start', stepId: step.id, action: step.action, title, ...(connection ? { connection } : {}) });
+          const paging = request.pack.actions.get(step.action)?.ports.some((p) => p.kind === 'stream') ?? false;
+          void post({ type: 'step', phase: 'start', stepId: step.id, action: step.action, title, paging, ...(connection ? { connection } : {}) });
           return;
         }
         const record = event.record!;

@@ -48,10 +48,10 @@ export async function launchChromium(): Promise<Browser> {
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'out', 'designer-e2e');
 
-/** Keeps a screenshot of the page as a test artefact (out/ is git-ignored). */
+/** Keeps a screenshot of what the window shows as a test artefact (out/ is git-ignored). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
-  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
 /** Console messages that report a Content-Security-Policy violation or a page error. */

@@ -183,6 +183,20 @@ describe('flows', () => {
     expect(badName.status).toBe(400);
   });
 
+  test('a token written into a flow file never reaches the page', async () => {
+    const { writeFileSync, rmSync } = await import('node:fs');
+    const file = join(fx.flowsDir, 'careless.flow.json');
+    writeFileSync(file, JSON.stringify({ flowFormat: 1, name: 'Careless', steps: [{ id: 'c', action: 'create-tripletex-connection', inputs: { consumerToken: tokens.consumer, employeeToken: { $env: 'TRIPLETEX_EMPLOYEE_TOKEN' } } }] }));
+    try {
+      const { body } = await fx.call('GET', '/api/flows');
+      const careless = body.flows.find((f: { id: string }) => f.id === 'careless.flow.json');
+      expect(careless.document.steps[0].inputs).toEqual({ consumerToken: { $env: '' }, employeeToken: { $env: 'TRIPLETEX_EMPLOYEE_TOKEN' } });
+      expect(JSON.stringify(body)).not.toContain(tokens.consumer);
+    } finally {
+      rmSync(file);
+    }
+  });
+
   test('a run streams its steps, progress, the first rows and the result', async () => {
     const document = readJson(join(fx.flowsDir, 'all-customers.flow.json'));
     const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'all-customers.flow.json', document });

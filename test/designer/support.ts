@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshProcessState } from '../e2e/support.js';
@@ -45,8 +45,8 @@ export async function startDesignerFixture(options: { simulator?: SimulatorOptio
   const configDir = join(dir, 'config');
   const outDir = join(dir, 'output');
   mkdirSync(flowsDir, { recursive: true });
-  cpSync(join(REPO_ROOT, 'examples', 'demo.workspace.json'), join(workspaceDir, 'workspace.json'));
-  cpSync(join(REPO_ROOT, 'examples', 'flows'), flowsDir, { recursive: true });
+  copyFileSync(join(REPO_ROOT, 'examples', 'demo.workspace.json'), join(workspaceDir, 'workspace.json'));
+  for (const file of readdirSync(join(REPO_ROOT, 'examples', 'flows'))) copyFileSync(join(REPO_ROOT, 'examples', 'flows', file), join(flowsDir, file));
   writeFileSync(join(flowsDir, 'all-customers.flow.json'), JSON.stringify(ALL_CUSTOMERS_FLOW, null, 2));
   process.env.XDG_CONFIG_HOME = configDir;
   const simulator = await startSimulator({ seed: 1, dataYear: 2025, ...options.simulator });

@@ -136,7 +136,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   let port = 0;
 
   // No request logging: bodies carry tokens, and the page shows what matters.
-  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024, forceCloseConnections: true });
   installSecurity(app, { token, port: () => port });
 
   app.setErrorHandler((error: FastifyError | Error, _request, reply) => {

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +7,9 @@ import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from
 // The designer's API over real HTTP on 127.0.0.1, against the simulator: the locks on the
 // door, what the page may see of a connection, saving secrets outside the workspace, Test
 // connection with unsaved values, renames that follow into the flows, and streamed runs.
+
+// Upper bounds for a loaded machine; nothing here measures time.
+jest.setTimeout(120_000);
 
 let fx: DesignerFixture;
 let tokens: { consumer: string; employee: string };

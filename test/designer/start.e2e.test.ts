@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, jest, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -11,6 +11,9 @@ import { readJson } from './support.js';
 // Starting the designer: without a workspace (its own simulator and a copy of the examples,
 // which must then work with nothing else running), and `flow-tripletex designer` from the
 // built CLI with a workspace, as a person starts it.
+
+// Upper bounds for a loaded machine (the whole suite runs beside these); nothing here measures time.
+jest.setTimeout(120_000);
 
 const saved = { ...process.env };
 let running: RunningDesigner | undefined;

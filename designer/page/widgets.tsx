@@ -46,7 +46,6 @@ function SecretWidget(props: WidgetProps) {
       />
       {hint && (
         <p id={hintId} className="secret-state">
-          <span aria-hidden="true">🔒 </span>
           {hint}
         </p>
       )}

@@ -3,6 +3,7 @@
 // host/commands/ and registers itself on the program.
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerDesignerCommand } from './commands/designer.js';
 import { registerRequestCommand } from './commands/request.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
@@ -12,7 +13,7 @@ import { secrets } from './redact.js';
 const program = new Command();
 program
   .name('flow-tripletex')
-  .description('Reference host for the flow-tripletex pack: run its connection test and actions, flow files, and a local Tripletex simulator.')
+  .description('Reference host for the flow-tripletex pack: run its connection test and actions, flow files, a local Tripletex simulator, and the designer page.')
   .showHelpAfterError('(add --help for usage)')
   .configureOutput({
     // "--consumer-token=<value>" is an unknown option whose text holds a value: never echo it.
@@ -25,6 +26,7 @@ registerRequestCommand(program);
 registerRunCommand(program);
 registerDemoCommand(program);
 registerSimulatorCommand(program);
+registerDesignerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

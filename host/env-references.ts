@@ -1,5 +1,6 @@
 import { MissingEnvError } from './errors.js';
 import { findMatches, replaceMatches, type Path } from './json-walk.js';
+import { isSecretReference, readStoredSecret } from './secret-store.js';
 import { declaredTypes, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
 
 // `{ "$env": "VARIABLE" }` in a workspace object's properties or a flow step's inputs stands for
@@ -56,6 +57,9 @@ export interface ResolveEnvOptions {
 export function resolveEnvReferences(value: unknown, options: ResolveEnvOptions): unknown {
   const missing: { variable: string; where: string }[] = [];
   const out = replaceMatches(value, (node, pathOf) => {
+    // {"$secret": id}: a value the designer saved in the user's secrets file (secret-store.ts).
+    // Only secret properties hold one; they are registered as secrets where they are used.
+    if (isSecretReference(node)) return { value: readStoredSecret(node.$secret, options.where(pathOf()), options.env) };
     if (!isEnvReference(node)) return undefined;
     const path = pathOf();
     const raw = options.env[node.$env];

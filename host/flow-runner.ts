@@ -51,7 +51,8 @@ export interface FlowResult {
 export interface ProgressFactory {
   (step: ActionStep, action: ActionDefinition): {
     update(info: ProgressInfo): void;
-    page(rows: number): void;
+    /** A page reached the host: its row count, and the rows (for a display that shows some). */
+    page(rows: number, values?: unknown[]): void;
     stop(final?: { requests?: number; waits?: number }): void;
   };
 }
@@ -206,7 +207,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
         const rows = isPlainObject(value) && Array.isArray(value.values) ? value.values : [value];
         record.pages += 1;
         record.rows += rows.length;
-        progress?.page(rows.length);
+        progress?.page(rows.length, rows);
         if (sink) await sink.writeLines(rows);
         // A page without rows (e.g. the empty page that ends a list whose length is a multiple of
         // itemsPerPage) has nothing for nested steps to work on.

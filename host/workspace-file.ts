@@ -6,6 +6,7 @@ import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
 import type { Pack, WorkspaceObjectType } from './pack-loader.js';
 import type { Redactor } from './redact.js';
+import { isSecretReference, secretReferencePointers } from './secret-store.js';
 import { check, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
 import { registerSecretProperties } from './secret-values.js';
 
@@ -106,7 +107,7 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
     if (!isPlainObject(object) || !isPlainObject(properties)) continue;
     const type = typeof object.type === 'string' ? pack.objectTypes.get(object.type) : undefined;
     const names = type ? type.secretProperties : Object.keys(properties).filter((key) => typeof properties[key] === 'string');
-    registerSecretProperties(redactor, properties, names, isEnvReference);
+    registerSecretProperties(redactor, properties, names, (node) => isEnvReference(node) || isSecretReference(node));
   }
 
   const structural = check(hostValidator('workspace.schema.json'), raw);
@@ -128,8 +129,8 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
       problems.push({ field: `${where}, field type`, message: `"${type}" is not a workspace object type of ${pack.name}; known: ${[...pack.objectTypes.keys()].join(', ')}` });
       return;
     }
-    // $env values are unknown until the object is used: their fields are skipped here.
-    const holes = findEnvReferences(properties).map((ref) => toPointer(ref.path));
+    // $env and $secret values are unknown until the object is used: their fields are skipped here.
+    const holes = [...findEnvReferences(properties).map((ref) => toPointer(ref.path)), ...secretReferencePointers(properties)];
     for (const p of check(objectType.validate, properties, { holes })) problems.push({ field: `${where}, field ${p.field}`, message: p.message });
     for (const key of objectType.secretProperties) {
       if (typeof properties[key] === 'string') warnings.push(`${label}: ${where} has ${key} written into the file; keep secrets out of files with {"$env": "VARIABLE"}`);

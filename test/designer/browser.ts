@@ -1,0 +1,65 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe } from '@jest/globals';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { REPO_ROOT } from '../host/helpers.js';
+
+// Browser tests drive Debian's Chromium with playwright-core (Playwright's own browser
+// download cannot work here). In CI a missing browser is a failure; elsewhere the tests are
+// skipped with a message that says so and how to install the browser: never a silent pass.
+
+export const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export const IN_CI = ['1', 'true', 'yes'].includes((process.env.CI ?? '').trim().toLowerCase());
+
+export function findChromium(): string | undefined {
+  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p && p.trim() !== '');
+  return candidates.find((p) => existsSync(p));
+}
+
+export const CHROMIUM = findChromium();
+
+const INSTALL_HINT = 'Install it with "sudo apt-get install chromium" (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.';
+
+/** describe, or describe.skip with a plain message when there is no browser outside CI. */
+export function describeInBrowser(name: string, body: () => void): void {
+  if (CHROMIUM || IN_CI) {
+    describe(name, body);
+    return;
+  }
+  process.stderr.write(`\n*** BROWSER TESTS SKIPPED (${name}): no Chromium found at /usr/bin/chromium or $CHROMIUM_PATH. ${INSTALL_HINT} In CI (CI=true) a missing browser fails the run. ***\n\n`);
+  describe.skip(`${name} (SKIPPED: no Chromium; ${INSTALL_HINT})`, body);
+}
+
+/** A fresh browser: Playwright gives every launch a new, empty temporary profile. */
+export async function launchChromium(): Promise<Browser> {
+  if (!CHROMIUM) throw new Error(`Chromium is required for the browser tests${IN_CI ? ' in CI (CI is set; .ci/run installs it with apt-get install chromium)' : ''}. ${INSTALL_HINT}`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+}
+
+export const SCREENSHOT_DIR = join(REPO_ROOT, 'out', 'designer-e2e');
+
+/** Keeps a screenshot of what the window shows as a test artefact (out/ is git-ignored). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.screenshot({ path: join(SCREENSHOT_DIR, `${name}.png`) });
+}
+
+/** Console messages that report a Content-Security-Policy violation or a page error. */
+export function watchPageProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) problems.push(message.text());
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}

@@ -1,0 +1,336 @@
+import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { freshProcessState } from '../e2e/support.js';
+import { FAKE_MANIFEST } from '../host/helpers.js';
+import { startDesigner, type RunningDesigner } from '../../designer/server/start.js';
+import { describeInBrowser, launchChromium, screenshot, watchPageProblems } from './browser.js';
+import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from './support.js';
+
+// The designer as a person uses it, in headless Chromium: the Connection dropdown, Create new
+// connection, Test connection with a wrong token and then the right one, Save without tokens
+// in the workspace, the environment hint, validation messages, renaming, a paging run of
+// 6,000 rows, the per-run connection, On Error, Cancel, and a pack that is not Tripletex.
+// Each step leaves a screenshot in out/designer-e2e/. Nothing waits on time: every check
+// waits for something to be visible, as a person would.
+
+const CUSTOMERS = 6000;
+const WAIT = { timeout: 20_000 };
+const RUN_WAIT = { timeout: 90_000 };
+// Generous upper bounds for a slow shared machine; no test measures time.
+jest.setTimeout(180_000);
+
+/** Waits until the locator shows the text (a substring, or a pattern). */
+async function see(locator: Locator, text: string | RegExp, options = WAIT): Promise<void> {
+  await locator.filter({ hasText: text }).first().waitFor({ state: 'visible', ...options });
+}
+
+async function selectedText(select: Locator): Promise<string> {
+  return select.evaluate((element) => (element as unknown as { selectedOptions: { textContent: string | null }[] }).selectedOptions[0]?.textContent ?? '');
+}
+
+/** Polls until check() holds (for state outside the page, such as files the server writes). */
+async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`gave up waiting for: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describeInBrowser('the designer in Chromium', () => {
+  let fx: DesignerFixture;
+  let browser: Browser;
+  let page: Page;
+  let problems: string[];
+  let tokens: { consumer: string; employee: string };
+
+  const dialog = () => page.getByRole('dialog');
+  const panel = () => page.getByRole('complementary', { name: 'Properties' });
+  const openFlow = async (name: string) => {
+    await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
+    await page.getByRole('heading', { level: 2, name }).waitFor(WAIT);
+  };
+  const openStep = async (name: RegExp) => {
+    await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name }).click();
+  };
+
+  beforeAll(async () => {
+    fx = await startDesignerFixture({ simulator: { size: CUSTOMERS } });
+    tokens = { consumer: fx.simulator.tokens.production.consumerToken, employee: fx.simulator.tokens.production.employeeTokens.employee };
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    problems = watchPageProblems(page);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await fx?.stop();
+  });
+
+  test('opens on the workspace connections and the flows', async () => {
+    await page.goto(fx.designer.url);
+    await page.getByRole('heading', { name: 'Workspace Objects' }).waitFor(WAIT);
+    const objects = page.getByRole('list', { name: 'Tripletex Connection objects' });
+    for (const name of ['Demo company', 'Demo company (test environment)', 'Demo company (read-only clerk)', 'Accounting office']) {
+      await objects.getByRole('button', { name, exact: true }).waitFor(WAIT);
+    }
+    for (const name of ['Export every customer', 'Invoices for the first quarter of 2025', 'All customers, page by page']) {
+      await page.getByRole('navigation').getByRole('button', { name, exact: true }).waitFor(WAIT);
+    }
+    await screenshot(page, '01-designer');
+    expect(problems).toEqual([]);
+  });
+
+  test('the page without the launch token says where to find it', async () => {
+    const other = await browser.newPage();
+    await other.goto(`http://127.0.0.1:${fx.designer.port}/`);
+    await see(other.getByRole('alert'), 'Open the address the designer printed');
+    await other.close();
+  });
+
+  test('the Connection dropdown lists the workspace connections; Edit opens the selected one', async () => {
+    await openFlow('Invoices for the first quarter of 2025');
+    await openStep(/REST API Request with paging/);
+    const connection = panel().getByRole('combobox', { name: 'Connection' });
+    await connection.waitFor(WAIT);
+    expect(await selectedText(connection)).toBe('Demo company');
+    const options = await connection.locator('option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['Demo company', 'Demo company (test environment)', 'Demo company (read-only clerk)', 'Accounting office', 'Create new connection']));
+    // Fields are labelled by their schema titles; required ones say so.
+    // (Path offers its schema examples, so it is a combobox.)
+    await panel().getByRole('combobox', { name: 'Path', exact: true }).waitFor(WAIT);
+    expect(await panel().getByRole('combobox', { name: 'Path', exact: true }).getAttribute('required')).not.toBeNull();
+    await connection.selectOption({ label: 'Accounting office' });
+    await screenshot(page, '02-connection-dropdown');
+    await panel().getByRole('button', { name: 'Edit' }).click();
+    await dialog().getByRole('heading', { name: 'Tripletex Connection: Accounting office' }).waitFor(WAIT);
+    expect(await dialog().getByRole('combobox', { name: 'Name', exact: true }).inputValue()).toBe('Accounting office');
+    const consumer = dialog().getByRole('textbox', { name: 'Consumer token', exact: true });
+    expect(await consumer.getAttribute('type')).toBe('password');
+    expect(await consumer.inputValue()).toBe('');
+    await see(dialog(), 'it comes from environment variable TRIPLETEX_CONSUMER_TOKEN');
+    await screenshot(page, '03-edit-connection');
+    await dialog().getByRole('button', { name: 'Close' }).click();
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+    await connection.selectOption({ label: 'Demo company' });
+  });
+
+  test('Create new connection: a wrong employee token fails with the fix, the right one passes, Save keeps tokens out of the workspace', async () => {
+    const connection = panel().getByRole('combobox', { name: 'Connection' });
+    await connection.selectOption({ label: 'Create new connection' });
+    await dialog().getByRole('heading', { name: 'New Tripletex Connection' }).waitFor(WAIT);
+    await dialog().getByRole('combobox', { name: 'Name', exact: true }).fill('Acme (simulator)');
+    await dialog().getByRole('textbox', { name: 'Consumer token', exact: true }).fill(tokens.consumer);
+    await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).fill('wrong-employee-token-0000');
+    await dialog().getByRole('button', { name: 'Test connection' }).click();
+    const verdict = dialog().getByRole('status', { name: 'Test result' });
+    await see(verdict, 'Test failed');
+    await see(verdict, 'The employee token is invalid: Tripletex does not accept it with this consumer token in either environment. Ask a Tripletex administrator for a new employee token made for this integration.');
+    await screenshot(page, '04-test-failed-wrong-employee-token');
+
+    await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).fill(tokens.employee);
+    await dialog().getByRole('button', { name: 'Test connection' }).click();
+    await see(verdict, 'Test passed');
+    await see(verdict, 'Connected to Tripletex production');
+    await screenshot(page, '05-test-passed');
+    expect(readJson(fx.workspaceFile).objects.some((o: { name: string }) => o.name === 'Acme (simulator)')).toBe(false);
+
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await see(dialog(), 'Saved.');
+    // Once saved, the tokens are not in the page any more: the fields are empty and say a value is set.
+    expect(await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).inputValue()).toBe('');
+    await see(dialog(), 'A value is set (kept in your secrets file, never shown)');
+    await dialog().getByRole('button', { name: 'Close' }).click();
+    await until('the step uses the new connection', async () => (await selectedText(connection)) === 'Acme (simulator)');
+
+    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)');
+    expect(entry.properties.consumerToken).toEqual({ $secret: expect.stringMatching(/^s-/) });
+    expect(entry.properties.employeeToken).toEqual({ $secret: expect.stringMatching(/^s-/) });
+    for (const file of filesUnder(join(fx.dir, 'workspace'))) {
+      expect(file.text.includes(tokens.employee) || file.text.includes(tokens.consumer)).toBe(false);
+    }
+    expect(statSync(join(fx.configDir, 'flow-tripletex', 'secrets.json')).mode & 0o777).toBe(0o600);
+  });
+
+  test('"Use Tripletex test environment" with production tokens gives the environment hint; Save is allowed after a failed test', async () => {
+    await panel().getByRole('button', { name: 'Edit' }).click();
+    await dialog().getByRole('heading', { name: 'Tripletex Connection: Acme (simulator)' }).waitFor(WAIT);
+    await dialog().getByRole('checkbox', { name: 'Use Tripletex test environment' }).check();
+    await dialog().getByRole('button', { name: 'Test connection' }).click();
+    const verdict = dialog().getByRole('status', { name: 'Test result' });
+    await see(verdict, 'Test failed');
+    await see(verdict, 'These tokens belong to the Tripletex production, not the Tripletex test environment. Turn off "Use Tripletex test environment".');
+    await screenshot(page, '06-environment-hint');
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await see(dialog(), 'Saved.');
+    expect(readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)').properties.useTestEnvironment).toBe(true);
+    await dialog().getByRole('checkbox', { name: 'Use Tripletex test environment' }).uncheck();
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await until('the switch is saved off', () => readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)').properties.useTestEnvironment === false);
+    await dialog().getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('validation messages come from the schema and name the field', async () => {
+    await page.getByRole('button', { name: 'New Tripletex Connection' }).click();
+    await dialog().getByRole('heading', { name: 'New Tripletex Connection' }).waitFor(WAIT);
+    await dialog().getByRole('textbox', { name: 'Consumer token', exact: true }).fill('two words');
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await see(dialog(), 'Not saved');
+    await see(dialog(), 'Consumer token must not contain spaces or line breaks');
+    await see(dialog(), 'Employee token is required');
+    await see(dialog(), 'Name is required');
+    await screenshot(page, '07-validation-messages');
+    // Fixing a field clears its message as you type.
+    await dialog().getByRole('textbox', { name: 'Consumer token', exact: true }).fill(tokens.consumer);
+    await dialog().getByText('Consumer token must not contain spaces').waitFor({ state: 'hidden', ...WAIT });
+    await dialog().getByRole('button', { name: 'Close' }).click();
+  });
+
+  test('Save writes the chosen connection into the flow file', async () => {
+    await panel().getByRole('button', { name: 'Save' }).click();
+    await see(panel(), 'Saved invoices-for-a-period.flow.json');
+    expect(readJson(join(fx.flowsDir, 'invoices-for-a-period.flow.json')).steps[0].inputs.connection).toEqual({ $workspace: 'Acme (simulator)' });
+  });
+
+  test('renaming a connection breaks no flow', async () => {
+    await page.getByRole('list', { name: 'Tripletex Connection objects' }).getByRole('button', { name: 'Demo company', exact: true }).click();
+    await dialog().getByRole('combobox', { name: 'Name', exact: true }).fill('Demo company AS');
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await see(dialog(), 'Renamed from "Demo company"');
+    await dialog().getByRole('button', { name: 'Close' }).click();
+    expect(readJson(join(fx.flowsDir, 'all-customers.flow.json')).steps[0].inputs.connection).toEqual({ $workspace: 'Demo company AS' });
+    await openFlow('All customers, page by page');
+    await openStep(/REST API Request with paging/);
+    expect(await selectedText(panel().getByRole('combobox', { name: 'Connection' }))).toBe('Demo company AS');
+  });
+
+  test(`Run pages through ${CUSTOMERS.toLocaleString('en-US')} customers into the table, with progress and the Continue summary`, async () => {
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const status = page.getByTestId('run-status');
+    await see(status, 'Flow completed', RUN_WAIT);
+    const step = page.getByRole('article', { name: 'Step REST API Request with paging' });
+    await see(step, 'Connection used: Tripletex Connection "Demo company AS" from the workspace, production');
+    expect(await page.getByTestId('rows-customers').textContent()).toBe('6,000');
+    expect(await page.getByTestId('pages-customers').textContent()).toBe('60');
+    await see(page.getByRole('table', { name: 'Rows' }), 'First 100 of 6,000 rows');
+    expect(await page.getByRole('table', { name: 'Rows' }).locator('tbody tr').count()).toBe(100);
+    await see(page.getByTestId('port-customers'), 'Continue');
+    await see(page.getByTestId('port-customers'), 'end-of-results');
+    await screenshot(page, '08-run-completed');
+    expect(problems).toEqual([]);
+  });
+
+  test('the per-run override: Create Tripletex Connection takes tokens from the environment and feeds the paging step', async () => {
+    await openFlow('Export every customer');
+    await openStep(/Create Tripletex Connection/);
+    expect(await panel().getByRole('textbox', { name: 'Consumer token', exact: true }).inputValue()).toBe('TRIPLETEX_CONSUMER_TOKEN');
+    expect(await panel().getByRole('textbox', { name: 'Employee token', exact: true }).inputValue()).toBe('TRIPLETEX_EMPLOYEE_TOKEN');
+    await screenshot(page, '09-create-connection-panel');
+    await openStep(/REST API Request with paging/);
+    expect(await selectedText(panel().getByRole('combobox', { name: 'Connection' }))).toBe('Output of step "connect" (Create Tripletex Connection)');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);
+    await see(page.getByRole('article', { name: 'Step REST API Request with paging' }), 'Connection used: Per-run connection "Per-run connection" made by step "connect" (Create Tripletex Connection) in this run, production');
+    expect(await page.getByTestId('rows-customers').textContent()).toBe('6,000');
+    await screenshot(page, '10-per-run-connection');
+  });
+
+  test('a failure is shown on the On Error port, as the host routes it', async () => {
+    await openFlow('A read-only clerk tries to read the ledger');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);
+    await see(page.getByTestId('run-status'), 'handled by On Error steps');
+    await see(page.getByTestId('port-vouchers'), 'On Error');
+    await see(page.getByTestId('port-vouchers'), '403');
+    await screenshot(page, '11-on-error');
+  });
+
+  test('Cancel stops a run while it waits for the rate limit', async () => {
+    // Three requests per ten minutes: after the first pages the run waits for the rate limit.
+    fx.simulator.setRateLimit({ limit: 3, windowMs: 600_000 });
+    await openFlow('All customers, page by page');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    const step = page.getByRole('article', { name: 'Step REST API Request with paging' });
+    await see(step, /Waiting .* for Tripletex's rate limit/, RUN_WAIT);
+    await page.getByRole('table', { name: 'Rows' }).waitFor(WAIT);
+    expect(Number((await page.getByTestId('rows-customers').textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+    expect(Number((await page.getByTestId('waits-customers').textContent())!.replace(/,/g, ''))).toBeGreaterThan(0);
+    await screenshot(page, '12-waiting-for-rate-limit');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await see(page.getByTestId('run-status'), 'Run cancelled after', RUN_WAIT);
+    await screenshot(page, '13-cancelled');
+    fx.simulator.setRateLimit({ limit: 100_000, windowMs: 10_000 });
+    freshProcessState();
+  });
+
+  test('everything on the page can be reached with the keyboard', async () => {
+    await page.reload();
+    await page.getByRole('heading', { name: 'Workspace Objects' }).waitFor(WAIT);
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => String((globalThis as unknown as { document: { activeElement: { textContent: string | null } | null } }).document.activeElement?.textContent ?? '').trim()));
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(['Demo company AS', 'New Tripletex Connection', 'New flow', 'Add step', 'Run']));
+    // Enter on a focused connection opens its panel.
+    await page.getByRole('button', { name: 'Accounting office', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    await dialog().getByRole('heading', { name: 'Tripletex Connection: Accounting office' }).waitFor(WAIT);
+    await page.keyboard.press('Escape');
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+  });
+});
+
+describeInBrowser('the designer with another pack (the host test fixture), from its manifest alone', () => {
+  let designer: RunningDesigner;
+  let browser: Browser;
+  let page: Page;
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flow-tripletex-designer-fake-'));
+    mkdirSync(join(dir, 'flows'));
+    process.env.XDG_CONFIG_HOME = join(dir, 'config');
+    process.env.FAKE_API_KEY = 'good-key-from-env';
+    writeFileSync(join(dir, 'workspace.json'), JSON.stringify({ objects: [{ type: 'fake-connection', name: 'Fake EU', properties: { name: 'Fake EU', apiKey: { $env: 'FAKE_API_KEY' }, region: 'eu' } }] }));
+    designer = await startDesigner({ manifest: FAKE_MANIFEST, workspace: join(dir, 'workspace.json'), flows: join(dir, 'flows'), outDir: join(dir, 'output') });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await designer?.close();
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  });
+
+  test('shows its workspace object and action panels and runs its Test connection', async () => {
+    await page.goto(designer.url);
+    await page.getByRole('heading', { name: 'Fake pack designer' }).waitFor(WAIT);
+    await page.getByRole('button', { name: 'New flow' }).click();
+    await page.getByLabel('Action to add').selectOption({ label: 'List pages' });
+    await page.getByRole('button', { name: 'Add step' }).click();
+    const panel = page.getByRole('complementary', { name: 'Properties' });
+    const connection = panel.getByRole('combobox', { name: 'connection' });
+    await connection.waitFor(WAIT);
+    expect(await connection.locator('option').allTextContents()).toEqual(expect.arrayContaining(['Fake EU', 'Create new connection']));
+    await panel.getByRole('spinbutton', { name: 'pages', exact: true }).waitFor(WAIT);
+    await screenshot(page, '14-fake-pack-action');
+    await page.getByRole('list', { name: 'Fake Connection objects' }).getByRole('button', { name: 'Fake EU' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: 'Fake Connection: Fake EU' }).waitFor(WAIT);
+    expect(await dialog.getByRole('textbox', { name: 'apiKey', exact: true }).getAttribute('type')).toBe('password');
+    expect(await selectedText(dialog.getByRole('combobox', { name: 'region' }))).toBe('eu');
+    await dialog.getByRole('checkbox', { name: 'verbose' }).waitFor(WAIT);
+    await dialog.getByRole('button', { name: 'Test connection' }).click();
+    await see(dialog.getByRole('status', { name: 'Test result' }), 'Connected to eu as Fake EU');
+    // The fake module logs its key; nothing of it reaches the page.
+    expect(await page.content()).not.toContain('good-key-from-env');
+    await screenshot(page, '15-fake-pack-object');
+  });
+});

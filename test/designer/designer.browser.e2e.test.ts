@@ -129,7 +129,7 @@ describeInBrowser('the designer in Chromium', () => {
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     const verdict = dialog().getByRole('status', { name: 'Test result' });
     await see(verdict, 'Test failed');
-    await see(verdict, 'The employee token is invalid: Tripletex does not accept it with this consumer token in either environment. Ask a Tripletex administrator for a new employee token made for this integration.');
+    await see(verdict, 'The employee token is invalid: neither Tripletex environment accepts it with this consumer token. Ask a Tripletex administrator for a new employee token made for this integration.');
     await screenshot(page, '04-test-failed-wrong-employee-token');
 
     await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).fill(tokens.employee);
@@ -250,8 +250,9 @@ describeInBrowser('the designer in Chromium', () => {
   });
 
   test('Cancel stops a run while it waits for the rate limit', async () => {
-    // Three requests per ten minutes: after the first pages the run waits for the rate limit.
-    fx.simulator.setRateLimit({ limit: 3, windowMs: 600_000 });
+    // Three requests per four minutes: after the first pages the run waits for the rate limit
+    // (a wait it takes: under the 300 s a request may wait by default).
+    fx.simulator.setRateLimit({ limit: 3, windowMs: 240_000 });
     await openFlow('All customers, page by page');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const step = page.getByRole('article', { name: 'Step REST API Request with paging' });

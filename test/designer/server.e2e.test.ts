@@ -228,8 +228,9 @@ describe('flows', () => {
   });
 
   test('Cancel stops a run that waits for the rate limit', async () => {
-    // A budget of 3 requests per 10 minutes: the run stalls in a rate-limit wait, deterministically.
-    fx.simulator.setRateLimit({ limit: 3, windowMs: 600_000 });
+    // A budget of 3 requests per 4 minutes: the run stalls in a rate-limit wait, deterministically
+    // (a wait the run takes: under the 300 s it may wait by default).
+    fx.simulator.setRateLimit({ limit: 3, windowMs: 240_000 });
     const document = readJson(join(fx.flowsDir, 'all-customers.flow.json'));
     const base = `http://127.0.0.1:${fx.designer.port}`;
     const response = await fetch(`${base}/api/runs`, { method: 'POST', headers: { 'x-designer-token': fx.designer.token, 'content-type': 'application/json' }, body: JSON.stringify({ flowId: 'all-customers.flow.json', document }) });

@@ -9,9 +9,7 @@
 # (Date.now(), new Date(), file times); the monotonic clock behind timers and performance.now()
 # is left alone (FAKETIME_DONT_FAKE_MONOTONIC=1), so every wait lasts as long as it would anyway.
 #
-# Each pass runs one more jest worker than there are cores: much of the suite waits on real
-# retry backoffs and child processes, and the extra worker keeps the cores busy meanwhile
-# (docs/testing.md has the timings that chose this).
+# Jest's worker count comes from jest.config.js, as for `npm test` (docs/testing.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +20,6 @@ fi
 shifts=("$@")
 if [ ${#shifts[@]} -eq 0 ]; then shifts=(+6y -6y); fi
 export FAKETIME_DONT_FAKE_MONOTONIC=1
-workers=$(($(node -p 'require("node:os").availableParallelism()') + 1))
 real_year=$(date -u +%Y)
 
 # Built once, on the real clock.
@@ -35,8 +32,8 @@ for i in "${!shifts[@]}"; do
     echo "test-shifted-clock: faketime -f '$shift_spec' left Node's clock in $real_year ($shifted_now); give a shift of a year or more" >&2
     exit 2
   fi
-  echo "===== test-shifted-clock: pass $((i + 1)) of ${#shifts[@]}: clock $shift_spec, so Node's now is $shifted_now ($workers jest workers) ====="
-  if ! faketime -f "$shift_spec" node --experimental-vm-modules node_modules/jest/bin/jest.js --maxWorkers="$workers"; then
+  echo "===== test-shifted-clock: pass $((i + 1)) of ${#shifts[@]}: clock $shift_spec, so Node's now is $shifted_now ====="
+  if ! faketime -f "$shift_spec" node --experimental-vm-modules node_modules/jest/bin/jest.js; then
     echo "test-shifted-clock: the suite FAILED with the clock shifted by $shift_spec ($shifted_now)" >&2
     exit 1
   fi

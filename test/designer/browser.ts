@@ -40,10 +40,29 @@ export function describeInBrowser(name: string, body: () => void): void {
   describe.skip(`${name} (SKIPPED: no Chromium; ${INSTALL_HINT})`, body);
 }
 
+/**
+ * The browser's environment: ours without libfaketime. The shifted-clock pass (docs/testing.md)
+ * moves the clock of the code under test, the designer's server in this process; Chromium is
+ * not ours, and under a preloaded fake clock its first page load stalls.
+ */
+function browserEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value === undefined || key.startsWith('FAKETIME')) continue;
+    if (key === 'LD_PRELOAD') {
+      const kept = value.split(/[:\s]+/).filter((lib) => lib !== '' && !/faketime/i.test(lib));
+      if (kept.length > 0) env[key] = kept.join(':');
+      continue;
+    }
+    env[key] = value;
+  }
+  return env;
+}
+
 /** A fresh browser: Playwright gives every launch a new, empty temporary profile. */
 export async function launchChromium(): Promise<Browser> {
   if (!CHROMIUM) throw new Error(`Chromium is required for the browser tests${IN_CI ? ' in CI (CI is set; .ci/run installs it with apt-get install chromium)' : ''}. ${INSTALL_HINT}`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, env: browserEnv() });
 }
 
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'out', 'designer-e2e');

@@ -34,6 +34,8 @@ interface RequestOptions extends CommonOptions {
   fields?: string;
   sorting?: string;
   inclusiveEndDates?: boolean;
+  maxResponseMb?: number;
+  maxWaitSeconds?: number;
   body?: string;
   out?: string;
   json?: boolean;
@@ -52,6 +54,8 @@ const FLAG_OF_INPUT: Record<string, string> = {
   fields: '--fields',
   sorting: '--sorting',
   inclusiveEndDates: '--inclusive-end-dates',
+  maxResponseMegabytes: '--max-response-mb',
+  maxWaitSeconds: '--max-wait-seconds',
   connection: '--connection',
   consumerToken: '--consumer-token-env',
   employeeToken: '--employee-token-env',
@@ -80,6 +84,8 @@ export function registerRequestCommand(program: Command): void {
     .option('--fields <fields>', 'Tripletex fields selector, e.g. id,name,email')
     .option('--sorting <sorting>', 'Tripletex sorting, e.g. id or -invoiceDate')
     .option('--inclusive-end-dates', 'treat …To dates in --query as the last day wanted (those Tripletex documents as exclusive are sent as the day after)')
+    .option('--max-response-mb <n>', 'largest answer accepted, in MB; a larger one fails the run (default 50)', wholeNumber(1, 1024))
+    .option('--max-wait-seconds <n>', 'longest single rate-limit wait; a longer one fails at once (default 300)', wholeNumber(0, 3600))
     .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
     .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
     .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));
@@ -164,6 +170,8 @@ export async function requestCommand(method: string, path: string, options: Requ
     if (options.fields !== undefined) inputs.fields = options.fields;
     if (options.sorting !== undefined) inputs.sorting = options.sorting;
     if (options.inclusiveEndDates) inputs.inclusiveEndDates = true;
+    if (options.maxResponseMb !== undefined) inputs.maxResponseMegabytes = options.maxResponseMb;
+    if (options.maxWaitSeconds !== undefined) inputs.maxWaitSeconds = options.maxWaitSeconds;
     steps.push({ id: 'request', action: REQUEST_ACTION, inputs, forEachPage: { writeRowsTo: options.out ?? '-' } });
 
     let flow;

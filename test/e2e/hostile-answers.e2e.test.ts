@@ -2,6 +2,7 @@ import { run, type PortPage } from '../../actions/rest-api-request-with-paging.j
 import { CancelledError, RateLimitWaitError, TripletexNetworkError } from '../../client/errors.js';
 import { sharedSessionPool } from '../../client/tripletex-client.js';
 import { endlessList, startHostileServer, type HostileServer } from '../support/hostile-server.js';
+import { cleanEnv, runCli } from '../host/e2e/cli-process.js';
 import { freshProcessState, outcome, recordingContext } from './support.js';
 
 // Answers no well-behaved Tripletex gives, from a real server over 127.0.0.1: bodies that never
@@ -184,6 +185,28 @@ describe('cancelling while a session is being created', () => {
     } finally {
       await server.close();
       delete process.env.TRIPLETEX_PRODUCTION_URL;
+    }
+  });
+});
+
+describe('the limits from the command line', () => {
+  it('--max-response-mb and --max-wait-seconds reach the action', async () => {
+    const server = await startHostileServer('CANARY-cli-limits-session-83');
+    try {
+      const env = cleanEnv({ TRIPLETEX_PRODUCTION_URL: server.url, TRIPLETEX_CONSUMER_TOKEN: 'CANARY-cli-limits-consumer', TRIPLETEX_EMPLOYEE_TOKEN: 'CANARY-cli-limits-employee' });
+      server.handle((_req, res) => endlessList(res));
+      const big = await runCli(['request', 'GET', '/customer', '--max-response-mb', '2'], { env });
+      expect(big.code).toBe(1);
+      expect(big.stderr).toMatch(/more than 2 MB, the limit for one answer/);
+      server.handle((_req, res) => {
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' });
+        res.end('{}');
+      });
+      const patient = await runCli(['request', 'GET', '/customer', '--max-wait-seconds', '10'], { env });
+      expect(patient.code).toBe(1);
+      expect(patient.stderr).toMatch(/asked to wait 30 s .*longer than the 10 s a request may wait/);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -2,9 +2,9 @@
 import type { ActionContext } from '../contract/host.js';
 import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
-import { resolveConnectionInput } from '../connection/resolved-connection.js';
-import { untilSettledOrAborted } from '../client/abortable.js';
-import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { resolveConnectionInput } from '../connection/connection-input.js';
+import { untilSettledOrAborted } from '../contract/abortable.js';
+import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import type { FetchedPage, StopReason } from '../client/paginate.js';
 import { emptyRanges, isDateOnly, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { operationFacts } from '../client/endpoint-facts.js';
@@ -12,7 +12,7 @@ import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { safeLogger } from '../client/safe-logger.js';
-import { TripletexClient, type ApiResponse } from '../client/tripletex-client.js';
+import { TripletexClient, type ApiResponse } from '../connection/tripletex-client.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpMethod, type QueryValue } from '../client/transport.js';
 
 export const id = 'rest-api-request-with-paging';

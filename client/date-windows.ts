@@ -1,4 +1,4 @@
-import { addDays } from '../connection/oslo-date.js';
+import { addDays } from '../contract/oslo-date.js';
 
 // Tripletex refuses a list query that matches more than 10,000 objects (422, code 23000),
 // whatever `from` and `count` say: a busy year of postings is refused whole. The cure is a

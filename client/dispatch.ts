@@ -1,6 +1,6 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../contract/host.js';
-import { CancelledError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from './errors.js';
+import { CancelledError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { parseRateLimitHeaders, WaitTooLongError, type RateLimiter } from './rate-limiter.js';
 import type { RequestStats } from './request-stats.js';
 import { apiErrorFrom, encode, isWireFailure, sendEncoded, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';

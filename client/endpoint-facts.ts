@@ -4,7 +4,7 @@ import { PACKAGE_ROOT } from '../contract/package-root.js';
 
 // What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
 // paths exist, which query parameters an operation requires, and which of its date parameters
-// end a range exclusively or inclusively. Extracted by scripts/extract-endpoint-facts.mjs into
+// end a range exclusively or inclusively. Extracted by tooling/scripts/extract-endpoint-facts.mjs into
 // client/tripletex-endpoints.json. Tripletex adds endpoints between releases, so an operation
 // missing here is unknown, never forbidden.
 

@@ -1,4 +1,4 @@
-import { scrub } from './secret.js';
+import { scrub } from '../contract/secret.js';
 
 // Not every error answer is Tripletex's envelope: a gateway may answer with an RFC 7807
 // problem document, a load balancer with an HTML page, a proxy with plain text. Their useful

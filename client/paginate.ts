@@ -1,5 +1,5 @@
-import { untilSettledOrAborted } from './abortable.js';
-import { CancelledError } from './errors.js';
+import { untilSettledOrAborted } from '../contract/abortable.js';
+import { CancelledError } from '../contract/errors.js';
 
 // Tripletex pages with from/count. The only trustworthy end marker is a page shorter than
 // `count`: fullResultSize is deprecated and inexact (often min(total, count) + 1), so paging on

@@ -5,8 +5,8 @@ import type { Duplex } from 'node:stream';
 import type { Agents } from 'got';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { getProxyForUrl } from 'proxy-from-env';
-import type { NetworkFailure } from './errors.js';
-import { registerSecretValue } from './secret.js';
+import type { NetworkFailure } from '../contract/errors.js';
+import { registerSecretValue } from '../contract/secret.js';
 
 // Corporate networks: which agent carries a request to Tripletex. proxy-from-env decides from
 // HTTPS_PROXY / HTTP_PROXY / ALL_PROXY / NO_PROXY (lower case wins over upper case), read on

@@ -1,5 +1,5 @@
-import { abortableSleep } from './abortable.js';
-import { CancelledError } from './errors.js';
+import { abortableSleep } from '../contract/abortable.js';
+import { CancelledError } from '../contract/errors.js';
 
 // Tripletex counts requests per (consumer token, employee token) in fixed windows and says
 // on every answer how the current window stands. Once the budget is spent every call is

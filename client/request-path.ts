@@ -1,4 +1,4 @@
-import { addDays } from '../connection/oslo-date.js';
+import { addDays } from '../contract/oslo-date.js';
 import type { Problem } from '../contract/validation.js';
 import { operationFacts, specVersion } from './endpoint-facts.js';
 

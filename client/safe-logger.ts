@@ -1,5 +1,5 @@
 import type { LogData, Logger } from '../contract/host.js';
-import { scrub, scrubDeep } from './secret.js';
+import { scrub, scrubDeep } from '../contract/secret.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 

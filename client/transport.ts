@@ -4,8 +4,8 @@ import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
 import { describeForeignBody, problemText } from './foreign-body.js';
 import { agentsFor, proxyFailureOf } from './proxy.js';
-import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from './errors.js';
-import { Secret, registerSecretValue } from './secret.js';
+import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from '../contract/errors.js';
+import type { Secret } from '../contract/secret.js';
 
 // The only module that puts bytes on the wire to Tripletex. Everything above it works with
 // plain request descriptions; nothing above it builds a URL or a header. got's own retry and
@@ -24,8 +24,8 @@ export interface WireRequest {
   query?: Record<string, QueryValue | undefined>;
   body?: unknown;
   headers?: Record<string, string>;
-  /** Basic auth as Tripletex wants it; absent for session creation. */
-  auth?: { companyId: number; sessionToken: Secret };
+  /** The Authorization header's value, made by the layer that knows the credentials; absent for session creation. */
+  authorization?: Secret;
   timeoutMs: number;
   /** Bytes of one answer (after decompression) past which it is abandoned; default DEFAULT_MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;
@@ -82,16 +82,6 @@ export function urlFor(environment: EnvironmentName, path: string, query?: WireR
   return url;
 }
 
-export function basicAuth(companyId: number, sessionToken: Secret): string {
-  const credentials = `${companyId}:${sessionToken.reveal()}`;
-  const encoded = Buffer.from(credentials).toString('base64');
-  // A server or gateway may echo the header back in any form (with or without "Basic ",
-  // in another case): the encoded value and what it encodes are secrets in their own right.
-  registerSecretValue(credentials);
-  registerSecretValue(encoded);
-  return 'Basic ' + encoded;
-}
-
 /** The default cap on one response's bytes (after decompression); see maxResponseBytes. */
 export const DEFAULT_MAX_RESPONSE_BYTES = 50 * 1024 * 1024;
 
@@ -131,7 +121,7 @@ export function encode(request: WireRequest): EncodedRequest {
     headers['content-type'] = 'application/json; charset=utf-8';
   }
   if (problems.length > 0) throw new InputError(problems, `${request.method} ${request.path} was not sent`);
-  if (request.auth) headers.authorization = basicAuth(request.auth.companyId, request.auth.sessionToken);
+  if (request.authorization) headers.authorization = request.authorization.reveal();
   return { request, url, headers, body };
 }
 
@@ -305,47 +295,4 @@ export function apiErrorFrom(method: string, path: string, response: WireRespons
     mayHaveBeenApplied,
     ...(serverText !== undefined ? { serverText } : {}),
   });
-}
-
-// ---- sessions -----------------------------------------------------------------------------
-
-export const SESSION_CREATE_PATH = '/token/session/:create';
-
-export interface SessionCreateArgs {
-  environment: EnvironmentName;
-  consumerToken: Secret;
-  employeeToken: Secret;
-  expirationDate: string;
-  timeoutMs: number;
-  signal?: AbortSignal;
-}
-
-/**
- * The two ways to create a session. The POST form keeps the tokens in the body. The legacy
- * PUT, by Tripletex's design, carries them in the query string; it is used only when a
- * server says it does not serve the POST form, and its URL is never logged or put into an
- * error (errors name the path only).
- */
-export function sessionCreateRequest(form: 'post' | 'legacy-put', args: SessionCreateArgs): WireRequest {
-  const tokens = { consumerToken: args.consumerToken.reveal(), employeeToken: args.employeeToken.reveal(), expirationDate: args.expirationDate };
-  const common = { environment: args.environment, path: SESSION_CREATE_PATH, timeoutMs: args.timeoutMs, signal: args.signal };
-  return form === 'post' ? { ...common, method: 'POST', body: tokens } : { ...common, method: 'PUT', query: tokens };
-}
-
-/** True when a server answered the POST form with "no such route/method". */
-export function sessionPostNotServed(response: WireResponse): boolean {
-  return response.status === 404 || response.status === 405;
-}
-
-/** Reads the created session, or throws the error Tripletex gave. */
-export function sessionFrom(method: HttpMethod, response: WireResponse, requestedDate: string): { token: Secret; expirationDate: string } {
-  if (response.status !== 200 && response.status !== 201) throw apiErrorFrom(method, SESSION_CREATE_PATH, response);
-  const value = (response.body as { value?: { token?: unknown; expirationDate?: unknown } } | undefined)?.value;
-  if (typeof value?.token !== 'string' || value.token.length === 0) {
-    throw new TripletexNetworkError({ method, path: SESSION_CREATE_PATH, failure: 'malformed-response', detail: 'the answer holds no session token', mayHaveBeenApplied: false, requestId: response.requestId });
-  }
-  return {
-    token: new Secret(value.token),
-    expirationDate: typeof value.expirationDate === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value.expirationDate) ? value.expirationDate : requestedDate,
-  };
 }

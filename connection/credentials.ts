@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { EnvironmentName } from '../client/environments.js';
-import { Secret } from '../client/secret.js';
+import { Secret } from '../contract/secret.js';
 
 /** What every request needs to authenticate: the environment and the token pair. */
 export interface Credentials {

@@ -1,8 +1,6 @@
 import type { EnvironmentName } from '../client/environments.js';
-import { InputError } from '../client/errors.js';
 import { assertValid } from '../contract/validation.js';
 import { makeCredentials, type Credentials } from './credentials.js';
-import { lookupRuntimeConnection, type RuntimeConnectionValue } from './runtime-connections.js';
 
 /** A connection ready for requests, whichever form it arrived in. */
 export interface ResolvedConnection {
@@ -45,18 +43,4 @@ export function resolveConnectionProperties(properties: unknown, field = 'connec
     defaultCompanyId: valid.defaultCompanyId ?? 0,
     source: 'workspace-object',
   };
-}
-
-function looksLikeRuntimeValue(value: unknown): value is RuntimeConnectionValue {
-  return typeof value === 'object' && value !== null && ('ref' in value || (value as { type?: unknown }).type === 'tripletex-connection');
-}
-
-/**
- * An action's `connection` input: either a workspace object's properties or the output of
- * Create Tripletex Connection. `field` names the input in error messages.
- */
-export function resolveConnectionInput(value: unknown, field = 'connection'): ResolvedConnection {
-  if (value === undefined || value === null) throw new InputError([{ field, message: 'is required: choose a Tripletex Connection, or pass the output of Create Tripletex Connection' }]);
-  if (looksLikeRuntimeValue(value)) return lookupRuntimeConnection(value, field);
-  return resolveConnectionProperties(value, field, 'The connection is not valid');
 }

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import type { EnvironmentName } from '../client/environments.js';
-import { InputError } from '../client/errors.js';
+import { InputError } from '../contract/errors.js';
 import { assertValid } from '../contract/validation.js';
 import { fingerprintOf, type Credentials } from './credentials.js';
 import type { ResolvedConnection } from './resolved-connection.js';

@@ -1,5 +1,5 @@
 import { environmentLabel, type EnvironmentName } from '../client/environments.js';
-import { TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 
 export type SessionFailureReason =
   | 'consumer-token-invalid'

@@ -1,8 +1,8 @@
 import type { EnvironmentName } from '../client/environments.js';
-import { untilSettledOrAborted } from '../client/abortable.js';
-import type { Secret } from '../client/secret.js';
+import { untilSettledOrAborted } from '../contract/abortable.js';
+import type { Secret } from '../contract/secret.js';
 import type { Credentials } from './credentials.js';
-import { addDays, osloDate, osloMidnight, systemClock, type Clock } from './oslo-date.js';
+import { addDays, osloDate, osloMidnight, systemClock, type Clock } from '../contract/oslo-date.js';
 
 export interface Session {
   readonly token: Secret;

@@ -1,9 +1,10 @@
 import type { ActionContext, TestResult } from '../contract/host.js';
 import { baseUrlFor, environmentLabel, otherEnvironment, type EnvironmentName } from '../client/environments.js';
-import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../client/errors.js';
+import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { paginate } from '../client/paginate.js';
-import { scrub } from '../client/secret.js';
-import { createSession, sharedSessionPool, TripletexClient } from '../client/tripletex-client.js';
+import { scrub } from '../contract/secret.js';
+import { createSession } from './session-create.js';
+import { sharedSessionPool, TripletexClient } from './tripletex-client.js';
 import type { RetryPolicy } from '../client/dispatch.js';
 import { makeCredentials } from './credentials.js';
 import { resolveConnectionProperties, type ResolvedConnection } from './resolved-connection.js';

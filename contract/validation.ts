@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
-import { InputError } from '../client/errors.js';
+import { InputError } from './errors.js';
 import { SCHEMAS_DIR } from './package-root.js';
 import { schemaProblems, type Problem } from './schema-problems.js';
 

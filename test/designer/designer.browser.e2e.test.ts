@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { freshProcessState } from '../e2e/support.js';
 import { FAKE_MANIFEST } from '../host/helpers.js';
-import { startDesigner, type RunningDesigner } from '../../designer/server/start.js';
+import { startDesigner, type RunningDesigner } from '../../tooling/designer/server/start.js';
 import { describeInBrowser, launchChromium, screenshot, watchPageProblems } from './browser.js';
 import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from './support.js';
 

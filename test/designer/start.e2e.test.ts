@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CLI, cleanEnv } from '../host/e2e/cli-process.js';
 import { REPO_ROOT, tempDir } from '../host/helpers.js';
-import { startDesigner, type RunningDesigner } from '../../designer/server/start.js';
+import { startDesigner, type RunningDesigner } from '../../tooling/designer/server/start.js';
 import { freshProcessState } from '../e2e/support.js';
 import { readJson } from './support.js';
 

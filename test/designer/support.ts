@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freshProcessState } from '../e2e/support.js';
 import { REPO_ROOT } from '../host/helpers.js';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
-import { startDesigner, type RunningDesigner, type StartDesignerOptions } from '../../designer/server/start.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../tooling/simulator/index.js';
+import { startDesigner, type RunningDesigner, type StartDesignerOptions } from '../../tooling/designer/server/start.js';
 
 // The designer in-process for tests: a temporary copy of the example workspace and flows, a
 // secrets folder of its own (XDG_CONFIG_HOME), and a simulator the test controls. The

@@ -3,10 +3,11 @@ import { test as workspaceObjectTest } from '../../connection/tripletex-connecti
 import { makeCredentials } from '../../connection/credentials.js';
 import { SessionPool } from '../../connection/session-pool.js';
 import { resolveConnectionProperties } from '../../connection/resolved-connection.js';
-import { createSession, setSharedSessionPool, TripletexClient } from '../../client/tripletex-client.js';
+import { createSession } from '../../connection/session-create.js';
+import { setSharedSessionPool, TripletexClient } from '../../connection/tripletex-client.js';
 import { newRequestStats } from '../../client/request-stats.js';
-import { AuthenticationError, TripletexApiError } from '../../client/errors.js';
-import type { RunningSimulator } from '../../simulator/index.js';
+import { AuthenticationError, TripletexApiError } from '../../contract/errors.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { recordingContext, startE2eSimulator, freshProcessState } from './support.js';
 
 describe('Tripletex Connection against the simulator', () => {

@@ -1,6 +1,6 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
-import { CancelledError, RateLimitWaitError, TripletexNetworkError } from '../../client/errors.js';
-import { sharedSessionPool } from '../../client/tripletex-client.js';
+import { CancelledError, RateLimitWaitError, TripletexNetworkError } from '../../contract/errors.js';
+import { sharedSessionPool } from '../../connection/tripletex-client.js';
 import { endlessList, startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { cleanEnv, runCli } from '../host/e2e/cli-process.js';
 import { freshProcessState, outcome, recordingContext } from './support.js';

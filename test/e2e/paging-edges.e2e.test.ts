@@ -1,5 +1,5 @@
 import { run } from '../../actions/rest-api-request-with-paging.js';
-import type { RunningSimulator } from '../../simulator/index.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { freshProcessState, recordingContext, startE2eSimulator } from './support.js';
 
 // Legitimate data that looks repetitive must not end a run early: with `fields` that leave out

@@ -1,8 +1,8 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
-import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../../client/errors.js';
+import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../../contract/errors.js';
 import { rateLimiterFor, type RateLimiter } from '../../client/rate-limiter.js';
 import { makeCredentials } from '../../connection/credentials.js';
-import type { RunningSimulator } from '../../simulator/index.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { freshProcessState, outcome, recordClientRequests, recordingContext, startE2eSimulator } from './support.js';
 
 // REST API Request with paging against the simulator over real HTTP: every row once, whatever

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/glob
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { REPO_ROOT, tempDir, writeJson } from '../host/helpers.js';
 import { cleanEnv, runCli, type CliResult } from '../host/e2e/cli-process.js';
 import { refusingPort, sessionTokenForms, startTappedProxy, wireForms, type TappedProxy } from './tapped-proxy.js';

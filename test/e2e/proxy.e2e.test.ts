@@ -3,7 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { testConnection } from '../../connection/test-connection.js';
 import { run as requestWithPaging } from '../../actions/rest-api-request-with-paging.js';
 import { closeProxyAgents } from '../../client/proxy.js';
-import type { RunningSimulator } from '../../simulator/index.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { everyRendering, freshProcessState, outcome, recordingContext, startE2eSimulator } from './support.js';
 import { refusingPort, SESSION_TOKEN_PREFIX, startTappedProxy, wireForms, type TappedProxy } from './tapped-proxy.js';
 

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { run } from '../../actions/rest-api-request-with-paging.js';
-import { TripletexApiError } from '../../client/errors.js';
+import { TripletexApiError } from '../../contract/errors.js';
 import { runCli, cleanEnv } from '../host/e2e/cli-process.js';
 import { startHostileServer, type HostileServer } from '../support/hostile-server.js';
 import { everyRendering, freshProcessState, outcome, recordingContext, type RecordingContext } from './support.js';

@@ -1,7 +1,7 @@
 import { testConnection } from '../../connection/test-connection.js';
 import { run as createConnection } from '../../actions/create-tripletex-connection.js';
 import { run as requestWithPaging } from '../../actions/rest-api-request-with-paging.js';
-import type { RunningSimulator } from '../../simulator/index.js';
+import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { everyRendering, freshProcessState, outcome, recordingContext, startE2eSimulator, type RecordingContext } from './support.js';
 
 // Canary tokens go in; afterwards nothing the pack produced may contain them: not a log line,

@@ -1,8 +1,8 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { inspect } from 'node:util';
-import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../simulator/index.js';
-import { setSharedSessionPool } from '../../client/tripletex-client.js';
+import { startSimulator, type RunningSimulator, type SimulatorOptions } from '../../tooling/simulator/index.js';
+import { setSharedSessionPool } from '../../connection/tripletex-client.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
 import type { ActionContext, LogData, ProgressInfo } from '../../contract/host.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { ConsoleLogger, StepProgress, Terminal } from '../../host/console-context.js';
-import { Redactor } from '../../host/redact.js';
+import { ConsoleLogger, StepProgress, Terminal } from '../../tooling/host/console-context.js';
+import { Redactor } from '../../tooling/host/redact.js';
 
 /** A stream that records what is written; with tty: true it offers the cursor calls a terminal has. */
 function capture(tty = false): NodeJS.WriteStream & { text(): string } {

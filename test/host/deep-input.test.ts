@@ -1,16 +1,16 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
 import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../../contract/input-depth.js';
-import { findEnvReferences, resolveEnvReferences } from '../../host/env-references.js';
-import { FileProblemError } from '../../host/errors.js';
-import { findReferences, loadFlowFile, parseFlow, type Flow } from '../../host/flow-file.js';
-import { runFlow } from '../../host/flow-runner.js';
-import { parseJsonText, readJsonFile } from '../../host/json-file.js';
-import { replaceMatches } from '../../host/json-walk.js';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { Redactor } from '../../host/redact.js';
-import { registerSecretValue } from '../../host/secret-values.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { findEnvReferences, resolveEnvReferences } from '../../tooling/host/env-references.js';
+import { FileProblemError } from '../../tooling/host/errors.js';
+import { findReferences, loadFlowFile, parseFlow, type Flow } from '../../tooling/host/flow-file.js';
+import { runFlow } from '../../tooling/host/flow-runner.js';
+import { parseJsonText, readJsonFile } from '../../tooling/host/json-file.js';
+import { replaceMatches } from '../../tooling/host/json-walk.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { Redactor } from '../../tooling/host/redact.js';
+import { registerSecretValue } from '../../tooling/host/secret-values.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 import { FAKE_MANIFEST, MemoryLogger, tempDir, thrown, writeJson } from './helpers.js';
 
 // Values nested thousands of levels deep: a JSON file the host reads is refused before it is

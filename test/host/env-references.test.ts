@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { coerceEnvValue, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from '../../host/env-references.js';
-import { MissingEnvError } from '../../host/errors.js';
+import { coerceEnvValue, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from '../../tooling/host/env-references.js';
+import { MissingEnvError } from '../../tooling/host/errors.js';
 import { thrown } from './helpers.js';
 
 describe('$env references', () => {

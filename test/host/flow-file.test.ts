@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { allSteps, parseFlow, type ActionStep } from '../../host/flow-file.js';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { Redactor } from '../../host/redact.js';
+import { allSteps, parseFlow, type ActionStep } from '../../tooling/host/flow-file.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { Redactor } from '../../tooling/host/redact.js';
 import { FAKE_MANIFEST, thrown } from './helpers.js';
 
 let pack: Pack;

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { parseFlow } from '../../host/flow-file.js';
-import { runFlow, type RunFlowOptions } from '../../host/flow-runner.js';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { Redactor } from '../../host/redact.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { parseFlow } from '../../tooling/host/flow-file.js';
+import { runFlow, type RunFlowOptions } from '../../tooling/host/flow-runner.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { Redactor } from '../../tooling/host/redact.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 import { FAKE_MANIFEST, MemoryLogger, tempDir, thrown, writeJson } from './helpers.js';
 
 const KEY = 'good-CANARY-runner-5150';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LogData } from '../../contract/host.js';
-import type { HostLogger } from '../../host/console-context.js';
+import type { HostLogger } from '../../tooling/host/console-context.js';
 
 // Shared by the host's unit tests: the fake pack, a logger that remembers, temp files.
 

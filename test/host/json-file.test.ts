@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { join } from 'node:path';
-import { locateJsonError, parseJsonText, readJsonFile } from '../../host/json-file.js';
+import { locateJsonError, parseJsonText, readJsonFile } from '../../tooling/host/json-file.js';
 import { tempDir, thrown, writeJson } from './helpers.js';
 
 const SECRET = 'CANARY-json-4f9e1c77';

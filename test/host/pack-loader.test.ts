@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPack } from '../../host/pack-loader.js';
-import { DEFAULT_MANIFEST } from '../../host/paths.js';
+import { loadPack } from '../../tooling/host/pack-loader.js';
+import { DEFAULT_MANIFEST } from '../../tooling/host/paths.js';
 import { FAKE_MANIFEST, tempDir, thrown, writeJson } from './helpers.js';
 
 function minimalPack(dir: string, manifest: Record<string, unknown>): string {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { Redactor, serializeError } from '../../host/redact.js';
+import { Redactor, serializeError } from '../../tooling/host/redact.js';
 
 describe('Redactor', () => {
   test('replaces registered values, URL-encoded and JSON-escaped forms included', () => {

@@ -2,11 +2,11 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { validatorFor } from '../../contract/validation.js';
-import { allSteps, loadFlowFile } from '../../host/flow-file.js';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { DEFAULT_MANIFEST, EXAMPLES_DIR } from '../../host/paths.js';
-import { Redactor } from '../../host/redact.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { allSteps, loadFlowFile } from '../../tooling/host/flow-file.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { DEFAULT_MANIFEST, EXAMPLES_DIR } from '../../tooling/host/paths.js';
+import { Redactor } from '../../tooling/host/redact.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 
 // The host's schemas live beside the pack's, so the pack's own strict validator must accept
 // them; and every example in examples/ must be valid for the real pack.

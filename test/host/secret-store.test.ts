@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { Redactor } from '../../host/redact.js';
-import { isSecretReference, secretsFilePath, SecretStore } from '../../host/secret-store.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { Redactor } from '../../tooling/host/redact.js';
+import { isSecretReference, secretsFilePath, SecretStore } from '../../tooling/host/secret-store.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 import { FAKE_MANIFEST, tempDir, thrown, writeJson } from './helpers.js';
 
 // {"$secret": id}: the designer's saved secrets live in a 0600 file in the user's config

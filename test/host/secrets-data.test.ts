@@ -2,14 +2,14 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
-import { ConsoleLogger, Terminal } from '../../host/console-context.js';
-import { parseFlow } from '../../host/flow-file.js';
-import { runFlow, type RunFlowOptions } from '../../host/flow-runner.js';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { isSecretLike, Redactor } from '../../host/redact.js';
-import { registerSecretProperties } from '../../host/secret-values.js';
-import { SinkSet } from '../../host/sinks.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { ConsoleLogger, Terminal } from '../../tooling/host/console-context.js';
+import { parseFlow } from '../../tooling/host/flow-file.js';
+import { runFlow, type RunFlowOptions } from '../../tooling/host/flow-runner.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { isSecretLike, Redactor } from '../../tooling/host/redact.js';
+import { registerSecretProperties } from '../../tooling/host/secret-values.js';
+import { SinkSet } from '../../tooling/host/sinks.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 import { FAKE_MANIFEST, MemoryLogger, tempDir, writeJson } from './helpers.js';
 
 // Only values of properties a schema marks secret are registered with the redactor, and rows

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
-import { SinkSet } from '../../host/sinks.js';
+import { SinkSet } from '../../tooling/host/sinks.js';
 import { tempDir, thrown } from './helpers.js';
 
 describe('SinkSet', () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { loadPack, type Pack } from '../../host/pack-loader.js';
-import { Redactor } from '../../host/redact.js';
-import { loadWorkspace } from '../../host/workspace-file.js';
+import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
+import { Redactor } from '../../tooling/host/redact.js';
+import { loadWorkspace } from '../../tooling/host/workspace-file.js';
 import { FAKE_MANIFEST, tempDir, thrown, writeJson } from './helpers.js';
 
 const CANARY_KEY = 'good-CANARY-ws-7e21a9';

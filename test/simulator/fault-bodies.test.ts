@@ -1,4 +1,4 @@
-import { parseFaultSpec, startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { parseFaultSpec, startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession } from './helpers.js';
 
 // Fault answers that are not Tripletex's JSON envelope: the HTML error page Tripletex once sent

@@ -1,5 +1,5 @@
 import { jest } from '@jest/globals';
-import { parseFaultSpec, startSimulator, type FaultRule, type RunningSimulator } from '../../simulator/index.js';
+import { parseFaultSpec, startSimulator, type FaultRule, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession } from './helpers.js';
 
 describe('simulator: fault injection', () => {

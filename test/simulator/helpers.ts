@@ -1,6 +1,6 @@
 import { request } from 'node:http';
-import { osloDate, addDays } from '../../simulator/oslo-clock.js';
-import type { EnvironmentName, RunningSimulator } from '../../simulator/index.js';
+import { osloDate, addDays } from '../../tooling/simulator/oslo-clock.js';
+import type { EnvironmentName, RunningSimulator } from '../../tooling/simulator/index.js';
 
 // Shared by the simulator's tests: every call goes over real HTTP to 127.0.0.1.
 

@@ -1,5 +1,5 @@
-import { parseListSpec } from '../../simulator/settings.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { parseListSpec } from '../../tooling/simulator/settings.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession } from './helpers.js';
 
 // Per-list paging quirks real Tripletex endpoints show: a page capped whatever `count` says, a

@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession } from './helpers.js';
 
 describe('simulator: lists, paging, fields and sorting', () => {

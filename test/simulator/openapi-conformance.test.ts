@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import * as addFormatsModule from 'ajv-formats';
-import { SUBSET_FILE } from '../../simulator/model.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { SUBSET_FILE } from '../../tooling/simulator/model.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession, osloInDays, type Answer } from './helpers.js';
 
 // Validates real simulator answers, fetched over HTTP, against Tripletex's own response schemas
-// (the committed subset of its OpenAPI spec; scripts/extract-openapi-subset.mjs makes it).
+// (the committed subset of its OpenAPI spec; tooling/scripts/extract-openapi-subset.mjs makes it).
 // The subset's OpenAPI 3.0 dialect is adapted for ajv first: `nullable` becomes a type union,
 // int32/int64/float/double become checked formats, and every object with declared properties
 // gets additionalProperties: false, so a field Tripletex does not have is caught too.

@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession, manualClock } from './helpers.js';
 
 // The rate limit is on by default at Tripletex's observed figures (100 requests per window of

@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { basic, call, createSession, manualClock } from './helpers.js';
 
 describe('simulator: rate limits', () => {

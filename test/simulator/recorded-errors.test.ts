@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession, osloInDays } from './helpers.js';
 
 // Error bodies worded the way answers recorded from the real API (March 2026) are: partly

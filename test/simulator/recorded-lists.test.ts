@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { call, createSession } from './helpers.js';
 
 // List envelopes and >whoAmI as recorded from the real API: versionDigest is never null,

@@ -1,5 +1,5 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { addDays } from '../../simulator/oslo-clock.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
+import { addDays } from '../../tooling/simulator/oslo-clock.js';
 import { call, createSession } from './helpers.js';
 
 // /ledger/posting and /order, and Tripletex's "Result set too large": a date-ranged query that

@@ -1,4 +1,4 @@
-import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../tooling/simulator/index.js';
 import { basic, call, createSession, manualClock, osloInDays, rawGet } from './helpers.js';
 
 describe('simulator: session create', () => {

@@ -1,4 +1,4 @@
-import { CancelledError } from '../../client/errors.js';
+import { CancelledError } from '../../contract/errors.js';
 import { RateLimiter, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
 
 // Virtual time for the rate limiter: it gets now() and sleep() from VirtualClock, and tests

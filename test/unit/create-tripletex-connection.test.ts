@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { run } from '../../actions/create-tripletex-connection.js';
-import { InputError } from '../../client/errors.js';
-import { resolveConnectionInput } from '../../connection/resolved-connection.js';
+import { InputError } from '../../contract/errors.js';
+import { resolveConnectionInput } from '../../connection/connection-input.js';
 import { clearRuntimeConnections } from '../../connection/runtime-connections.js';
 
 const CONSUMER = 'CANARY-runtime-consumer-31aa';

@@ -1,4 +1,4 @@
-import { addDays, osloDate, osloMidnight } from '../../connection/oslo-date.js';
+import { addDays, osloDate, osloMidnight } from '../../contract/oslo-date.js';
 
 describe('Oslo calendar', () => {
   it('gives the Oslo date, which runs ahead of UTC late in the UTC day', () => {

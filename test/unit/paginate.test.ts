@@ -1,6 +1,6 @@
-import { CancelledError } from '../../client/errors.js';
+import { CancelledError } from '../../contract/errors.js';
 import { paginate, type FetchedPage, type Page, type PageFetch, type PaginateOptions } from '../../client/paginate.js';
-import { Rng } from '../../simulator/prng.js';
+import { Rng } from '../../tooling/simulator/prng.js';
 
 // The fetch function is a fake the test controls: either answers it resolves by hand
 // (ManualEndpoint) or an in-memory list. Nothing here uses timers; settle() lets promise

@@ -1,10 +1,10 @@
 import nock from 'nock';
 import { guardNetworkWithNock } from '../support/nock-guard.js';
 import { run } from '../../actions/rest-api-request-with-paging.js';
-import { CancelledError, InputError, TripletexApiError } from '../../client/errors.js';
+import { CancelledError, InputError, TripletexApiError } from '../../contract/errors.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
-import { Secret } from '../../client/secret.js';
-import { setSharedSessionPool } from '../../client/tripletex-client.js';
+import { Secret } from '../../contract/secret.js';
+import { setSharedSessionPool } from '../../connection/tripletex-client.js';
 import { SessionPool } from '../../connection/session-pool.js';
 import { recordingContext } from '../e2e/support.js';
 

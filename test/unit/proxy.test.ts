@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
 import { agentsFor, closeProxyAgents, describeProxyError, proxyFailureOf, resolveProxy, type ProxyRoute } from '../../client/proxy.js';
-import { TripletexNetworkError } from '../../client/errors.js';
-import { scrub } from '../../client/secret.js';
+import { TripletexNetworkError } from '../../contract/errors.js';
+import { scrub } from '../../contract/secret.js';
 
 // Which agent carries a request, decided from the proxy variables at call time. No socket is
 // opened here: these tests look at the decision and at the messages a failing proxy produces.

@@ -1,4 +1,4 @@
-import { RateLimitWaitError } from '../../client/errors.js';
+import { RateLimitWaitError } from '../../contract/errors.js';
 import { MAX_PLAUSIBLE_WAIT_SECONDS, WaitTooLongError } from '../../client/rate-limiter.js';
 import { limiterOn, settle, track, VirtualClock, warm } from '../support/virtual-clock.js';
 

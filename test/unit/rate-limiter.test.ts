@@ -1,7 +1,7 @@
-import { abortableSleep } from '../../client/abortable.js';
-import { CancelledError } from '../../client/errors.js';
+import { abortableSleep } from '../../contract/abortable.js';
+import { CancelledError } from '../../contract/errors.js';
 import { parseRateLimitHeaders, rateLimiterFor, resetRateLimiters, RateLimiter, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
-import { Rng } from '../../simulator/prng.js';
+import { Rng } from '../../tooling/simulator/prng.js';
 
 // Time is virtual: the limiter gets now() and sleep() from VirtualClock, and tests move the
 // clock. Nothing here waits on a real timer; settle() only lets promise chains run.

@@ -1,9 +1,9 @@
 import { guardNetworkWithNock } from '../support/nock-guard.js';
 import { run } from '../../actions/rest-api-request-with-paging.js';
-import { InputError } from '../../client/errors.js';
+import { InputError } from '../../contract/errors.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
-import { Secret } from '../../client/secret.js';
-import { setSharedSessionPool, TripletexClient } from '../../client/tripletex-client.js';
+import { Secret } from '../../contract/secret.js';
+import { setSharedSessionPool, TripletexClient } from '../../connection/tripletex-client.js';
 import { SessionPool } from '../../connection/session-pool.js';
 import { resolveConnectionProperties } from '../../connection/resolved-connection.js';
 import { MAX_INPUT_DEPTH } from '../../contract/input-depth.js';

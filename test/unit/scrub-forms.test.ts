@@ -1,6 +1,6 @@
-import { scrub } from '../../client/secret.js';
-import { basicAuth } from '../../client/transport.js';
-import { Secret } from '../../client/secret.js';
+import { scrub } from '../../contract/secret.js';
+import { basicAuthorization } from '../../connection/tripletex-client.js';
+import { Secret } from '../../contract/secret.js';
 
 // The forms an Authorization value takes when a server echoes it back, and the ordinary text
 // that must come through untouched.
@@ -22,7 +22,7 @@ describe('scrub', () => {
   it('knows every Authorization value the pack built, with or without its scheme, and what it encodes', () => {
     const session = new Secret('session-for-scrub-forms-5e1f');
     for (const companyId of [0, 77, 3001004]) {
-      const header = basicAuth(companyId, session);
+      const header = basicAuthorization(companyId, session).reveal();
       const encoded = header.slice('Basic '.length);
       expect(scrub(`echo ${encoded} end`)).toBe('echo [redacted] end');
       expect(scrub(`echo ${companyId}:session-for-scrub-forms-5e1f end`)).toBe('echo [redacted] end');

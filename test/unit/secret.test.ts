@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import { Secret, scrub, scrubDeep } from '../../client/secret.js';
+import { Secret, scrub, scrubDeep } from '../../contract/secret.js';
 
 describe('Secret', () => {
   const canary = 'CANARY-secret-7f3a9c';

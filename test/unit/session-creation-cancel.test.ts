@@ -1,5 +1,5 @@
-import { CancelledError } from '../../client/errors.js';
-import { Secret } from '../../client/secret.js';
+import { CancelledError } from '../../contract/errors.js';
+import { Secret } from '../../contract/secret.js';
 import { makeCredentials } from '../../connection/credentials.js';
 import { SessionPool } from '../../connection/session-pool.js';
 import { settle } from '../support/virtual-clock.js';

@@ -1,6 +1,6 @@
 import { jest } from '@jest/globals';
-import { Secret } from '../../client/secret.js';
-import { CancelledError } from '../../client/errors.js';
+import { Secret } from '../../contract/secret.js';
+import { CancelledError } from '../../contract/errors.js';
 import { makeCredentials } from '../../connection/credentials.js';
 import { SessionPool, type SessionCreator } from '../../connection/session-pool.js';
 

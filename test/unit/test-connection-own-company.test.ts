@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { guardNetworkWithNock } from '../support/nock-guard.js';
 import { testConnection } from '../../connection/test-connection.js';
-import { setSharedSessionPool } from '../../client/tripletex-client.js';
+import { setSharedSessionPool } from '../../connection/tripletex-client.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
 
 // /company/>withLoginAccess may list the token's own company beside (or instead of) clients.

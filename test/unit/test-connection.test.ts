@@ -2,7 +2,7 @@ import nock from 'nock';
 import { guardNetworkWithNock } from '../support/nock-guard.js';
 import { inspect } from 'node:util';
 import { testConnection } from '../../connection/test-connection.js';
-import { setSharedSessionPool } from '../../client/tripletex-client.js';
+import { setSharedSessionPool } from '../../connection/tripletex-client.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
 
 const PROD = 'https://tripletex.no';

@@ -2,12 +2,12 @@ import nock from 'nock';
 import { guardNetworkWithNock } from '../support/nock-guard.js';
 import { resolveConnectionProperties } from '../../connection/resolved-connection.js';
 import { SessionPool } from '../../connection/session-pool.js';
-import { TripletexClient } from '../../client/tripletex-client.js';
+import { TripletexClient } from '../../connection/tripletex-client.js';
 import { isReplaySafe, type RetryPolicy } from '../../client/dispatch.js';
 import { resetRateLimiters } from '../../client/rate-limiter.js';
 import { newRequestStats } from '../../client/request-stats.js';
-import { Secret } from '../../client/secret.js';
-import { TripletexApiError, TripletexNetworkError } from '../../client/errors.js';
+import { Secret } from '../../contract/secret.js';
+import { TripletexApiError, TripletexNetworkError } from '../../contract/errors.js';
 
 // The one place that talks HTTP, seen from the wire: what is sent, what is resent, what is not.
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startSimulator, type RunningSimulator } from '../../../simulator/index.js';
+import { startSimulator, type RunningSimulator } from '../../../tooling/simulator/index.js';
 import { tempDir, writeJson } from '../helpers.js';
 import { cleanEnv, ndjson, runCli, type CliResult } from './cli-process.js';
 

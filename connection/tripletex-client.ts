@@ -1,42 +1,31 @@
+import { dispatch, isReplaySafe, type RetryPolicy } from '../client/dispatch.js';
+import type { EnvironmentName } from '../client/environments.js';
+import type { RateLimiter } from '../client/rate-limiter.js';
+import type { RequestStats } from '../client/request-stats.js';
+import { apiErrorFrom, type HttpMethod, type QueryValue, type WireResponse } from '../client/transport.js';
+import { AuthenticationError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import type { Logger } from '../contract/host.js';
-import type { Credentials } from '../connection/credentials.js';
-import type { ResolvedConnection } from '../connection/resolved-connection.js';
-import { SessionPool, type Session } from '../connection/session-pool.js';
-import { dispatch, isReplaySafe, type RetryPolicy } from './dispatch.js';
-import { baseUrlFor, type EnvironmentName } from './environments.js';
-import { AuthenticationError, TripletexApiError, TripletexNetworkError } from './errors.js';
-import { rateLimiterFor, type RateLimiter } from './rate-limiter.js';
-import type { RequestStats } from './request-stats.js';
-import { apiErrorFrom, sessionCreateRequest, sessionFrom, sessionPostNotServed, type HttpMethod, type QueryValue, type WireResponse } from './transport.js';
-import { describeSessionFailure } from '../connection/session-failure.js';
+import { Secret, registerSecretValue } from '../contract/secret.js';
+import type { ResolvedConnection } from './resolved-connection.js';
+import { createSession, forgetSessionForms, limiterFor } from './session-create.js';
+import { describeSessionFailure } from './session-failure.js';
+import { SessionPool, type Session } from './session-pool.js';
 
-const SESSION_TIMEOUT_MS = 30_000;
-
-/** The limiter for a token pair: shared by every run in the process that uses the same tokens. */
-export function limiterFor(credentials: Credentials): RateLimiter {
-  return rateLimiterFor(`${credentials.environment}:${credentials.fingerprint}`);
-}
-
-// Servers that answered the POST form with 404/405, by base URL: they get the legacy form
-// directly from then on instead of a wasted request per session.
-const legacyOnly = new Set<string>();
+// The session-aware client: what the actions use. It sits on the wire (client/), which sends
+// requests and knows no credentials, and plugs in what only this layer knows: the session, the
+// Authorization value built from it, and renewing the session when Tripletex refuses it.
 
 /**
- * Creates a session: POST form first, legacy PUT only if the server does not serve POST.
- * Creating a session twice is harmless, so network failures and 5xx are retried.
+ * Tripletex's Basic auth: base64("<companyId>:<sessionToken>"). A server or gateway may echo
+ * the value back in any form (with or without "Basic ", in another case), so the encoded value
+ * and what it encodes are secrets in their own right.
  */
-export async function createSession(credentials: Credentials, expirationDate: string, signal?: AbortSignal, timeoutMs = SESSION_TIMEOUT_MS): Promise<{ token: Session['token']; expirationDate: string }> {
-  const args = { environment: credentials.environment, consumerToken: credentials.consumerToken, employeeToken: credentials.employeeToken, expirationDate, timeoutMs, signal };
-  const limiter = limiterFor(credentials);
-  const base = baseUrlFor(credentials.environment);
-  const policy: RetryPolicy = { maxRetries: 2, max429Retries: 10, minRetryDelayMs: 500, maxRetryDelayMs: 4000 };
-  if (!legacyOnly.has(base)) {
-    const response = await dispatch(() => sessionCreateRequest('post', args), { limiter, replaySafe: true, policy, signal });
-    if (!sessionPostNotServed(response)) return sessionFrom('POST', response, expirationDate);
-    legacyOnly.add(base);
-  }
-  const response = await dispatch(() => sessionCreateRequest('legacy-put', args), { limiter, replaySafe: true, policy, signal });
-  return sessionFrom('PUT', response, expirationDate);
+export function basicAuthorization(companyId: number, sessionToken: Secret): Secret {
+  const credentials = `${companyId}:${sessionToken.reveal()}`;
+  const encoded = Buffer.from(credentials).toString('base64');
+  registerSecretValue(credentials);
+  registerSecretValue(encoded);
+  return new Secret('Basic ' + encoded);
 }
 
 let defaultPool: SessionPool | undefined;
@@ -50,7 +39,7 @@ export function sharedSessionPool(): SessionPool {
 /** For tests: a pool with a controllable clock, or back to the default. */
 export function setSharedSessionPool(pool: SessionPool | undefined): void {
   defaultPool = pool;
-  legacyOnly.clear();
+  forgetSessionForms();
 }
 
 export interface ApiRequest {
@@ -121,7 +110,7 @@ export class TripletexClient {
         query: request.query,
         body: request.body,
         headers: request.headers,
-        auth: { companyId, sessionToken: session.token },
+        authorization: basicAuthorization(companyId, session.token),
         timeoutMs: request.timeoutMs ?? this.#options.timeoutMs ?? 60_000,
         maxResponseBytes: request.maxResponseBytes ?? this.#options.maxResponseBytes,
         signal: request.signal,

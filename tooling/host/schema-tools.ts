@@ -1,8 +1,8 @@
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import * as formatsModule from 'ajv-formats';
 import type { Problem } from './errors.js';
-import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
-import { pointerToField, schemaProblems } from '../contract/schema-problems.js';
+import { MAX_INPUT_DEPTH, tooDeep } from '../../contract/input-depth.js';
+import { pointerToField, schemaProblems } from '../../contract/schema-problems.js';
 
 export { pointerToField };
 

@@ -7,10 +7,10 @@
 # certificates are made "on" 2000-01-01 and last 100 years (to 2099-12-08).
 #
 # Needs openssl and faketime. Usage, from the repository root:
-#   bash scripts/make-test-tls-certificates.sh
+#   bash tooling/scripts/make-test-tls-certificates.sh
 set -euo pipefail
 
-out="$(cd "$(dirname "$0")/.." && pwd)/test/fixtures/tls"
+out="$(cd "$(dirname "$0")/../.." && pwd)/test/fixtures/tls"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 days=36500

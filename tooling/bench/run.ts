@@ -9,12 +9,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError } from 'commander';
-import { run as requestWithPaging, type PortPage } from '../actions/rest-api-request-with-paging.js';
-import { resetRateLimiters } from '../client/rate-limiter.js';
-import { setSharedSessionPool } from '../client/tripletex-client.js';
-import { resolveConnectionProperties } from '../connection/resolved-connection.js';
-import { SCHEMAS_DIR } from '../contract/package-root.js';
-import type { ActionContext } from '../contract/host.js';
+import { run as requestWithPaging, type PortPage } from '../../actions/rest-api-request-with-paging.js';
+import { resetRateLimiters } from '../../client/rate-limiter.js';
+import { setSharedSessionPool } from '../../connection/tripletex-client.js';
+import { resolveConnectionProperties } from '../../connection/resolved-connection.js';
+import { SCHEMAS_DIR } from '../../contract/package-root.js';
+import type { ActionContext } from '../../contract/host.js';
 import { parseRateLimit, type RateLimitSetting, type SimulatorStats } from '../simulator/index.js';
 import { gcExposed, MemoryPeaks, type MemoryReport } from './memory.js';
 import { RowCheck } from './rows.js';
@@ -23,7 +23,7 @@ import type { FromChild, Ready, ToChild } from './simulator-process.js';
 
 const PATH = '/customer';
 const LIST_ROUTE = `GET ${PATH}`;
-// Both passes ask for id order: it is what makes the exactly-once check possible (bench/rows.ts),
+// Both passes ask for id order: it is what makes the exactly-once check possible (tooling/bench/rows.ts),
 // and a careful hand-written loop would pin an order too, so the two send the same query.
 const QUERY = { sorting: 'id' } as const;
 const SAMPLE_EVERY_MS = 10;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { LogData, ProgressInfo } from '../../contract/host.js';
+import type { LogData, ProgressInfo } from '../../../contract/host.js';
 import type { HostLogger } from '../../host/console-context.js';
 import { asReference, type ActionStep, type Flow } from '../../host/flow-file.js';
 import { runFlow, type FlowResult } from '../../host/flow-runner.js';

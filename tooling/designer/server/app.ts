@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import type { ActionContext } from '../../contract/host.js';
+import type { ActionContext } from '../../../contract/host.js';
 import { displayPath } from '../../host/display.js';
 import { FileProblemError, UsageError } from '../../host/errors.js';
 import type { Pack } from '../../host/pack-loader.js';
@@ -16,12 +16,12 @@ import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
 import { installSecurity, newAccessToken, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
-// The designer's web server: the page (built by `npm run build` into dist/designer/page) and
+// The designer's web server: the page (built by `npm run build` into dist/tooling/designer/page) and
 // a small JSON API over the same pack loader, workspace loader, flow parser and flow runner as
 // the CLI. Request bodies are checked twice: their envelope by the route's schema, their
 // content by the pack's and the host's own schemas, with the same wording as everywhere else.
 
-export const PAGE_DIR = join(HOST_ROOT, 'dist', 'designer', 'page');
+export const PAGE_DIR = join(HOST_ROOT, 'dist', 'tooling', 'designer', 'page');
 
 export interface EnvironmentInfo {
   production: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Builds the designer page (designer/page) into dist/designer/page: one script, one style
+// Builds the designer page (tooling/designer/page) into dist/tooling/designer/page: one script, one style
 // sheet and index.html, with everything bundled in. Nothing is fetched from a CDN, so the
 // page works offline, and its Content-Security-Policy can allow this server's own files only.
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { build } from 'esbuild';
 
 const root = dirname(fileURLToPath(import.meta.url));
 const source = join(root, 'page');
-const out = join(root, '..', 'dist', 'designer', 'page');
+const out = join(root, '..', '..', 'dist', 'tooling', 'designer', 'page');
 mkdirSync(out, { recursive: true });
 
 // @rjsf/core's test helper (getTestRegistry) imports @rjsf/validator-ajv8, which the page

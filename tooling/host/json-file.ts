@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../contract/input-depth.js';
+import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../../contract/input-depth.js';
 import { FileProblemError } from './errors.js';
 
 // Reading the JSON files a user hands the host. V8's own JSON.parse messages sometimes quote

@@ -9,10 +9,10 @@
 //
 // Input: package-lock.json itself (the versions that unrs-resolver's optionalDependencies
 // pin); os/cpu/libc follow from each binding's name. Run after any `npm install` that
-// rewrites the lock file:  node scripts/lockfile-platform-placeholders.mjs
+// rewrites the lock file:  node tooling/scripts/lockfile-platform-placeholders.mjs
 import { readFileSync, writeFileSync } from 'node:fs';
 
-const LOCK = new URL('../package-lock.json', import.meta.url);
+const LOCK = new URL('../../package-lock.json', import.meta.url);
 const lock = JSON.parse(readFileSync(LOCK, 'utf8'));
 const packages = lock.packages;
 

@@ -3,7 +3,7 @@
 # to show that no test depends on today's date (docs/testing.md, "The clock rule").
 #
 #   npm run test:shifted-clock                  # clock 6 years ahead, then 6 years back
-#   bash scripts/test-shifted-clock.sh +3y -10y  # other shifts, in faketime's syntax
+#   bash tooling/scripts/test-shifted-clock.sh +3y -10y  # other shifts, in faketime's syntax
 #
 # Needs libfaketime (Debian/Ubuntu: apt-get install faketime). Only the wall clock moves
 # (Date.now(), new Date(), file times); the monotonic clock behind timers and performance.now()
@@ -11,7 +11,7 @@
 #
 # Jest's worker count comes from jest.config.js, as for `npm test` (docs/testing.md).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 
 if ! command -v faketime >/dev/null 2>&1; then
   echo "test-shifted-clock: faketime is not installed; on Debian or Ubuntu: apt-get install faketime" >&2

@@ -1,4 +1,4 @@
-// The benchmark's Tripletex, run as a child of bench/run.ts.
+// The benchmark's Tripletex, run as a child of tooling/bench/run.ts.
 //
 // Why a child process: the simulator seeds every customer in memory and serialises each page
 // it serves. In the benchmark's own process that would dwarf (and blur) the memory the action

@@ -1,4 +1,4 @@
-import type { ActionContext, ProgressInfo } from '../contract/host.js';
+import type { ActionContext, ProgressInfo } from '../../contract/host.js';
 import type { HostLogger } from './console-context.js';
 import { coerceEnvValue, findEnvReferences, type Path } from './env-references.js';
 import { CancelledRunError, FlowFailedError, HostInputError, MissingEnvError, UsageError } from './errors.js';

@@ -2,10 +2,10 @@
 // Extracts, from Tripletex's published OpenAPI 3.0 spec (openapi.json, as served at
 // https://tripletex.no/v2/openapi.json; this project reads a copy kept beside the repository at
 // ../shared/tripletex/openapi.json), the response schemas of the operations the simulator
-// serves, plus Tripletex's error envelope, and writes simulator/tripletex-openapi-subset.json.
+// serves, plus Tripletex's error envelope, and writes tooling/simulator/tripletex-openapi-subset.json.
 //
 // Rerun after a new spec version:
-//   node scripts/extract-openapi-subset.mjs [path/to/openapi.json]
+//   node tooling/scripts/extract-openapi-subset.mjs [path/to/openapi.json]
 // The output is sorted and stable: rerunning on the same spec gives no diff. The subset is
 // committed, so the conformance test (test/simulator/openapi-conformance.test.ts) runs on a
 // clone that has no copy of the spec.
@@ -21,9 +21,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const input = resolve(process.argv[2] ?? join(repoRoot, '..', 'shared', 'tripletex', 'openapi.json'));
-const output = join(repoRoot, 'simulator', 'tripletex-openapi-subset.json');
+const output = join(repoRoot, 'tooling', 'simulator', 'tripletex-openapi-subset.json');
 
 /** The operations the simulator serves, as "METHOD path" in the spec's own spelling. */
 const OPERATIONS = [

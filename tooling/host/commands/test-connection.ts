@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { ActionContext } from '../../contract/host.js';
+import type { ActionContext } from '../../../contract/host.js';
 import { loadWorkspace } from '../workspace-file.js';
 import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
 

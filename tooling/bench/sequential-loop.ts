@@ -2,11 +2,11 @@
 // the rows received, stopping at the first short page. It goes through the pack's own
 // TripletexClient, built the way the action builds it, so sessions, Basic auth, the shared
 // rate limiter and 429 handling are the same in both passes and only the paging differs.
-import { newRequestStats, type RequestStats } from '../client/request-stats.js';
-import { safeLogger } from '../client/safe-logger.js';
-import { TripletexClient } from '../client/tripletex-client.js';
-import type { QueryValue } from '../client/transport.js';
-import type { ResolvedConnection } from '../connection/resolved-connection.js';
+import { newRequestStats, type RequestStats } from '../../client/request-stats.js';
+import { safeLogger } from '../../client/safe-logger.js';
+import { TripletexClient } from '../../connection/tripletex-client.js';
+import type { QueryValue } from '../../client/transport.js';
+import type { ResolvedConnection } from '../../connection/resolved-connection.js';
 
 export interface LoopOptions {
   connection: ResolvedConnection;

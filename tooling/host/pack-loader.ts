@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { ActionModule, WorkspaceObjectModule } from '../contract/host.js';
+import type { ActionModule, WorkspaceObjectModule } from '../../contract/host.js';
 import { displayPath } from './display.js';
 import { FileProblemError, UsageError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';

@@ -1,5 +1,5 @@
 import cliProgress from 'cli-progress';
-import type { LogData, Logger, ProgressInfo } from '../contract/host.js';
+import type { LogData, Logger, ProgressInfo } from '../../contract/host.js';
 import type { Redactor } from './redact.js';
 
 // What an action's ctx.log and ctx.progress turn into on a terminal: log lines on stderr

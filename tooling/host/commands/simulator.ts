@@ -5,7 +5,7 @@ import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types
 
 // `flow-tripletex simulator`: runs the local Tripletex v2 simulator until SIGINT/SIGTERM.
 // Bad flag values are refused with commander's InvalidArgumentError, which names the flag;
-// host/cli.ts turns every usage error into exit code 2.
+// tooling/host/cli.ts turns every usage error into exit code 2.
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {

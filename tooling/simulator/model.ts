@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../contract/package-root.js';
+import { PACKAGE_ROOT } from '../../contract/package-root.js';
 
 // The simulator judges `fields`, `sorting` and POST bodies against Tripletex's own models, taken
-// from the committed OpenAPI subset (scripts/extract-openapi-subset.mjs writes it). Reading the
+// from the committed OpenAPI subset (tooling/scripts/extract-openapi-subset.mjs writes it). Reading the
 // file at run time keeps one source of truth for "which fields does a Customer have".
 
-export const SUBSET_FILE = join(PACKAGE_ROOT, 'simulator', 'tripletex-openapi-subset.json');
+export const SUBSET_FILE = join(PACKAGE_ROOT, 'tooling', 'simulator', 'tripletex-openapi-subset.json');
 
 export interface PropertyInfo {
   /** The model a nested object (or each array item) has, when it is a $ref. */

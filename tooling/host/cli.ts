@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The reference host's entry point: `flow-tripletex <command>`. Each command lives in
-// host/commands/ and registers itself on the program.
+// tooling/host/commands/ and registers itself on the program.
 import { Command, CommanderError } from 'commander';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDesignerCommand } from './commands/designer.js';
@@ -9,11 +9,13 @@ import { registerRunCommand } from './commands/run.js';
 import { registerSimulatorCommand } from './commands/simulator.js';
 import { registerTestConnectionCommand } from './commands/test-connection.js';
 import { secrets } from './redact.js';
+import { versionText } from './version.js';
 
 const program = new Command();
 program
   .name('flow-tripletex')
   .description('Reference host for the flow-tripletex pack: run its connection test and actions, flow files, a local Tripletex simulator, and the designer page.')
+  .version(versionText(), '-V, --version', 'print the tool\'s version and the pack it loads')
   .showHelpAfterError('(add --help for usage)')
   .configureOutput({
     // "--consumer-token=<value>" is an unknown option whose text holds a value: never echo it.

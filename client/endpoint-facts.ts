@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { PACKAGE_ROOT } from '../contract/package-root.js';
+import { fileURLToPath } from 'node:url';
 
 // What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
 // paths exist, which query parameters an operation requires, and which of its date parameters
@@ -28,7 +27,8 @@ interface EndpointFile {
   paths: Record<string, Record<string, OperationFacts>>;
 }
 
-export const ENDPOINT_FACTS_FILE = join(PACKAGE_ROOT, 'client', 'tripletex-endpoints.json');
+// Beside this module, in the sources and in dist/ alike (the build copies it there).
+export const ENDPOINT_FACTS_FILE = fileURLToPath(new URL('./tripletex-endpoints.json', import.meta.url));
 
 let loaded: { file: EndpointFile; templates: { path: string; segments: string[] }[] } | undefined;
 

@@ -85,7 +85,8 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
 
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
   // A replay-safe write (PUT, DELETE) resent after a 5xx or a broken connection: the attempt
-  // before may have been applied, and the answer to the resend must be read in that light.
+  // before may have been applied, and the answer to the resend must be read in that light. A
+  // GET changes nothing, so its resends need no such reading.
   let mayHaveApplied: string | undefined;
   const attempt = async (): Promise<WireResponse> => {
     for (;;) {
@@ -110,7 +111,7 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
         if (failure.error instanceof CancelledError) throw failure.error;
         // An answer over the size cap would be just as large the next time.
         if (failure.error.failure === 'too-large') throw failure.error;
-        if (!failure.neverSent && options.replaySafe) mayHaveApplied ??= failure.error.message;
+        if (!failure.neverSent && options.replaySafe && request.method !== 'GET') mayHaveApplied ??= failure.error.message;
         if (failure.neverSent || options.replaySafe) throw new Retryable(failure.error);
         throw withApplied(failure.error);
       }
@@ -140,7 +141,7 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
       if (response.status >= 500) {
         const error = apiErrorFrom(request.method, request.path, response, !options.replaySafe);
         if (options.replaySafe) {
-          mayHaveApplied ??= error.message;
+          if (request.method !== 'GET') mayHaveApplied ??= error.message;
           throw new Retryable(error);
         }
         throw error;

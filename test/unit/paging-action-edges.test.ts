@@ -71,6 +71,13 @@ describe('REST API Request with paging at the edges (nock)', () => {
       expect(summary.warnings.join(' ')).toMatch(/DELETE \/customer\/5: An earlier attempt of this DELETE got no clear answer \(Tripletex answered 500.*\) and may have been applied; the resend was answered 404 \(not found\), so the object is gone/);
     });
 
+    it('reads a GET resent after a 500 that then meets 404 as a plain 404: a GET changes nothing', async () => {
+      nock(BASE).get('/v2/customer/8').reply(500, { status: 500, code: 1000 }).get('/v2/customer/8').reply(404, { status: 404, code: 6000, message: 'Object not found' });
+      const error = await run({ connection, path: '/customer/8' }, recordingContext()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ status: 404, mayHaveBeenApplied: false });
+      expect((error as Error).message).not.toMatch(/earlier attempt/);
+    });
+
     it('still fails a DELETE that found nothing on its first and only attempt', async () => {
       nock(BASE).delete('/v2/customer/6').reply(404, { status: 404, code: 6000, message: 'Object not found' });
       const error = await run({ connection, method: 'DELETE', path: '/customer/6' }, recordingContext()).catch((e: unknown) => e);

@@ -72,7 +72,7 @@ describe('REST API Request with paging at the edges (nock)', () => {
     });
 
     it('reads a GET resent after a 500 that then meets 404 as a plain 404: a GET changes nothing', async () => {
-      nock(BASE).get('/v2/customer/8').reply(500, { status: 500, code: 1000 }).get('/v2/customer/8').reply(404, { status: 404, code: 6000, message: 'Object not found' });
+      nock(BASE).get('/v2/customer/8').query(true).reply(500, { status: 500, code: 1000 }).get('/v2/customer/8').query(true).reply(404, { status: 404, code: 6000, message: 'Object not found' });
       const error = await run({ connection, path: '/customer/8' }, recordingContext()).catch((e: unknown) => e);
       expect(error).toMatchObject({ status: 404, mayHaveBeenApplied: false });
       expect((error as Error).message).not.toMatch(/earlier attempt/);

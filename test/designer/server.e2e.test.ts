@@ -113,7 +113,9 @@ describe('workspace objects', () => {
     const saved = await fx.call('POST', '/api/objects', { type: 'tripletex-connection', properties: { name: 'Acme', consumerToken: tokens.consumer, employeeToken: tokens.employee, useTestEnvironment: false } });
     expect(saved.status).toBe(200);
     expect(saved.body.saved).toBe('Acme');
-    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme');
+    const entry = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme');
+    // One name: properties.name, never a second one beside it.
+    expect(entry).not.toHaveProperty('name');
     expect(entry.properties.consumerToken).toEqual({ $secret: expect.stringMatching(/^s-[0-9a-f]{24}$/) });
     expect(entry.properties.employeeToken).toEqual({ $secret: expect.stringMatching(/^s-[0-9a-f]{24}$/) });
     for (const file of filesUnder(join(fx.dir, 'workspace'))) {
@@ -125,7 +127,7 @@ describe('workspace objects', () => {
     expect(readJson(secretsFile).secrets[entry.properties.employeeToken.$secret]).toBe(tokens.employee);
 
     const listed = await fx.call('GET', '/api/objects');
-    const acme = listed.body.objects.find((o: { name: string }) => o.name === 'Acme');
+    const acme = listed.body.objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme');
     expect(acme.secrets).toEqual({ consumerToken: { source: 'stored' }, employeeToken: { source: 'stored' } });
     expect(JSON.stringify(listed.body)).not.toContain(tokens.employee);
   });
@@ -143,9 +145,9 @@ describe('workspace objects', () => {
 
   test('replacing a token removes the old one from the secrets file', async () => {
     const secretsFile = join(fx.configDir, 'flow-tripletex', 'secrets.json');
-    const before = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme').properties.employeeToken.$secret;
+    const before = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme').properties.employeeToken.$secret;
     await fx.call('POST', '/api/objects', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', employeeToken: tokens.employee } });
-    const after = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme').properties.employeeToken.$secret;
+    const after = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme').properties.employeeToken.$secret;
     expect(after).not.toBe(before);
     expect(Object.keys(readJson(secretsFile).secrets)).not.toContain(before);
     expect(Object.keys(readJson(secretsFile).secrets)).toContain(after);
@@ -163,8 +165,9 @@ describe('workspace objects', () => {
     expect(renamed.body).toEqual({ saved: 'Demo company AS', renamedFrom: 'Demo company', updatedFlows: ['all-customers.flow.json', 'invoices-for-a-period.flow.json'] });
     expect(readJson(join(fx.flowsDir, 'invoices-for-a-period.flow.json')).steps[0].inputs.connection).toEqual({ $workspace: 'Demo company AS' });
     // The env references it had are kept: the edit sent no tokens.
-    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Demo company AS');
+    const entry = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Demo company AS');
     expect(entry.properties.consumerToken).toEqual({ $env: 'TRIPLETEX_CONSUMER_TOKEN' });
+    expect(entry).not.toHaveProperty('name');
   });
 });
 

@@ -52,7 +52,6 @@ describe('loadWorkspace', () => {
     const error = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', name: 'No props' }, { type: 'fake-connection', properties: {} }]), pack, new Redactor()));
     expect(error.message).toMatch(/the workspace file is invalid:/);
     expect(error.message).toContain('object "No props" (objects[0]), field properties: is required');
-    expect(error.message).toContain('objects[1], field name: is required');
     const top = await thrown(() => loadWorkspace(writeJson(tempDir(), 'w.json', { connections: [] }), pack, new Redactor()));
     expect(top.message).toContain('objects: is required');
     expect(top.message).toContain('connections: is not a known property');
@@ -80,6 +79,29 @@ describe('loadWorkspace', () => {
     expect(error.message).toContain('object "Y" (objects[1]), field apiKey.$env: must be an environment variable name');
     const unknown = await thrown(() => loadWorkspace(workspace([{ type: 'other-thing', name: 'X', properties: {} }]), pack, new Redactor()));
     expect(unknown.message).toContain('object "X" (objects[0]), field type: "other-thing" is not a workspace object type of Fake pack; known: fake-connection');
+  });
+
+  test("an object's one name is its label property; a name beside it must say the same", async () => {
+    const only = await loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: 'Only', apiKey: 'good-key-1111' } }]), pack, new Redactor());
+    expect(only.entries.map((e) => e.name)).toEqual(['Only']);
+    expect(only.resolve('Only', { env: {}, redactor: new Redactor() }).properties.name).toBe('Only');
+    // Files written before the two names were one: accepted while they agree.
+    const both = await loadWorkspace(workspace([conn('Same', { apiKey: 'good-key-1111' })]), pack, new Redactor());
+    expect(both.entries.map((e) => e.name)).toEqual(['Same']);
+    const differ = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', name: 'Old', properties: { name: 'New', apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(differ.message).toContain(`object "New" (objects[0]), field name: says "Old" but properties.name says "New"; an object has one name: remove the object's "name" and keep properties.name`);
+    const fromEnv = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: { $env: 'NAME' }, apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(fromEnv.message).toContain('objects[0], field name: is the object\'s name, which --connection and {"$workspace": …} use: write it into the file, not a reference');
+    const none = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(none.message).toContain('objects[0], field name: is required');
+  });
+
+  test('"" in a property that takes no strings counts as not set, as a form sends an untouched field', async () => {
+    const ws = await loadWorkspace(workspace([conn('Form', { apiKey: 'good-key-1111', retries: '', verbose: '' })]), pack, new Redactor());
+    expect(ws.resolve('Form', { env: {}, redactor: new Redactor() }).properties).toEqual({ name: 'Form', apiKey: 'good-key-1111' });
+    // A string property keeps its "" and is judged by its schema.
+    const empty = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: 'Empty key', apiKey: '' } }]), pack, new Redactor()));
+    expect(empty.message).toContain('field apiKey: must be at least 8 characters long');
   });
 
   test('a secret written into the file is registered and earns a warning', async () => {

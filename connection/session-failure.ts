@@ -1,5 +1,6 @@
 import { environmentLabel, type EnvironmentName } from '../client/environments.js';
 import { TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
+import { inEnglish } from '../contract/tripletex-norwegian.js';
 
 export type SessionFailureReason =
   | 'consumer-token-invalid'
@@ -40,7 +41,10 @@ export function tripletexSays(error: TripletexApiError | TripletexNetworkError):
   const said = [error.tripletexMessage, ...error.validationMessages.map((v) => v.message)].filter((m): m is string => Boolean(m));
   const unique = [...new Set(said)];
   const parts: string[] = [];
-  if (unique.length > 0) parts.push(`Tripletex said: "${unique.join(' ')}"`);
+  if (unique.length > 0) {
+    const english = unique.map(inEnglish).filter((e): e is string => e !== undefined);
+    parts.push(`Tripletex said: "${unique.join(' ')}"${english.length > 0 ? ` (in English: ${english.join('; ')})` : ''}`);
+  }
   if (error.requestId) parts.push(`request id ${error.requestId}`);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }

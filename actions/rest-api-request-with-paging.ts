@@ -290,7 +290,9 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         throw explain(error, method, inputs.path, query, paged ? page : undefined);
       });
     const fetched = classify(response);
-    for (const note of [...(response.warnings ?? []), digestNote((response.body as { versionDigest?: unknown } | undefined)?.versionDigest, where)]) {
+    // That an endpoint has no change detection matters only to a run that asked for it.
+    const digest = inputs.ifNoneMatch ? digestNote((response.body as { versionDigest?: unknown } | undefined)?.versionDigest, where) : undefined;
+    for (const note of [...(response.warnings ?? []), digest]) {
       if (note === undefined || warnings.includes(note)) continue;
       warnings.push(note);
       log.warn(note);
@@ -363,7 +365,8 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   // its status and digest are what the next run needs.
   if (result.lastStatus !== undefined) summary.status = result.lastStatus;
   if (result.versionDigest !== undefined) summary.versionDigest = result.versionDigest;
-  log.info(`${where}: ${items} rows in ${pages} pages, ${stats.requests} requests, stopped: ${summary.stopReason}`);
+  // A host shows the summary itself (its Continue value); this line is for a debugging reader.
+  log.debug(`${where}: ${count(items, 'row')} in ${count(pages, 'page')}, ${count(stats.requests, 'request')}, stopped: ${summary.stopReason}`);
   return summary;
 }
 
@@ -394,4 +397,8 @@ function explain(error: unknown, method: string, path: string, query: Record<str
     `${error.message}. Note: Tripletex's end date is exclusive here, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or ${inclusive.text}`,
     [...error.hints, inclusive],
   );
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

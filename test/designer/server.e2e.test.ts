@@ -136,7 +136,7 @@ describe('workspace objects', () => {
     const flipped = await fx.call('POST', '/api/objects/test', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', useTestEnvironment: true } });
     expect(flipped.body.result.ok).toBe(false);
     expect(flipped.body.result.reason).toBe('wrong-environment');
-    expect(flipped.body.result.message).toContain('Turn off "Use Tripletex test environment"');
+    expect(flipped.body.result.message).toContain('To use them there, turn off "Use Tripletex test environment".');
     const saved = await fx.call('POST', '/api/objects', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', useTestEnvironment: false, defaultCompanyId: 0 } });
     expect(saved.status).toBe(200);
     const again = await fx.call('POST', '/api/objects/test', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme' } });

@@ -35,11 +35,18 @@ describe('loadWorkspace', () => {
     expect(error.exitCode).toBe(2);
   });
 
-  test('a variable whose value breaks the schema is reported by field and variable, not by value', async () => {
+  test('a secret variable whose value breaks the schema is reported by field and variable, never by value', async () => {
     const ws = await loadWorkspace(workspace([conn('Main', { apiKey: { $env: 'KEY' } })]), pack, new Redactor());
     const error = await thrown(() => ws.resolve('Main', { env: { KEY: 'has a space CANARY' }, redactor: new Redactor() }));
-    expect(error.message).toMatch(/object "Main" \(objects\[0\]\) is invalid:\n  - apiKey: must not contain spaces or line breaks \(the value comes from environment variable KEY\)/);
+    expect(error.message).toMatch(/object "Main" \(objects\[0\]\) is invalid:\n  - apiKey: KEY \(secret, not shown\) must not contain spaces or line breaks/);
     expect(error.message).not.toContain('CANARY');
+  });
+
+  test('a plain variable whose value breaks the schema is reported with its name and value', async () => {
+    const ws = await loadWorkspace(workspace([conn('Main', { apiKey: 'good-key-1111', retries: { $env: 'RETRIES' }, verbose: { $env: 'VERBOSE' } })]), pack, new Redactor());
+    const error = await thrown(() => ws.resolve('Main', { env: { RETRIES: 'abc', VERBOSE: 'yes' }, redactor: new Redactor() }));
+    expect(error.message).toContain('  - retries: RETRIES="abc" is not an integer');
+    expect(error.message).toContain('  - verbose: VERBOSE="yes" is not true or false');
   });
 
   test('an unknown name lists the names there are; a wrong type is refused', async () => {

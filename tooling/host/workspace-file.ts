@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
-import { describePath, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from './env-references.js';
+import { describePath, envValueProblem, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from './env-references.js';
 import { FileProblemError, UsageError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
@@ -70,7 +70,12 @@ export class Workspace {
     }) as JsonObject, objectType.schema);
     // Before anything can echo them: the secret properties' values, written or from variables.
     registerSecretProperties(options.redactor, properties, objectType.secretProperties);
-    const problems = check(objectType.validate, properties).map((p) => withEnvNote(p, fromEnv));
+    const problems = check(objectType.validate, properties).map((p) => {
+      const property = p.field.split(/[.[]/)[0]!;
+      const variable = fromEnv.get('/' + property);
+      const raw = variable === undefined ? undefined : options.env[variable];
+      return variable !== undefined && raw !== undefined ? envValueProblem(p, variable, raw, objectType.secretProperties.has(property)) : p;
+    });
     if (problems.length > 0) throw new FileProblemError(this.label, `${describeObject(entry)} is invalid:`, problems);
     return { entry, objectType, properties };
   }
@@ -116,10 +121,6 @@ function formValues(properties: JsonObject, objectType: WorkspaceObjectType): Js
   return withoutEmptyFormValues(properties, objectType.schema);
 }
 
-function withEnvNote(problem: Problem, fromEnv: Map<string, string>): Problem {
-  const variable = fromEnv.get('/' + problem.field.split(/[.[]/)[0]);
-  return variable ? { ...problem, message: `${problem.message} (the value comes from environment variable ${variable})` } : problem;
-}
 
 /** "objects[0].properties.consumerToken" → object "Demo" (objects[0]), field properties.consumerToken. */
 function renameObjectProblems(problems: Problem[], objects: unknown[], nameOf: (raw: unknown) => string | undefined): Problem[] {

@@ -9,6 +9,7 @@ import { EXAMPLES_DIR, HOST_ROOT } from '../paths.js';
 import { addCommonOptions, createRuntime, exitWhenIdle, reportError, wholeNumber, type CommonOptions } from './common.js';
 import { describeResult, executeRun, prepareRun } from './run.js';
 import { testConnectionCommand } from './test-connection.js';
+import { demoVariables } from '../demo-variables.js';
 
 // The main job (`npm start`): a local Tripletex simulator, and the examples/ flows run against
 // it the way a user would run them, each checked. It ends with a short summary and exits 0
@@ -74,15 +75,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     // Point the pack at the simulator, and put the demo tokens where the example workspace's
     // {"$env": …} references look for them. Only this process's environment changes.
     Object.assign(process.env, simulator.env);
-    const tokens = simulator.tokens;
-    const exported: Record<string, string> = {
-      TRIPLETEX_CONSUMER_TOKEN: tokens.production.consumerToken,
-      TRIPLETEX_EMPLOYEE_TOKEN: tokens.production.employeeTokens.employee,
-      TRIPLETEX_CLERK_EMPLOYEE_TOKEN: tokens.production.employeeTokens.restricted,
-      TRIPLETEX_ACCOUNTANT_EMPLOYEE_TOKEN: tokens.production.employeeTokens.accountant,
-      TRIPLETEX_TEST_CONSUMER_TOKEN: tokens.test.consumerToken,
-      TRIPLETEX_TEST_EMPLOYEE_TOKEN: tokens.test.employeeTokens.employee,
-    };
+    const { TRIPLETEX_PRODUCTION_URL: _production, TRIPLETEX_TEST_URL: _test, ...exported } = demoVariables(simulator);
     for (const [name, value] of Object.entries(exported)) {
       process.env[name] = value;
       runtime.redactor.add(value);

@@ -7,6 +7,7 @@ import { runFlow, type FlowResult, type StepRecord } from '../flow-runner.js';
 import type { Pack } from '../pack-loader.js';
 import type { Redactor } from '../redact.js';
 import { loadWorkspace, type Workspace } from '../workspace-file.js';
+import { flowWords, rewordError } from '../words.js';
 import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
 
 // flow-tripletex run: runs a flow file (docs/flows.md) and tells, on stderr, which port each
@@ -74,9 +75,11 @@ function narrate(event: { phase: 'start' | 'end'; step: Step; record?: StepRecor
   }
   const record = event.record!;
   const rows = record.pages > 0 ? `: ${plural(record.rows, 'row')} in ${plural(record.pages, 'page')}` : '';
+  const message = String(rewordError(record.error ?? {}, flowWords).message);
   if (record.port === 'continue') terminal.write(redactor.redact(`  ✓ Continue${rows}`));
-  else if (record.port === 'onError') terminal.write(redactor.redact(`  ✗ On Error${rows ? ` after${rows.slice(1)}` : ''}: ${String(record.error?.message)}\n  → running its onError steps`));
-  else terminal.write(redactor.redact(`  ✗ failed${rows ? ` after${rows.slice(1)}` : ''}: ${String(record.error?.message)}`));
+  else if (record.port === 'onError') terminal.write(redactor.redact(`  ✗ On Error${rows ? ` after${rows.slice(1)}` : ''}: ${message}\n  → running its onError steps`));
+  // The flow ends here, and its last line says why: the message is printed once, there.
+  else terminal.write(redactor.redact(`  ✗ failed${rows ? ` after${rows.slice(1)}` : ''}`));
 }
 
 export function describeResult(result: FlowResult, label: string): string {
@@ -85,7 +88,7 @@ export function describeResult(result: FlowResult, label: string): string {
   if (result.status === 'completed') {
     lines.push(`Flow "${result.flow}" completed in ${seconds(result.durationMs)}${result.handledErrors > 0 ? ` (${plural(result.handledErrors, 'error')} handled by onError steps)` : ''}.`);
   } else if (result.status === 'cancelled') lines.push(`Flow "${result.flow}" was cancelled after ${seconds(result.durationMs)}.`);
-  else lines.push(`Flow "${result.flow}" (${label}) failed${result.failedStep ? ` at step "${result.failedStep}"` : ''}: ${String(result.error?.message)}`);
+  else lines.push(`Flow "${result.flow}" (${label}) failed${result.failedStep ? ` at step "${result.failedStep}"` : ''}: ${String(rewordError(result.error ?? {}, flowWords).message)}`);
   if (files.length > 0) lines.push(`Files: ${files.join(', ')}`);
   return lines.join('\n');
 }

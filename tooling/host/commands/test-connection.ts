@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ActionContext } from '../../../contract/host.js';
 import { loadWorkspace } from '../workspace-file.js';
+import { reworded, type InputWords } from '../words.js';
 import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
 
 // flow-tripletex test-connection: the "Test connection" button of a workspace object.
@@ -23,6 +24,16 @@ export function registerTestConnectionCommand(program: Command): void {
   });
 }
 
+/** How a workspace file names a connection's properties. */
+export function workspaceFileWords(file: string): InputWords {
+  return {
+    input: (name) => `"${name}"`,
+    on: (name) => `set "${name}": true in ${file}`,
+    off: (name) => `set "${name}": false in ${file}`,
+    query: (entries) => entries.map(([key, value]) => `${key}=${value}`).join('&'),
+  };
+}
+
 export async function testConnectionCommand(options: TestConnectionOptions): Promise<number> {
   const runtime = createRuntime(options);
   try {
@@ -41,7 +52,11 @@ export async function testConnectionCommand(options: TestConnectionOptions): Pro
     }
     const ok = result?.ok === true;
     if (options.json) process.stdout.write(runtime.redactor.stringify(result, 2) + '\n');
-    else process.stdout.write(runtime.redactor.redact(`${ok ? 'PASS' : 'FAIL'} ${object.entry.name}: ${String(result?.message ?? '(no message)')}`) + '\n');
+    else {
+      // Advice names the workspace file's properties, which is where this connection is changed.
+      const message = reworded(String(result?.message ?? '(no message)'), result, workspaceFileWords(workspace.label));
+      process.stdout.write(runtime.redactor.redact(`${ok ? 'PASS' : 'FAIL'} ${object.entry.name}: ${message}`) + '\n');
+    }
     return ok ? 0 : 1;
   } catch (error) {
     return reportError(error, { json: options.json });

@@ -335,9 +335,11 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
     if (ctx.signal.aborted) throw new CancelledError();
   } catch (error) {
-    // Where to pick up again, for a flow that continues after On Error.
-    if (error instanceof FlowTripletexError && method === 'GET') error.resume = paging.position();
-    throw error;
+    // Cancelled while the host held a page: the run was cancelled, whatever the host threw.
+    const failure = ctx.signal.aborted && !(error instanceof FlowTripletexError) ? new CancelledError() : error;
+    // Where to pick up again, for a flow that continues after On Error, or a person after Ctrl-C.
+    if (failure instanceof FlowTripletexError && method === 'GET') failure.resume = paging.position();
+    throw failure;
   }
   const result = paging.result();
   const summary: PagingSummary = {

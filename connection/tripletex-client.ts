@@ -226,8 +226,8 @@ export class TripletexClient {
 
   #sessionError(error: unknown): unknown {
     if (error instanceof TripletexApiError || error instanceof TripletexNetworkError) {
-      const { reason, message } = describeSessionFailure(error, this.connection.environment, this.connection.name);
-      return new AuthenticationError(reason, message, error);
+      const { reason, message, hints } = describeSessionFailure(error, this.connection.environment, this.connection.name);
+      return new AuthenticationError(reason, message, error, hints);
     }
     return error;
   }

@@ -21,6 +21,15 @@ export function addCommonOptions(command: Command): Command {
     .addOption(new Option('--no-progress', 'no progress bar, even when stderr is a terminal'));
 }
 
+/**
+ * An Examples section at the end of a command's --help, as gh and npm print one: each example
+ * a comment line and the command, runnable as shown once the simulator's variables are exported.
+ */
+export function withExamples(command: Command, examples: [comment: string, line: string][]): Command {
+  const text = examples.map(([comment, line]) => `  # ${comment}\n  $ ${line}`).join('\n');
+  return command.addHelpText('after', `\nExamples:\n${text}\n`);
+}
+
 /** A whole number in [min, max], for commander; the message names the rule (commander names the flag). */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {

@@ -9,7 +9,7 @@ import { isPlainObject } from '../schema-tools.js';
 import { loadWorkspace } from '../workspace-file.js';
 import { executeRun } from './run.js';
 import { rewordError, type InputWords } from '../words.js';
-import { addCommonOptions, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
+import { addCommonOptions, withExamples, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
 
 // flow-tripletex request: one run of REST API Request with paging from the command line.
 // It is built as a one- or two-step flow and run by the same runner as `run`: with per-run
@@ -93,6 +93,13 @@ export function registerRequestCommand(program: Command): void {
     .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
     .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
     .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));
+  withExamples(command, [
+    ['every customer to a file, with a connection from a workspace file', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Demo company" --fields id,name,email --out customers.ndjson'],
+    ['per-run credentials from TRIPLETEX_CONSUMER_TOKEN and TRIPLETEX_EMPLOYEE_TOKEN: the first 10 customers', 'flow-tripletex request GET /customer --items-per-page 10 --max-pages 1'],
+    ['invoices dated January 2025, the end date inclusive', 'flow-tripletex request GET /invoice --query invoiceDateFrom=2025-01-01 --query invoiceDateTo=2025-01-31 --inclusive-end-dates'],
+    ["an accountant's client companies, then one client's customers", 'flow-tripletex request GET "/company/>withLoginAccess" --workspace examples/demo.workspace.json --connection "Accounting office"'],
+    ['the same accountant, working in client company 1614797', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Accounting office" --company-id 1614797 --max-pages 1'],
+  ]);
   addCommonOptions(command).action(async (method: string, path: string, options: RequestOptions) => {
     exitWhenIdle(await requestCommand(method, path, options));
   });

@@ -8,7 +8,7 @@ import type { Pack } from '../pack-loader.js';
 import type { Redactor } from '../redact.js';
 import { loadWorkspace, type Workspace } from '../workspace-file.js';
 import { flowWords, rewordError } from '../words.js';
-import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
+import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
 
 // flow-tripletex run: runs a flow file (docs/flows.md) and tells, on stderr, which port each
 // step took. Exit 0 when the flow completed (an error its onError steps handled included),
@@ -28,6 +28,11 @@ export function registerRunCommand(program: Command): void {
     .option('--workspace <file>', 'workspace file for {"$workspace": …} references')
     .option('--out-dir <dir>', 'folder that relative writeRowsTo/appendTo paths are in (default: the current folder)')
     .addOption(new Option('--json', 'print the run result (ports taken, outputs, errors, files) as JSON on stdout'));
+  withExamples(command, [
+    ['every customer into out/customers.ndjson, with per-run credentials from the environment', 'flow-tripletex run examples/flows/export-customers.flow.json'],
+    ['a flow that uses connections from a workspace file', 'flow-tripletex run examples/flows/invoices-for-a-period.flow.json --workspace examples/demo.workspace.json'],
+    ['the result as JSON: ports taken, outputs, errors, files', 'flow-tripletex run examples/flows/clerk-reads-ledger.flow.json --workspace examples/demo.workspace.json --json'],
+  ]);
   addCommonOptions(command).action(async (file: string, options: RunOptions) => {
     exitWhenIdle(await runCommand(file, options));
   });

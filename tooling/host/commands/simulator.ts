@@ -3,6 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { demoVariables, exportLines } from '../demo-variables.js';
 import { displayPath } from '../display.js';
+import { withExamples } from './common.js';
 import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
 import { parseListSpec, SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
 import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types.js';
@@ -73,7 +74,7 @@ function describeRequest(r: RecordedRequest): string {
 }
 
 export function registerSimulatorCommand(program: Command): void {
-  program
+  const command = program
     .command('simulator')
     .description('Run a local Tripletex v2 simulator: a production and a test environment on 127.0.0.1, with demo tokens and seeded data.')
     .option('--production-port <port>', 'port of the production environment (0: any free port)', wholeNumber(0, 65535), 0)
@@ -99,7 +100,12 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--log-requests', 'print one line per request (tokens are never printed)')
     // Not --env-file: Node 20 takes that flag for itself wherever it appears on the command line.
     .option('--write-env-file <path>', 'write the export lines (URLs and demo tokens) to this file (mode 0600) instead of printing them; load it with `source <path>`')
-    .action(async (flags: Flags) => {
+  withExamples(command, [
+    ['a simulator; paste the export lines it prints into another terminal', 'flow-tripletex simulator'],
+    ['the same variables written to a file, to `source` in another terminal', 'flow-tripletex simulator --write-env-file simulator.env'],
+    ['one GET /customer in ten answered 500, every request printed', 'flow-tripletex simulator --fault GET:/customer=500@0.1 --log-requests'],
+  ]);
+  command.action(async (flags: Flags) => {
       const rateLimit = { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) };
       const sim = await startSimulator({
         productionPort: flags.productionPort,

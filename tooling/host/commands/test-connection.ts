@@ -2,7 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ActionContext } from '../../../contract/host.js';
 import { loadWorkspace } from '../workspace-file.js';
 import { reworded, type InputWords } from '../words.js';
-import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
+import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
 
 // flow-tripletex test-connection: the "Test connection" button of a workspace object.
 
@@ -19,6 +19,10 @@ export function registerTestConnectionCommand(program: Command): void {
     .requiredOption('--workspace <file>', 'workspace file that holds the connection')
     .requiredOption('--connection <name>', 'name of the workspace object to test')
     .addOption(new Option('--json', 'print the whole test result as JSON on stdout'));
+  withExamples(command, [
+    ['the demo connection (with the simulator\'s variables exported)', 'flow-tripletex test-connection --workspace examples/demo.workspace.json --connection "Demo company"'],
+    ['the whole answer, with an accountant\'s client companies', 'flow-tripletex test-connection --workspace examples/demo.workspace.json --connection "Accounting office" --json'],
+  ]);
   addCommonOptions(command).action(async (options: TestConnectionOptions) => {
     exitWhenIdle(await testConnectionCommand(options));
   });

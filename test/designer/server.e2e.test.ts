@@ -224,6 +224,19 @@ describe('flows', () => {
     expect(lastProgress).toMatchObject({ stepId: 'customers', rows: 1200 });
   });
 
+  test("a step's advice names the fields by the labels the page shows", async () => {
+    const document = { flowFormat: 1, name: 'Invoices without dates', steps: [{ id: 'invoices', action: 'rest-api-request-with-paging', inputs: { connection: { $workspace: 'Demo company AS' }, path: '/invoice' } }] };
+    const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'no-dates.flow.json', document });
+    expect(status).toBe(200);
+    const events = (body as string)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const end = events.find((e) => e.type === 'step' && e.phase === 'end');
+    expect(end.port).toBe('failed');
+    expect(end.error.message).toMatch(/add invoiceDateFrom = \d{4}-\d{2}-01 and invoiceDateTo = \d{4}-\d{2}-01 to "Query"\. \(If Tripletex no longer requires them, turn on "Send as written \(skip endpoint checks\)"\.\)/);
+  });
+
   test('a run that cannot start says why before streaming', async () => {
     const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'x.flow.json', document: { flowFormat: 1, name: 'x', steps: [{ id: 'a', action: 'no-such-action' }] } });
     expect(status).toBe(400);

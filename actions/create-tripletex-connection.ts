@@ -3,6 +3,7 @@
 import type { ActionContext } from '../contract/host.js';
 import { assertValid } from '../contract/validation.js';
 import { makeCredentials } from '../connection/credentials.js';
+import { companyLabel } from '../connection/resolved-connection.js';
 import { registerRuntimeConnection, type RuntimeConnectionValue } from '../connection/runtime-connections.js';
 
 export const id = 'create-tripletex-connection';
@@ -35,6 +36,6 @@ export async function run(inputs: unknown, ctx: ActionContext): Promise<CreateCo
     defaultCompanyId: valid.companyId ?? 0,
     ...(valid.name !== undefined ? { name: valid.name } : {}),
   });
-  ctx.log.info(`Created a Tripletex connection for this run (${environment}, company ${connection.defaultCompanyId})`, { ref: connection.ref });
+  ctx.log.info(`Created a Tripletex connection for this run (${environment}, ${companyLabel(connection.defaultCompanyId)})`, { ref: connection.ref });
   return { connection };
 }

@@ -3,11 +3,15 @@ import type { ActionContext } from '../contract/host.js';
 import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
 import { resolveConnectionInput } from '../connection/connection-input.js';
+import { companyLabel } from '../connection/resolved-connection.js';
 import { untilSettledOrAborted } from '../contract/abortable.js';
 import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import type { FetchedPage, StopReason } from '../client/paginate.js';
 import { emptyRanges, isDateOnly, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { operationFacts } from '../client/endpoint-facts.js';
+import { checkEndpoint } from '../client/endpoint-check.js';
+import { hint, type Hint } from '../contract/hints.js';
+import { osloDate } from '../contract/oslo-date.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { newRequestStats } from '../client/request-stats.js';
@@ -30,6 +34,7 @@ export interface PagingInputs {
   fields?: string;
   sorting?: string;
   inclusiveEndDates?: boolean;
+  skipEndpointChecks?: boolean;
   prefetchPages?: number;
   timeoutSeconds?: number;
   ifNoneMatch?: string;
@@ -120,10 +125,26 @@ export function prepare(raw: unknown): Prepared {
   const inputs = { ...DEFAULTS, ...valid };
   const problems: Problem[] = [...pathProblems(inputs.path)];
   const warnings: string[] = [];
+  const hints: Hint[] = [];
   let query: Record<string, unknown> = { ...(inputs.query ?? {}) };
   for (const name of Object.keys(query)) {
     const instead = RESERVED_QUERY.get(name);
     if (instead) problems.push({ field: `query.${name}`, message: `is set by the action; use the "${instead}" input instead` });
+  }
+  // A path or query Tripletex is known to refuse is refused here, in English, before sending.
+  if (problems.length === 0) {
+    const endpoint = checkEndpoint({
+      method: inputs.method,
+      path: inputs.path,
+      query,
+      supplied: new Set(RESERVED_QUERY.keys()),
+      skipChecks: inputs.skipEndpointChecks === true,
+      inclusiveEndDates: inputs.inclusiveEndDates === true,
+      today: osloDate(Date.now()),
+    });
+    problems.push(...endpoint.problems);
+    warnings.push(...endpoint.warnings);
+    hints.push(...endpoint.hints);
   }
   if (inputs.body !== undefined && inputs.method !== 'POST' && inputs.method !== 'PUT') {
     problems.push({ field: 'body', message: `is only sent with POST or PUT, not ${inputs.method}` });
@@ -148,7 +169,7 @@ export function prepare(raw: unknown): Prepared {
       problems.push({ field: 'resume.window', message: `must lie within the query's range ${range.fromParam} ${range.window.from} to ${range.toParam} ${range.window.to} (exclusive), with from before to` });
     }
   }
-  if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input');
+  if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input', hints);
   return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates, ...(range ? { range } : {}) };
 }
 
@@ -244,7 +265,8 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   const companyId = inputs.companyId ?? null;
   const method = inputs.method;
   const where = `${method} ${inputs.path}`;
-  log.info(`${where} on ${connection.name ? `"${connection.name}"` : 'a runtime connection'} (${connection.environment}, company ${companyId ?? connection.defaultCompanyId})`);
+  log.info(`${where} on ${connection.name ? `"${connection.name}"` : 'a runtime connection'} (${connection.environment}, ${companyLabel(companyId ?? connection.defaultCompanyId)})`);
+  for (const warning of warnings) log.warn(warning);
 
   const fetchPage = async (page: { index: number; from: number; count: number }, window: DateWindow | undefined, signal: AbortSignal): Promise<FetchedPage> => {
     const paged = method === 'GET';
@@ -268,7 +290,9 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         throw explain(error, method, inputs.path, query, paged ? page : undefined);
       });
     const fetched = classify(response);
-    for (const note of [...(response.warnings ?? []), digestNote((response.body as { versionDigest?: unknown } | undefined)?.versionDigest, where)]) {
+    // That an endpoint has no change detection matters only to a run that asked for it.
+    const digest = inputs.ifNoneMatch ? digestNote((response.body as { versionDigest?: unknown } | undefined)?.versionDigest, where) : undefined;
+    for (const note of [...(response.warnings ?? []), digest]) {
       if (note === undefined || warnings.includes(note)) continue;
       warnings.push(note);
       log.warn(note);
@@ -281,9 +305,9 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   const affordable = Math.max(0, Math.floor(FETCH_AHEAD_BUDGET_BYTES / maxResponseBytes) - 1);
   const prefetchPages = method === 'GET' ? Math.min(inputs.prefetchPages, affordable) : 0;
   if (prefetchPages < inputs.prefetchPages && method === 'GET') {
-    warnings.push(
-      `Fetching ${prefetchPages} pages ahead instead of ${inputs.prefetchPages}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`,
-    );
+    const note = `Fetching ${prefetchPages} pages ahead instead of ${inputs.prefetchPages}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`;
+    warnings.push(note);
+    log.warn(note);
   }
   // A date range Tripletex refuses whole (more than 10,000 matches) is paged in windows.
   const plan = range ? new WindowPlan(range.window, inputs.resume?.window) : undefined;
@@ -311,9 +335,11 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
     if (ctx.signal.aborted) throw new CancelledError();
   } catch (error) {
-    // Where to pick up again, for a flow that continues after On Error.
-    if (error instanceof FlowTripletexError && method === 'GET') error.resume = paging.position();
-    throw error;
+    // Cancelled while the host held a page: the run was cancelled, whatever the host threw.
+    const failure = ctx.signal.aborted && !(error instanceof FlowTripletexError) ? new CancelledError() : error;
+    // Where to pick up again, for a flow that continues after On Error, or a person after Ctrl-C.
+    if (failure instanceof FlowTripletexError && method === 'GET') failure.resume = paging.position();
+    throw failure;
   }
   const result = paging.result();
   const summary: PagingSummary = {
@@ -341,7 +367,8 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   // its status and digest are what the next run needs.
   if (result.lastStatus !== undefined) summary.status = result.lastStatus;
   if (result.versionDigest !== undefined) summary.versionDigest = result.versionDigest;
-  log.info(`${where}: ${items} rows in ${pages} pages, ${stats.requests} requests, stopped: ${summary.stopReason}`);
+  // A host shows the summary itself (its Continue value); this line is for a debugging reader.
+  log.debug(`${where}: ${count(items, 'row')} in ${count(pages, 'page')}, ${count(stats.requests, 'request')}, stopped: ${summary.stopReason}`);
   return summary;
 }
 
@@ -350,24 +377,30 @@ const RESULT_SET_TOO_LARGE = 23000;
 
 function dayTooLarge(window: DateWindow, cause: unknown, range: NonNullable<Prepared['range']>): Error {
   const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …).`;
-  return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary) : new Error(summary);
+  return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary, cause.hints) : new Error(summary);
 }
 
 /** Adds what a person needs: which page an oversized answer was, the hint for an empty date range. */
 function explain(error: unknown, method: string, path: string, query: Record<string, unknown>, page?: { index: number; from: number }): unknown {
   if (error instanceof TripletexNetworkError && error.failure === 'too-large' && page) {
-    return new TripletexNetworkError({ ...error.details, detail: `${error.detail ?? ''}; it was page ${page.index + 1} of this run, rows from ${page.from}` });
+    return new TripletexNetworkError({ ...error.details, detail: `${error.detail ?? ''}; it was page ${page.index + 1} of this run, rows from ${page.from}` }, error.hints);
   }
   if (!(error instanceof TripletexApiError) || error.status !== 422) return error;
   if (error.code === RESULT_SET_TOO_LARGE && method === 'GET' && !splittableRange(path, query)) {
     const ranges = (operationFacts(method, path)?.facts.dateRanges ?? []).filter((r) => r.end === 'exclusive' && r.from !== undefined);
     const how = ranges.length > 0 ? `give a date range (${ranges.map((r) => `${r.from}/${r.to}`).join(' or ')}) and the action pages it in windows small enough` : 'narrow the query with a filter';
-    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}`);
+    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}`, error.hints);
   }
   const empty = emptyRanges(method, path, query);
   if (empty.length === 0) return error;
+  const inclusive = hint('{on:inclusiveEndDates}');
   return new TripletexApiError(
     error.details,
-    `${error.message}. Note: Tripletex's end date is exclusive here, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or turn on "End dates are inclusive"`,
+    `${error.message}. Note: Tripletex's end date is exclusive here, so ${empty.join(', ')} with the same date is an empty range; for a single day set the To date to the next day, or ${inclusive.text}`,
+    [...error.hints, inclusive],
   );
+}
+
+function count(n: number, noun: string): string {
+  return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }

@@ -83,6 +83,11 @@ export function templateFor(path: string): string | undefined {
   return best?.path;
 }
 
+/** The methods Tripletex documents for a path template ("GET", "POST", …). */
+export function documentedMethods(template: string): string[] {
+  return Object.keys(facts().file.paths[template] ?? {});
+}
+
 /** What the spec says about METHOD path, or undefined when Tripletex does not document it. */
 export function operationFacts(method: string, path: string): { template: string; facts: OperationFacts } | undefined {
   const template = templateFor(path);

@@ -4,6 +4,7 @@ import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
 import { describeForeignBody, problemText } from './foreign-body.js';
 import { agentsFor, proxyFailureOf } from './proxy.js';
+import { hint } from '../contract/hints.js';
 import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from '../contract/errors.js';
 import type { Secret } from '../contract/secret.js';
 
@@ -219,14 +220,18 @@ export async function sendEncoded(encoded: EncodedRequest): Promise<WireResponse
     response = await call;
   } catch (error) {
     if (overCap !== undefined && !request.signal?.aborted) {
+      const advice = hint('raise {input:maxResponseMegabytes} if this endpoint really answers that much, or ask for fewer rows per page ({input:itemsPerPage})');
       throw {
-        error: new TripletexNetworkError({
-          method: request.method,
-          path: where,
-          failure: 'too-large',
-          detail: `more than ${megabytes(cap)}, the limit for one answer; raise maxResponseMegabytes if this endpoint really answers that much, or ask for fewer rows per page`,
-          mayHaveBeenApplied: request.method !== 'GET',
-        }),
+        error: new TripletexNetworkError(
+          {
+            method: request.method,
+            path: where,
+            failure: 'too-large',
+            detail: `more than ${megabytes(cap)}, the limit for one answer; ${advice.text}`,
+            mayHaveBeenApplied: request.method !== 'GET',
+          },
+          [advice],
+        ),
         neverSent: false,
       } satisfies WireFailure;
     }

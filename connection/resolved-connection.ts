@@ -20,6 +20,11 @@ export interface ConnectionProperties {
   useTestEnvironment?: boolean;
 }
 
+/** How logs name the company a request goes to: "company 0" means nothing to a reader. */
+export function companyLabel(companyId: number): string {
+  return companyId === 0 ? 'your own company (0)' : `company ${companyId}`;
+}
+
 export const CONNECTION_SCHEMA = 'tripletex-connection.schema.json';
 
 /**

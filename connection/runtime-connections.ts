@@ -3,7 +3,7 @@ import type { EnvironmentName } from '../client/environments.js';
 import { InputError } from '../contract/errors.js';
 import { assertValid } from '../contract/validation.js';
 import { fingerprintOf, type Credentials } from './credentials.js';
-import type { ResolvedConnection } from './resolved-connection.js';
+import { companyLabel, type ResolvedConnection } from './resolved-connection.js';
 
 /** What Create Tripletex Connection returns: a reference, never a token. */
 export interface RuntimeConnectionValue {
@@ -41,7 +41,7 @@ export function registerRuntimeConnection(args: { credentials: Credentials; defa
   // A friendly form for logs: what it is, never what it holds.
   Object.defineProperty(value, inspect.custom, {
     enumerable: false,
-    value: () => `TripletexConnection(${name ?? ref}, ${environmentWord(credentials.environment)}, company ${defaultCompanyId})`,
+    value: () => `TripletexConnection(${name ?? ref}, ${environmentWord(credentials.environment)}, ${companyLabel(defaultCompanyId)})`,
   });
   Object.defineProperty(value, 'toString', {
     enumerable: false,

@@ -1,5 +1,7 @@
 import { environmentLabel, type EnvironmentName } from '../client/environments.js';
 import { TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
+import { hint, type Hint } from '../contract/hints.js';
+import { inEnglish } from '../contract/tripletex-norwegian.js';
 
 export type SessionFailureReason =
   | 'consumer-token-invalid'
@@ -40,7 +42,10 @@ export function tripletexSays(error: TripletexApiError | TripletexNetworkError):
   const said = [error.tripletexMessage, ...error.validationMessages.map((v) => v.message)].filter((m): m is string => Boolean(m));
   const unique = [...new Set(said)];
   const parts: string[] = [];
-  if (unique.length > 0) parts.push(`Tripletex said: "${unique.join(' ')}"`);
+  if (unique.length > 0) {
+    const english = unique.map(inEnglish).filter((e): e is string => e !== undefined);
+    parts.push(`Tripletex said: "${unique.join(' ')}"${english.length > 0 ? ` (in English: ${english.join('; ')})` : ''}`);
+  }
   if (error.requestId) parts.push(`request id ${error.requestId}`);
   return parts.length > 0 ? ` (${parts.join('; ')})` : '';
 }
@@ -68,9 +73,17 @@ export function reasonSentence(reason: SessionFailureReason, environment: Enviro
 }
 
 /** A person-readable account of why a session could not be created. */
-export function describeSessionFailure(error: TripletexApiError | TripletexNetworkError, environment: EnvironmentName, connectionName?: string): { reason: SessionFailureReason; message: string } {
+export function describeSessionFailure(
+  error: TripletexApiError | TripletexNetworkError,
+  environment: EnvironmentName,
+  connectionName?: string,
+): { reason: SessionFailureReason; message: string; hints: Hint[] } {
   const reason = sessionFailureReason(error);
   const named = connectionName ? ` for connection "${connectionName}"` : '';
   const detail = error instanceof TripletexNetworkError ? ` (${error.message})` : tripletexSays(error);
-  return { reason, message: `Could not sign in to Tripletex${named}: ${reasonSentence(reason, environment)}${detail}` };
+  // Tokens from the other environment are the commonest cause; say which switch fixes that.
+  const tokens = reason === 'consumer-token-invalid' || reason === 'employee-token-invalid' || reason === 'tokens-invalid';
+  const other = tokens ? hint(environment === 'production' ? '{on:useTestEnvironment}' : '{off:useTestEnvironment}') : undefined;
+  const advice = other ? `. If they are ${environment === 'production' ? 'test-environment' : 'production'} tokens, ${other.text}` : '';
+  return { reason, message: `Could not sign in to Tripletex${named}: ${reasonSentence(reason, environment)}${detail}${advice}`, hints: other ? [other] : [] };
 }

@@ -2,6 +2,7 @@ import type { ActionContext, TestResult } from '../contract/host.js';
 import { baseUrlFor, environmentLabel, otherEnvironment, type EnvironmentName } from '../client/environments.js';
 import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { paginate } from '../client/paginate.js';
+import { hint, type Hint } from '../contract/hints.js';
 import { scrub } from '../contract/secret.js';
 import { createSession } from './session-create.js';
 import { sharedSessionPool, TripletexClient } from './tripletex-client.js';
@@ -42,6 +43,8 @@ export interface ConnectionTestResult extends TestResult {
   unchecked?: string[];
   /** For 'rate-limited': about how long until Tripletex takes requests again. */
   retryAfterSeconds?: number;
+  /** Advice in the message that names a property, for a host to put in its own words. */
+  hints?: Hint[];
 }
 
 export interface TestOptions {
@@ -52,15 +55,10 @@ export interface TestOptions {
 // The test should answer within seconds; one resend covers a blip, more would only delay.
 const TEST_POLICY: RetryPolicy = { maxRetries: 1, max429Retries: 3, minRetryDelayMs: 300, maxRetryDelayMs: 2000 };
 
-const FIELD_TITLES: Record<string, string> = {
-  name: 'Name',
-  consumerToken: 'Consumer token',
-  employeeToken: 'Employee token',
-  defaultCompanyId: 'Default Company Id',
-  useTestEnvironment: 'Use Tripletex test environment',
-};
-
-const SWITCH = '"Use Tripletex test environment"';
+// Advice names the panel's fields by template, so a host that shows the message elsewhere (a
+// command line, a workspace file) can name them its own way (contract/hints.ts).
+const COMPANY = hint('{input:defaultCompanyId}');
+const SWITCH = hint('{input:useTestEnvironment}');
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
@@ -88,7 +86,16 @@ function clientList(clients: CompanyInfo[]): string {
 }
 
 function fail(reason: TestReason, message: string, extra: Partial<ConnectionTestResult> = {}): ConnectionTestResult {
-  return { ok: false, reason, message: scrub(message), ...extra };
+  const { hints: given = [], ...rest } = extra;
+  const text = scrub(message);
+  return { ok: false, reason, message: text, ...rest, ...hintsIn(text, given) };
+}
+
+/** The hints whose text the message holds: the fixed ones and any given. */
+function hintsIn(message: string, given: Hint[] = []): { hints?: Hint[] } {
+  const rest = given.reduce((text, h) => text.split(h.text).join(''), message);
+  const hints = [...given, ...[COMPANY, SWITCH].filter((h) => rest.includes(h.text))];
+  return hints.length > 0 ? { hints } : {};
 }
 
 /**
@@ -103,8 +110,9 @@ export async function testConnection(properties: unknown, ctx: Pick<ActionContex
   } catch (error) {
     if (error instanceof InputError) {
       const problems = error.problems.map((p) => ({ field: p.field, message: p.message }));
-      const lines = problems.map((p) => `${FIELD_TITLES[p.field] ?? p.field} ${p.message}`);
-      return fail('invalid-properties', `Fix these fields before testing: ${lines.join('; ')}.`, { problems });
+      const fields = problems.map((p) => hint(`{input:${p.field}}`));
+      const lines = problems.map((p, i) => `${fields[i]!.text} ${p.message}`);
+      return fail('invalid-properties', `Fix these fields before testing: ${lines.join('; ')}.`, { problems, hints: fields });
     }
     throw error;
   }
@@ -152,16 +160,17 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
     if (wanted === 0 && clients && clients.length > 0) {
       return fail(
         'accountant-token',
-        `The tokens work in ${where}, but this is an accountant's employee token: with Default Company Id empty (0) it can only identify itself. ` +
-          `Set Default Company Id to the client company this connection should work with: ${clientList(clients)}.`,
+        `The tokens work in ${where}, but this is an accountant's employee token: with ${COMPANY.text} empty (0) it can only identify itself. ` +
+          `Set ${COMPANY.text} to the client company this connection should work with: ${clientList(clients)}.`,
         { ...base, clients },
       );
     }
-    const caveat = listing.ok ? '' : ` Whether this is an accountant's token (which needs a client's company id as Default Company Id) was not checked: the list of client companies could not be read (${listing.why}).`;
+    const caveat = listing.ok ? '' : ` Whether this is an accountant's token (which needs a client's company id as ${COMPANY.text}) was not checked: the list of client companies could not be read (${listing.why}).`;
     return {
       ok: true,
       reason: 'connected',
       message: `Connected to ${where}: ${companyWords(own)}${employeeName}.${caveat}`,
+      ...hintsIn(caveat),
       label: labelFor(own, employee, environment),
       ...base,
       ...(listing.ok ? {} : { unchecked: ['client-companies'] }),
@@ -187,18 +196,18 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
   if (asClient.reason !== 'refused') return { ...asClient.result, ...clientsPart };
   const refusal = asClient.result.message;
   if (clients && clients.length > 0) {
-    return fail('company-not-reachable', `Default Company Id ${wanted} is not a company this accountant token can reach in ${where}: ${refusal}. It reaches: ${clientList(clients)}.`, { ...base, clients });
+    return fail('company-not-reachable', `${COMPANY.text} ${wanted} is not a company this accountant token can reach in ${where}: ${refusal}. It reaches: ${clientList(clients)}.`, { ...base, clients });
   }
   if (clients) {
     return fail(
       'company-not-reachable',
-      `The tokens work in ${where} for ${companyWords(own)}, but Default Company Id is ${wanted}, which they cannot reach: ${refusal}. The token has no client companies, so it is not an accountant's token with client access. Leave Default Company Id empty.`,
+      `The tokens work in ${where} for ${companyWords(own)}, but ${COMPANY.text} is ${wanted}, which they cannot reach: ${refusal}. The token has no client companies, so it is not an accountant's token with client access. Leave ${COMPANY.text} empty.`,
       base,
     );
   }
   return fail(
     'company-not-reachable',
-    `The tokens work in ${where} for ${companyWords(own)}, but they cannot reach Default Company Id ${wanted}: ${refusal}. The list of client companies could not be read to suggest another (${listing.ok ? '' : listing.why}).`,
+    `The tokens work in ${where} for ${companyWords(own)}, but they cannot reach ${COMPANY.text} ${wanted}: ${refusal}. The list of client companies could not be read to suggest another (${listing.ok ? '' : listing.why}).`,
     base,
   );
 }
@@ -331,8 +340,8 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
     let otherUnchecked: string | undefined;
     try {
       await createSession(probe, sharedSessionPool().expirationDateForNow(), ctx.signal, timeoutMs);
-      const turn = other === 'test' ? `Turn on ${SWITCH}.` : `Turn off ${SWITCH}.`;
-      return fail('wrong-environment', `These tokens belong to the ${environmentLabel(other)}, not the ${environmentLabel(environment)}. ${turn}${tripletexSays(error)}`, { environment });
+      const turn = hint(other === 'test' ? '{on:useTestEnvironment}' : '{off:useTestEnvironment}');
+      return fail('wrong-environment', `These tokens belong to the ${environmentLabel(other)}, not the ${environmentLabel(environment)}. To use them there, ${turn.text}.${tripletexSays(error)}`, { environment, hints: [turn] });
     } catch (probeError) {
       if (probeError instanceof CancelledError) throw probeError;
       const probeReason = probeError instanceof TripletexApiError || probeError instanceof TripletexNetworkError ? sessionFailureReason(probeError) : 'unreachable';
@@ -345,7 +354,7 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
       const token = reason === 'consumer-token-invalid' ? 'the consumer token' : reason === 'employee-token-invalid' ? 'the employee token' : 'this consumer and employee token pair';
       return fail(
         reason,
-        `The ${environmentLabel(environment)} does not accept ${token}. Whether the tokens belong to the ${environmentLabel(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH}, or test again later.${tripletexSays(error)}`,
+        `The ${environmentLabel(environment)} does not accept ${token}. Whether the tokens belong to the ${environmentLabel(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH.text}, or test again later.${tripletexSays(error)}`,
         { environment, requestId: error.requestId, unchecked: ['other-environment'] },
       );
     }

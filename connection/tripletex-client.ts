@@ -3,7 +3,8 @@ import type { EnvironmentName } from '../client/environments.js';
 import type { RateLimiter } from '../client/rate-limiter.js';
 import type { RequestStats } from '../client/request-stats.js';
 import { apiErrorFrom, type HttpMethod, type QueryValue, type WireResponse } from '../client/transport.js';
-import { AuthenticationError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
+import { AuthenticationError, LACKS_ENTITLEMENT, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
+import { hint } from '../contract/hints.js';
 import type { Logger } from '../contract/host.js';
 import { Secret, registerSecretValue } from '../contract/secret.js';
 import type { ResolvedConnection } from './resolved-connection.js';
@@ -30,6 +31,9 @@ export function basicAuthorization(companyId: number, sessionToken: Secret): Sec
 
 let defaultPool: SessionPool | undefined;
 
+/** Per token pair: whether the tokens reach client companies (see #reachesClients). */
+const clientAccess = new Map<string, Promise<boolean | undefined>>();
+
 /** The process-wide session pool every connection shares. */
 export function sharedSessionPool(): SessionPool {
   defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs, signal) => createSession(credentials, expirationDate, signal, timeoutMs) });
@@ -39,6 +43,7 @@ export function sharedSessionPool(): SessionPool {
 /** For tests: a pool with a controllable clock, or back to the default. */
 export function setSharedSessionPool(pool: SessionPool | undefined): void {
   defaultPool = pool;
+  clientAccess.clear();
   forgetSessionForms();
 }
 
@@ -98,7 +103,12 @@ export class TripletexClient {
   }
 
   /** Answers 2xx and 304 with the parsed body; anything else is thrown as a pack error. */
-  async request(request: ApiRequest): Promise<ApiResponse> {
+  request(request: ApiRequest): Promise<ApiResponse> {
+    return this.#send(request, false);
+  }
+
+  /** `probe`: a look-up the client makes for itself, not counted in the run's figures. */
+  async #send(request: ApiRequest, probe: boolean): Promise<ApiResponse> {
     const { credentials } = this.connection;
     const companyId = request.companyId ?? this.connection.defaultCompanyId;
     let session = await this.#session(request.signal);
@@ -120,7 +130,7 @@ export class TripletexClient {
         replaySafe: isReplaySafe(request.method, request.path),
         policy: this.#options.policy,
         signal: request.signal,
-        stats: this.#options.stats,
+        stats: probe ? undefined : this.#options.stats,
         log: this.#options.log,
         onRateLimitWait: this.#options.onRateLimitWait,
         maxWaitMs: this.#options.maxWaitMs,
@@ -155,19 +165,47 @@ export class TripletexClient {
       }
     }
     if (response.status === 401) {
-      throw new TripletexApiError(
-        error.details,
-        `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked, or company ${companyId} is not reachable with these tokens`,
-      );
+      const unreachable = companyId === 0 ? '' : `, or company ${companyId} is not reachable with these tokens`;
+      throw new TripletexApiError(error.details, `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked${unreachable}`);
     }
-    if (response.status === 403 && companyId === 0 && error.serverText === undefined) {
-      // The commonest 403 in practice: an accountant's token used without a client's id.
+    // The commonest 403 in practice: an accountant's token used without a client's id. Said
+    // only when the tokens do reach client companies, never to a clerk whose role lacks an endpoint.
+    if (response.status === 403 && companyId === 0 && error.serverText === undefined && !probe && (await this.#reachesClients(request.signal))) {
+      const advice = hint("give the client company's id as {input:companyId} (GET /company/>withLoginAccess lists the ids these tokens reach)");
       throw new TripletexApiError(
         error.details,
-        `${error.message}. (With an accountant's tokens, give the client company's id as Company Id; Test connection lists them.)`,
+        error.message.replace(LACKS_ENTITLEMENT, `These are an accountant's tokens, which in your own company (0) may only list their client companies: ${advice.text}`),
+        [advice],
       );
     }
     throw error;
+  }
+
+  /** Whether these tokens reach companies other than their own (an accountant's); undefined when that could not be found out. */
+  async #reachesClients(signal?: AbortSignal): Promise<boolean | undefined> {
+    const key = this.connection.credentials.fingerprint;
+    let known = clientAccess.get(key);
+    if (!known) {
+      known = this.#askForClients(signal);
+      clientAccess.set(key, known);
+      // A look-up that failed is no answer: ask again next time.
+      void known.then((answer) => answer === undefined && clientAccess.delete(key));
+    }
+    return known;
+  }
+
+  async #askForClients(signal?: AbortSignal): Promise<boolean | undefined> {
+    try {
+      const who = await this.#send({ method: 'GET', path: '/token/session/>whoAmI', query: { fields: 'companyId' }, companyId: 0, signal }, true);
+      const own = ((who.body ?? {}) as { value?: { companyId?: unknown } }).value?.companyId;
+      const list = await this.#send({ method: 'GET', path: '/company/>withLoginAccess', query: { fields: 'id', from: 0, count: 2 }, companyId: 0, signal }, true);
+      const values = ((list.body ?? {}) as { values?: unknown }).values;
+      return Array.isArray(values) && values.some((row) => (row as { id?: unknown } | null)?.id !== own);
+    } catch (error) {
+      // A user who may not even list client companies has none.
+      if (error instanceof TripletexApiError && error.status === 403) return false;
+      return undefined;
+    }
   }
 
   async #session(signal?: AbortSignal): Promise<Session> {
@@ -188,8 +226,8 @@ export class TripletexClient {
 
   #sessionError(error: unknown): unknown {
     if (error instanceof TripletexApiError || error instanceof TripletexNetworkError) {
-      const { reason, message } = describeSessionFailure(error, this.connection.environment, this.connection.name);
-      return new AuthenticationError(reason, message, error);
+      const { reason, message, hints } = describeSessionFailure(error, this.connection.environment, this.connection.name);
+      return new AuthenticationError(reason, message, error, hints);
     }
     return error;
   }

@@ -1,4 +1,6 @@
+import { hint, type Hint } from './hints.js';
 import { scrub } from './secret.js';
+import { withEnglish } from './tripletex-norwegian.js';
 
 // Every error the pack throws is one of these. Messages pass through scrub() before they
 // reach Error's constructor, so neither the message nor the stack can carry a token, and no
@@ -15,15 +17,18 @@ export abstract class FlowTripletexError extends Error {
   abstract readonly kind: string;
   /** Set by a paging run that failed part-way: where the next run can continue (its resume input). */
   resume?: { index: number; window?: { from: string; to: string } };
+  /** Advice in the message that names an input, for a host to put in its own words (contract/hints.ts). */
+  readonly hints: Hint[];
 
-  constructor(message: string) {
+  constructor(message: string, hints: Hint[] = []) {
     super(scrub(message));
     this.name = new.target.name;
+    this.hints = hints.map((h) => ({ template: scrub(h.template), text: scrub(h.text) }));
   }
 
   /** The fields a host shows or stores for this error; never a secret. */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, kind: this.kind, message: this.message, ...(this.resume ? { resume: this.resume } : {}) };
+    return { name: this.name, kind: this.kind, message: this.message, ...(this.resume ? { resume: this.resume } : {}), ...(this.hints.length > 0 ? { hints: this.hints } : {}) };
   }
 }
 
@@ -33,9 +38,9 @@ export class InputError extends FlowTripletexError {
   readonly field: string;
   readonly problems: { field: string; message: string }[];
 
-  constructor(problems: { field: string; message: string }[], prefix = 'Invalid input') {
+  constructor(problems: { field: string; message: string }[], prefix = 'Invalid input', hints: Hint[] = []) {
     const lines = problems.map((p) => `${p.field}: ${p.message}`);
-    super(`${prefix}: ${lines.join('; ')}`);
+    super(`${prefix}: ${lines.join('; ')}`, hints);
     this.problems = problems.map((p) => ({ field: p.field, message: scrub(p.message) }));
     this.field = this.problems[0]?.field ?? '';
   }
@@ -62,6 +67,9 @@ export interface ApiErrorDetails {
   retryAfterSeconds?: number;
 }
 
+/** What Tripletex's own 403 means, unless something more specific is known. */
+export const LACKS_ENTITLEMENT = 'The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex';
+
 /** Tripletex answered with an error status. */
 export class TripletexApiError extends FlowTripletexError {
   readonly kind = 'api';
@@ -77,8 +85,8 @@ export class TripletexApiError extends FlowTripletexError {
   readonly serverText: string | undefined;
   readonly retryAfterSeconds: number | undefined;
 
-  constructor(details: ApiErrorDetails, summary?: string) {
-    super(summary ?? TripletexApiError.describe(details));
+  constructor(details: ApiErrorDetails, summary?: string, hints: Hint[] = []) {
+    super(summary ?? TripletexApiError.describe(details), hints);
     this.method = details.method;
     this.path = scrub(details.path);
     this.status = details.status;
@@ -116,14 +124,14 @@ export class TripletexApiError extends FlowTripletexError {
   static describe(d: ApiErrorDetails): string {
     const parts = [`Tripletex answered ${d.status}${d.code !== undefined ? ` (code ${d.code})` : ''} to ${d.method} ${d.path}`];
     // Tripletex's own message often ends with a period; ours add their own.
-    if (d.tripletexMessage) parts.push(`: ${d.tripletexMessage.trim().replace(/[.\s]+$/, '')}`);
+    if (d.tripletexMessage) parts.push(`: ${withEnglish(d.tripletexMessage.trim().replace(/[.\s]+$/, ''))}`);
     else if (d.serverText) parts.push(` (not in Tripletex's error format; a proxy or gateway may have answered): ${d.serverText}`);
     const validation = (d.validationMessages ?? [])
-      .map((v) => [v.field, v.message].filter(Boolean).join(': '))
+      .map((v) => [v.field, v.message === undefined ? undefined : withEnglish(v.message)].filter(Boolean).join(': '))
       .filter(Boolean);
     if (validation.length > 0) parts.push(` [${validation.join('; ')}]`);
     // Tripletex's own 403 means entitlements; a gateway's 403 may mean anything.
-    if (d.status === 403 && d.serverText === undefined) parts.push('. The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex');
+    if (d.status === 403 && d.serverText === undefined) parts.push(`. ${LACKS_ENTITLEMENT}`);
     if (d.mayHaveBeenApplied) parts.push('. It was not sent again because Tripletex may already have applied it; check before retrying');
     if (d.requestId) parts.push(` (request id ${d.requestId})`);
     return parts.join('');
@@ -168,7 +176,7 @@ export class TripletexNetworkError extends FlowTripletexError {
   readonly mayHaveBeenApplied: boolean;
   readonly requestId: string | undefined;
 
-  constructor(args: NetworkErrorDetails) {
+  constructor(args: NetworkErrorDetails, hints: Hint[] = []) {
     const what: Record<NetworkFailure, string> = {
       timeout: 'timed out',
       refused: 'could not connect (connection refused)',
@@ -182,7 +190,7 @@ export class TripletexNetworkError extends FlowTripletexError {
     if (args.detail) message += ` (${args.detail})`;
     if (args.mayHaveBeenApplied) message += '. It was not sent again because Tripletex may already have applied it; check before retrying';
     if (args.requestId) message += ` (request id ${args.requestId})`;
-    super(message);
+    super(message, hints);
     this.method = args.method;
     this.path = scrub(args.path);
     this.failure = args.failure;
@@ -220,7 +228,8 @@ export class RateLimitWaitError extends FlowTripletexError {
   constructor(args: { method: string; path: string; waitMs: number; maxWaitMs: number; askedBy: 'tripletex' | 'window' }) {
     const wait = `${Math.round(args.waitMs / 1000)} s (about ${duration(args.waitMs)})`;
     const asked = args.askedBy === 'tripletex' ? `Tripletex answered 429 (rate limit) to ${args.method} ${args.path} and asked to wait ${wait}` : `${args.method} ${args.path} would have to wait ${wait} for the rate-limit window to end`;
-    super(`${asked}, longer than the ${Math.round(args.maxWaitMs / 1000)} s a request may wait (maxWaitSeconds). It was not sent again; try later, or raise maxWaitSeconds if such waits are expected.`);
+    const raise = hint('raise {input:maxWaitSeconds}');
+    super(`${asked}, longer than the ${Math.round(args.maxWaitMs / 1000)} s a request may wait. It was not sent again; try later, or ${raise.text} if such waits are expected.`, [raise]);
     this.method = args.method;
     this.path = scrub(args.path);
     this.waitMs = args.waitMs;
@@ -246,8 +255,8 @@ export class AuthenticationError extends FlowTripletexError {
   readonly reason: string;
   override readonly cause?: TripletexApiError | TripletexNetworkError;
 
-  constructor(reason: string, message: string, cause?: TripletexApiError | TripletexNetworkError) {
-    super(message);
+  constructor(reason: string, message: string, cause?: TripletexApiError | TripletexNetworkError, hints: Hint[] = []) {
+    super(message, hints);
     this.reason = reason;
     if (cause) this.cause = cause;
   }

@@ -9,6 +9,9 @@ import { startDesigner, type RunningDesigner } from '../../tooling/designer/serv
 import { describeInBrowser, launchChromium, screenshot, watchPageProblems } from './browser.js';
 import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from './support.js';
 
+/** A workspace object as the designer saves it: named by properties.name, with no second name. */
+type Saved = { name?: string; properties: { name: string; useTestEnvironment?: boolean } };
+
 // The designer as a person uses it, in headless Chromium: the Connection dropdown, Create new
 // connection, Test connection with a wrong token and then the right one, Save without tokens
 // in the workspace, the environment hint, validation messages, renaming, a paging run of
@@ -137,7 +140,7 @@ describeInBrowser('the designer in Chromium', () => {
     await see(verdict, 'Test passed');
     await see(verdict, 'Connected to Tripletex production');
     await screenshot(page, '05-test-passed');
-    expect(readJson(fx.workspaceFile).objects.some((o: { name: string }) => o.name === 'Acme (simulator)')).toBe(false);
+    expect(readJson(fx.workspaceFile).objects.some((o: Saved) => o.properties.name === 'Acme (simulator)')).toBe(false);
 
     await dialog().getByRole('button', { name: 'Save' }).click();
     await see(dialog(), 'Saved.');
@@ -147,7 +150,7 @@ describeInBrowser('the designer in Chromium', () => {
     await dialog().getByRole('button', { name: 'Close' }).click();
     await until('the step uses the new connection', async () => (await selectedText(connection)) === 'Acme (simulator)');
 
-    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)');
+    const entry = readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)');
     expect(entry.properties.consumerToken).toEqual({ $secret: expect.stringMatching(/^s-/) });
     expect(entry.properties.employeeToken).toEqual({ $secret: expect.stringMatching(/^s-/) });
     for (const file of filesUnder(join(fx.dir, 'workspace'))) {
@@ -163,14 +166,14 @@ describeInBrowser('the designer in Chromium', () => {
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     const verdict = dialog().getByRole('status', { name: 'Test result' });
     await see(verdict, 'Test failed');
-    await see(verdict, 'These tokens belong to the Tripletex production, not the Tripletex test environment. Turn off "Use Tripletex test environment".');
+    await see(verdict, 'These tokens belong to the Tripletex production, not the Tripletex test environment. To use them there, turn off "Use Tripletex test environment".');
     await screenshot(page, '06-environment-hint');
     await dialog().getByRole('button', { name: 'Save' }).click();
     await see(dialog(), 'Saved.');
-    expect(readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)').properties.useTestEnvironment).toBe(true);
+    expect(readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)').properties.useTestEnvironment).toBe(true);
     await dialog().getByRole('checkbox', { name: 'Use Tripletex test environment' }).uncheck();
     await dialog().getByRole('button', { name: 'Save' }).click();
-    await until('the switch is saved off', () => readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme (simulator)').properties.useTestEnvironment === false);
+    await until('the switch is saved off', () => readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)').properties.useTestEnvironment === false);
     await dialog().getByRole('button', { name: 'Close' }).click();
   });
 

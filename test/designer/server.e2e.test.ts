@@ -113,7 +113,9 @@ describe('workspace objects', () => {
     const saved = await fx.call('POST', '/api/objects', { type: 'tripletex-connection', properties: { name: 'Acme', consumerToken: tokens.consumer, employeeToken: tokens.employee, useTestEnvironment: false } });
     expect(saved.status).toBe(200);
     expect(saved.body.saved).toBe('Acme');
-    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme');
+    const entry = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme');
+    // One name: properties.name, never a second one beside it.
+    expect(entry).not.toHaveProperty('name');
     expect(entry.properties.consumerToken).toEqual({ $secret: expect.stringMatching(/^s-[0-9a-f]{24}$/) });
     expect(entry.properties.employeeToken).toEqual({ $secret: expect.stringMatching(/^s-[0-9a-f]{24}$/) });
     for (const file of filesUnder(join(fx.dir, 'workspace'))) {
@@ -125,7 +127,7 @@ describe('workspace objects', () => {
     expect(readJson(secretsFile).secrets[entry.properties.employeeToken.$secret]).toBe(tokens.employee);
 
     const listed = await fx.call('GET', '/api/objects');
-    const acme = listed.body.objects.find((o: { name: string }) => o.name === 'Acme');
+    const acme = listed.body.objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme');
     expect(acme.secrets).toEqual({ consumerToken: { source: 'stored' }, employeeToken: { source: 'stored' } });
     expect(JSON.stringify(listed.body)).not.toContain(tokens.employee);
   });
@@ -134,7 +136,7 @@ describe('workspace objects', () => {
     const flipped = await fx.call('POST', '/api/objects/test', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', useTestEnvironment: true } });
     expect(flipped.body.result.ok).toBe(false);
     expect(flipped.body.result.reason).toBe('wrong-environment');
-    expect(flipped.body.result.message).toContain('Turn off "Use Tripletex test environment"');
+    expect(flipped.body.result.message).toContain('To use them there, turn off "Use Tripletex test environment".');
     const saved = await fx.call('POST', '/api/objects', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', useTestEnvironment: false, defaultCompanyId: 0 } });
     expect(saved.status).toBe(200);
     const again = await fx.call('POST', '/api/objects/test', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme' } });
@@ -143,9 +145,9 @@ describe('workspace objects', () => {
 
   test('replacing a token removes the old one from the secrets file', async () => {
     const secretsFile = join(fx.configDir, 'flow-tripletex', 'secrets.json');
-    const before = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme').properties.employeeToken.$secret;
+    const before = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme').properties.employeeToken.$secret;
     await fx.call('POST', '/api/objects', { type: 'tripletex-connection', originalName: 'Acme', properties: { name: 'Acme', employeeToken: tokens.employee } });
-    const after = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Acme').properties.employeeToken.$secret;
+    const after = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Acme').properties.employeeToken.$secret;
     expect(after).not.toBe(before);
     expect(Object.keys(readJson(secretsFile).secrets)).not.toContain(before);
     expect(Object.keys(readJson(secretsFile).secrets)).toContain(after);
@@ -163,8 +165,9 @@ describe('workspace objects', () => {
     expect(renamed.body).toEqual({ saved: 'Demo company AS', renamedFrom: 'Demo company', updatedFlows: ['all-customers.flow.json', 'invoices-for-a-period.flow.json'] });
     expect(readJson(join(fx.flowsDir, 'invoices-for-a-period.flow.json')).steps[0].inputs.connection).toEqual({ $workspace: 'Demo company AS' });
     // The env references it had are kept: the edit sent no tokens.
-    const entry = readJson(fx.workspaceFile).objects.find((o: { name: string }) => o.name === 'Demo company AS');
+    const entry = readJson(fx.workspaceFile).objects.find((o: { properties: { name: string } }) => o.properties.name === 'Demo company AS');
     expect(entry.properties.consumerToken).toEqual({ $env: 'TRIPLETEX_CONSUMER_TOKEN' });
+    expect(entry).not.toHaveProperty('name');
   });
 });
 
@@ -219,6 +222,19 @@ describe('flows', () => {
     expect(done.result.steps[0]).toMatchObject({ id: 'customers', port: 'continue', rows: 1200, pages: 12 });
     const lastProgress = events.filter((e) => e.type === 'progress').at(-1);
     expect(lastProgress).toMatchObject({ stepId: 'customers', rows: 1200 });
+  });
+
+  test("a step's advice names the fields by the labels the page shows", async () => {
+    const document = { flowFormat: 1, name: 'Invoices without dates', steps: [{ id: 'invoices', action: 'rest-api-request-with-paging', inputs: { connection: { $workspace: 'Demo company AS' }, path: '/invoice' } }] };
+    const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'no-dates.flow.json', document });
+    expect(status).toBe(200);
+    const events = (body as string)
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line));
+    const end = events.find((e) => e.type === 'step' && e.phase === 'end');
+    expect(end.port).toBe('failed');
+    expect(end.error.message).toMatch(/add invoiceDateFrom = \d{4}-\d{2}-01 and invoiceDateTo = \d{4}-\d{2}-01 to "Query"\. \(If Tripletex no longer requires them, turn on "Send as written \(skip endpoint checks\)"\.\)/);
   });
 
   test('a run that cannot start says why before streaming', async () => {

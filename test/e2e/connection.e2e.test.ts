@@ -50,11 +50,11 @@ describe('Tripletex Connection against the simulator', () => {
   it('spots test tokens used against production, and production tokens against test', async () => {
     const wrongWay = await testConnection(props(testEnv().consumerToken, testEnv().employeeTokens.employee), recordingContext());
     expect(wrongWay).toMatchObject({ ok: false, reason: 'wrong-environment' });
-    expect(wrongWay.message).toMatch(/Turn on "Use Tripletex test environment"/);
+    expect(wrongWay.message).toMatch(/To use them there, turn on "Use Tripletex test environment"/);
     expect(wrongWay.message).toMatch(/request id/);
     const otherWay = await testConnection(props(prod().consumerToken, prod().employeeTokens.employee, { useTestEnvironment: true }), recordingContext());
     expect(otherWay).toMatchObject({ ok: false, reason: 'wrong-environment' });
-    expect(otherWay.message).toMatch(/Turn off "Use Tripletex test environment"/);
+    expect(otherWay.message).toMatch(/To use them there, turn off "Use Tripletex test environment"/);
   });
 
   it('says which token is invalid', async () => {

@@ -41,7 +41,8 @@ describe('answers a misbehaving server gives', () => {
     expect(failure.failure).toBe('too-large');
     expect(failure.message).toMatch(/GET \/customer/);
     expect(failure.message).toMatch(/1 MB/);
-    expect(failure.message).toMatch(/maxResponseMegabytes/);
+    expect(failure.message).toMatch(/raise "Largest answer \(MB\)" if this endpoint really answers that much, or ask for fewer rows per page \("Items per page"\)/);
+    expect(failure).toMatchObject({ hints: [{ template: 'raise {input:maxResponseMegabytes} if this endpoint really answers that much, or ask for fewer rows per page ({input:itemsPerPage})' }] });
     expect(failure.message).toMatch(/page 1 of this run, rows from 0/);
     expect(ctx.pages).toHaveLength(0);
     await server.settled();
@@ -119,7 +120,7 @@ describe('answers a misbehaving server gives', () => {
     });
     const { error } = await outcome(run({ connection, path: '/customer' }, recordingContext()));
     expect(error).toBeInstanceOf(RateLimitWaitError);
-    expect((error as Error).message).toMatch(/asked to wait 99999999 s \(about 3 years\), longer than the 300 s a request may wait \(maxWaitSeconds\)/);
+    expect((error as Error).message).toMatch(/asked to wait 99999999 s \(about 3 years\), longer than the 300 s a request may wait\. It was not sent again; try later, or raise "Longest rate-limit wait \(seconds\)"/);
     expect(server.calls()).toHaveLength(1);
   });
 

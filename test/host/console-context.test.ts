@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { Writable } from 'node:stream';
-import { ConsoleLogger, StepProgress, Terminal } from '../../tooling/host/console-context.js';
+import { ConsoleLogger, StepProgress, Terminal, barLine, type BarPayload } from '../../tooling/host/console-context.js';
 import { Redactor } from '../../tooling/host/redact.js';
 
 /** A stream that records what is written; with tty: true it offers the cursor calls a terminal has. */
@@ -78,8 +78,30 @@ describe('StepProgress', () => {
     const text = stream.text();
     expect(text).toContain('a line while the bar shows');
     expect(text).toContain('customers');
-    expect(text).toMatch(/2,500 rows \| 3 pages \| 4 requests \| 1 rate-limit waits/);
+    expect(text).toMatch(/2,500 rows \| 3 pages \| 4 requests \| 1 rate-limit wait \|/);
     // No percentage: Tripletex's fullResultSize is no total to trust.
     expect(text).not.toContain('%');
+  });
+});
+
+describe('the progress line', () => {
+  const payload = (extra: Partial<BarPayload> = {}): BarPayload => ({ label: 'GET /customer', rows: 30_000, pages: 30, requests: 31, waits: 0, waiting: '', ...extra });
+
+  test('shows every count, numbers formatted alike, when the terminal is wide enough', () => {
+    expect(barLine(payload(), 12, 200)).toBe('GET /customer | 30,000 rows | 30 pages | 31 requests | 0 rate-limit waits | 2,500 rows/s | 12.0 s');
+    expect(barLine(payload({ rows: 1, pages: 1, requests: 1, waits: 1 }), 1, 200)).toBe('GET /customer | 1 row | 1 page | 1 request | 1 rate-limit wait | 1 rows/s | 1.0 s');
+  });
+
+  test.each([100, 80, 60, 40, 30, 20])('never runs past a terminal %i columns wide, keeping rows and time the longest', (width) => {
+    const line = barLine(payload({ label: 'GET /ledger/posting/openPost', waiting: 'waiting 4.2 s for the rate limit', waits: 3 }), 12, width);
+    expect(line.length).toBeLessThan(width);
+    if (width >= 60) expect(line).toContain('30,000 rows');
+    if (width >= 40) expect(line).toContain('12.0 s');
+  });
+
+  test('drops the waits that did not happen before the counts that did', () => {
+    const line = barLine(payload(), 12, 75);
+    expect(line).not.toContain('rate-limit');
+    expect(line).toContain('30 pages');
   });
 });

@@ -271,6 +271,14 @@ describe('runFlow', () => {
     expect(result.steps[0]!.output).toEqual({ value: 'v', count: 12, enabled: true });
   });
 
+  test('an $env value the schema refuses is reported as the variable, with its value unless the input is secret', async () => {
+    const result = await runFlow(flowOf([{ id: 'e', action: 'echo', inputs: { value: 'v', count: { $env: 'COUNT' } } }]), options({ env: { COUNT: 'twelve' } }));
+    expect(result.error).toMatchObject({ kind: 'input', problems: [{ field: 'inputs.count', message: 'COUNT="twelve" is not an integer' }] });
+    const secret = await runFlow(flowOf([{ id: 'c', action: 'make-connection', inputs: { apiKey: { $env: 'SHORT_KEY' }, name: 'n' } }]), options({ env: { SHORT_KEY: 'qz7' } }));
+    expect(String(secret.error?.message)).toContain('inputs.apiKey: SHORT_KEY (secret, not shown) must be at least 8 characters long');
+    expect(JSON.stringify(secret)).not.toContain('qz7');
+  });
+
   test("warns once when an action's output does not match its output schema", async () => {
     const opts = options();
     const result = await runFlow(flowOf([{ id: 'e', action: 'echo', inputs: { value: 1, breakOutput: true } }]), opts);

@@ -22,6 +22,15 @@ describe('locateJsonError', () => {
     ['{"a": ', 1, 7, /the file ends where a value was expected/],
     ['{"a": "line\nbreak"}', 1, 12, /line break or control character/],
     ['{"a": 01}', 1, 8, /expected "," or "}"/],
+    ['[1 2]', 1, 4, /expected "," or "]" after an array item/],
+    ['{"a" 1}', 1, 6, /expected ":" after the property name/],
+    ['{"a": 1 /* why */}', 1, 9, /comments are not allowed in JSON/],
+    ['{"a": "x\\qy"}', 1, 7, /invalid escape in a string/],
+    ['{"a": "x\ty"}', 1, 7, /line break or control character/],
+    ['{"a": 1.}', 1, 7, /invalid number/],
+    ['{"a": 1}}', 1, 9, /unexpected text after the end/],
+    ['{"a": 1', 1, 8, /the file ends where "," or "}" was expected/],
+    ['\ufeff{"a": 1,}', 1, 10, /comma before "}"/],
   ])('%j → line %i, column %i', (text, line, column, problem) => {
     const at = locateJsonError(text)!;
     expect(at).toBeDefined();

@@ -85,13 +85,13 @@ beforeAll(async () => {
 });
 
 const OTHER_KEY = 'good-CANARY-unused-4410';
-const ENV = { KEY, OTHER_KEY, NAME: 'Production company', COMPANY: '10067', VERBOSE: 'true', RETRIES: '12345678' };
+const ENV = { KEY, OTHER_KEY, NAME: 'Production company', NOTE: 'Delivered by the night batch', COMPANY: '10067', VERBOSE: 'true', RETRIES: '12345678' };
 
 async function workspaceFile(redactor: Redactor) {
   const dir = tempDir();
   const file = writeJson(dir, 'ws.json', {
     objects: [
-      { type: 'fake-connection', name: 'W', properties: { name: { $env: 'NAME' }, apiKey: { $env: 'KEY' }, retries: { $env: 'RETRIES' }, verbose: { $env: 'VERBOSE' } } },
+      { type: 'fake-connection', properties: { name: 'W', note: { $env: 'NOTE' }, apiKey: { $env: 'KEY' }, retries: { $env: 'RETRIES' }, verbose: { $env: 'VERBOSE' } } },
       { type: 'fake-connection', name: 'Literal', properties: { name: 'Literal', apiKey: 'good-literal-key-0042' } },
       { type: 'fake-connection', name: 'Unused', properties: { name: 'Unused', apiKey: { $env: 'OTHER_KEY' } } },
     ],
@@ -123,8 +123,8 @@ describe('which values are secrets', () => {
     expect(redactor.redact('good-literal-key-0042')).toBe('[redacted]');
     expect(redactor.redact(KEY)).toBe(KEY);
     const resolved = workspace.resolve('W', { env: ENV, redactor });
-    expect(resolved.properties).toEqual({ name: 'Production company', apiKey: KEY, retries: 12345678, verbose: true });
-    expect(redactor.redact(`${KEY} Production company 12345678 true`)).toBe('[redacted] Production company 12345678 true');
+    expect(resolved.properties).toEqual({ name: 'W', note: 'Delivered by the night batch', apiKey: KEY, retries: 12345678, verbose: true });
+    expect(redactor.redact(`${KEY} Delivered by the night batch 12345678 true`)).toBe('[redacted] Delivered by the night batch 12345678 true');
   });
 
   test('an action input marked secret is registered however its value arrives; a variable that fills a plain input is not', async () => {
@@ -206,7 +206,7 @@ describe('rows are data', () => {
     expect(result.status).toBe('completed');
     expect(redactor.redact(KEY)).toBe('[redacted]');
     expect(readFileSync(join(opts.outDir, 'out', 'rows.ndjson'), 'utf8')).toBe(expected);
-    expect(redactor.redact(log.text())).toContain('rows for company 10067 on Production company');
+    expect(redactor.redact(log.text())).toContain('rows for company 10067 on W');
   });
 
   test("an append step writes page data as it came, but what comes from a workspace object, a variable or the flow's text is scrubbed", async () => {
@@ -237,7 +237,7 @@ describe('rows are data', () => {
     const other = readFileSync(join(opts.outDir, 'other.ndjson'), 'utf8');
     expect(other).toBe(
       JSON.stringify({
-        object: { name: 'Production company', apiKey: '[redacted]', retries: 12345678, verbose: true },
+        object: { name: 'W', note: 'Delivered by the night batch', apiKey: '[redacted]', retries: 12345678, verbose: true },
         key: '[redacted]',
         company: '10067',
         text: 'written [redacted]',

@@ -35,11 +35,18 @@ describe('loadWorkspace', () => {
     expect(error.exitCode).toBe(2);
   });
 
-  test('a variable whose value breaks the schema is reported by field and variable, not by value', async () => {
+  test('a secret variable whose value breaks the schema is reported by field and variable, never by value', async () => {
     const ws = await loadWorkspace(workspace([conn('Main', { apiKey: { $env: 'KEY' } })]), pack, new Redactor());
     const error = await thrown(() => ws.resolve('Main', { env: { KEY: 'has a space CANARY' }, redactor: new Redactor() }));
-    expect(error.message).toMatch(/object "Main" \(objects\[0\]\) is invalid:\n  - apiKey: must not contain spaces or line breaks \(the value comes from environment variable KEY\)/);
+    expect(error.message).toMatch(/object "Main" \(objects\[0\]\) is invalid:\n  - apiKey: KEY \(secret, not shown\) must not contain spaces or line breaks/);
     expect(error.message).not.toContain('CANARY');
+  });
+
+  test('a plain variable whose value breaks the schema is reported with its name and value', async () => {
+    const ws = await loadWorkspace(workspace([conn('Main', { apiKey: 'good-key-1111', retries: { $env: 'RETRIES' }, verbose: { $env: 'VERBOSE' } })]), pack, new Redactor());
+    const error = await thrown(() => ws.resolve('Main', { env: { RETRIES: 'abc', VERBOSE: 'yes' }, redactor: new Redactor() }));
+    expect(error.message).toContain('  - retries: RETRIES="abc" is not an integer');
+    expect(error.message).toContain('  - verbose: VERBOSE="yes" is not true or false');
   });
 
   test('an unknown name lists the names there are; a wrong type is refused', async () => {
@@ -52,7 +59,6 @@ describe('loadWorkspace', () => {
     const error = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', name: 'No props' }, { type: 'fake-connection', properties: {} }]), pack, new Redactor()));
     expect(error.message).toMatch(/the workspace file is invalid:/);
     expect(error.message).toContain('object "No props" (objects[0]), field properties: is required');
-    expect(error.message).toContain('objects[1], field name: is required');
     const top = await thrown(() => loadWorkspace(writeJson(tempDir(), 'w.json', { connections: [] }), pack, new Redactor()));
     expect(top.message).toContain('objects: is required');
     expect(top.message).toContain('connections: is not a known property');
@@ -80,6 +86,29 @@ describe('loadWorkspace', () => {
     expect(error.message).toContain('object "Y" (objects[1]), field apiKey.$env: must be an environment variable name');
     const unknown = await thrown(() => loadWorkspace(workspace([{ type: 'other-thing', name: 'X', properties: {} }]), pack, new Redactor()));
     expect(unknown.message).toContain('object "X" (objects[0]), field type: "other-thing" is not a workspace object type of Fake pack; known: fake-connection');
+  });
+
+  test("an object's one name is its label property; a name beside it must say the same", async () => {
+    const only = await loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: 'Only', apiKey: 'good-key-1111' } }]), pack, new Redactor());
+    expect(only.entries.map((e) => e.name)).toEqual(['Only']);
+    expect(only.resolve('Only', { env: {}, redactor: new Redactor() }).properties.name).toBe('Only');
+    // Files written before the two names were one: accepted while they agree.
+    const both = await loadWorkspace(workspace([conn('Same', { apiKey: 'good-key-1111' })]), pack, new Redactor());
+    expect(both.entries.map((e) => e.name)).toEqual(['Same']);
+    const differ = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', name: 'Old', properties: { name: 'New', apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(differ.message).toContain(`object "New" (objects[0]), field name: says "Old" but properties.name says "New"; an object has one name: remove the object's "name" and keep properties.name`);
+    const fromEnv = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: { $env: 'NAME' }, apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(fromEnv.message).toContain('objects[0], field name: is the object\'s name, which --connection and {"$workspace": …} use: write it into the file, not a reference');
+    const none = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { apiKey: 'good-key-1111' } }]), pack, new Redactor()));
+    expect(none.message).toContain('objects[0], field name: is required');
+  });
+
+  test('"" in a property that takes no strings counts as not set, as a form sends an untouched field', async () => {
+    const ws = await loadWorkspace(workspace([conn('Form', { apiKey: 'good-key-1111', retries: '', verbose: '' })]), pack, new Redactor());
+    expect(ws.resolve('Form', { env: {}, redactor: new Redactor() }).properties).toEqual({ name: 'Form', apiKey: 'good-key-1111' });
+    // A string property keeps its "" and is judged by its schema.
+    const empty = await thrown(() => loadWorkspace(workspace([{ type: 'fake-connection', properties: { name: 'Empty key', apiKey: '' } }]), pack, new Redactor()));
+    expect(empty.message).toContain('field apiKey: must be at least 8 characters long');
   });
 
   test('a secret written into the file is registered and earns a warning', async () => {

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PACKAGE_ROOT } from '../../contract/package-root.js';
 import { basic, osloInDays } from './helpers.js';
@@ -83,6 +84,34 @@ describe('flow-tripletex simulator (CLI)', () => {
     }
     expect(await cli.exited).toBe(0);
     expect(cli.stdout()).toContain('Simulator stopped.');
+  });
+
+  it('exports every variable the example workspace reads, so it works by copy-paste, or writes them with --write-env-file', async () => {
+    const workspace = readFileSync(join(PACKAGE_ROOT, 'examples', 'demo.workspace.json'), 'utf8');
+    const wanted = [...new Set([...workspace.matchAll(/"\$env": "([A-Z_]+)"/g)].map((m) => m[1]!))];
+    expect(wanted.length).toBeGreaterThanOrEqual(5);
+    const printed = run(['simulator', '--size', '5']);
+    try {
+      await waitFor(printed, () => printed.stdout().includes('Stop with Ctrl+C.'), 'the banner');
+      for (const name of [...wanted, 'TRIPLETEX_PRODUCTION_URL', 'TRIPLETEX_TEST_URL']) expect(printed.stdout()).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'));
+    } finally {
+      printed.child.kill('SIGINT');
+    }
+    expect(await printed.exited).toBe(0);
+
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-env-')), 'simulator.env');
+    const written = run(['simulator', '--size', '5', '--write-env-file', file]);
+    try {
+      await waitFor(written, () => written.stdout().includes('Stop with Ctrl+C.'), 'the banner');
+      expect(written.stdout()).toContain(`source ${file}`);
+      expect(written.stdout()).not.toMatch(/^export /m);
+      const text = readFileSync(file, 'utf8');
+      for (const name of wanted) expect(text).toMatch(new RegExp(`^export ${name}=\\S+$`, 'm'));
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      written.child.kill('SIGINT');
+    }
+    expect(await written.exited).toBe(0);
   });
 
   it.each([

@@ -98,8 +98,8 @@ describe('REST API Request with paging at the edges (nock)', () => {
   });
 
   describe('versionDigest as Tripletex really sends it', () => {
-    it('hands on no digest when versionDigest is a sentence, and warns once when the endpoint has no change detection', async () => {
-      const page = (from: number, n: number, digest: string) => ({ fullResultSize: 0, from, count: n, versionDigest: digest, values: Array.from({ length: n }, (_, i) => ({ id: from + i + 1 })) });
+    const page = (from: number, n: number, digest: string) => ({ fullResultSize: 0, from, count: n, versionDigest: digest, values: Array.from({ length: n }, (_, i) => ({ id: from + i + 1 })) });
+    const vatTypes = () =>
       nock(BASE)
         .get('/v2/ledger/vatType')
         .query((q) => q.from === '0')
@@ -107,11 +107,21 @@ describe('REST API Request with paging at the edges (nock)', () => {
         .get('/v2/ledger/vatType')
         .query((q) => q.from === '2')
         .reply(200, page(2, 1, 'Checksum not yet supported for this endpoint'));
+
+    it('hands on no digest when versionDigest is a sentence, and warns once, to a run that sent If-None-Match, that the endpoint has no change detection', async () => {
+      vatTypes();
       const ctx = recordingContext();
-      const summary = await run({ connection, path: '/ledger/vatType', itemsPerPage: 2, prefetchPages: 0 }, ctx);
+      const summary = await run({ connection, path: '/ledger/vatType', itemsPerPage: 2, prefetchPages: 0, ifNoneMatch: 'first-run' }, ctx);
       expect(summary.versionDigest).toBeNull();
       expect(ctx.pages.every((p) => (p as { versionDigest: unknown }).versionDigest === null)).toBe(true);
       expect(summary.warnings.filter((w) => /has no change detection/.test(w))).toHaveLength(1);
+    });
+
+    it('says nothing about change detection to a run that did not ask for it', async () => {
+      vatTypes();
+      const summary = await run({ connection, path: '/ledger/vatType', itemsPerPage: 2, prefetchPages: 0 }, recordingContext());
+      expect(summary.versionDigest).toBeNull();
+      expect(summary.warnings).toEqual([]);
     });
 
     it("does not take \"'If-None-Match' header not specified\" for a digest", async () => {

@@ -61,8 +61,8 @@ describe('RateLimiter waits with a ceiling', () => {
   it('names the wait Tripletex asked for in words a person can weigh', () => {
     const error = new RateLimitWaitError({ method: 'GET', path: '/customer', waitMs: 99_999_999_000, maxWaitMs: 300_000, askedBy: 'tripletex' });
     expect(error.message).toBe(
-      'Tripletex answered 429 (rate limit) to GET /customer and asked to wait 99999999 s (about 3 years), longer than the 300 s a request may wait (maxWaitSeconds). It was not sent again; try later, or raise maxWaitSeconds if such waits are expected.',
+      'Tripletex answered 429 (rate limit) to GET /customer and asked to wait 99999999 s (about 3 years), longer than the 300 s a request may wait. It was not sent again; try later, or raise "Longest rate-limit wait (seconds)" if such waits are expected.',
     );
-    expect(error.toJSON()).toMatchObject({ kind: 'rate-limit-wait', waitMs: 99_999_999_000, maxWaitMs: 300_000 });
+    expect(error.toJSON()).toMatchObject({ kind: 'rate-limit-wait', waitMs: 99_999_999_000, maxWaitMs: 300_000, hints: [{ template: 'raise {input:maxWaitSeconds}' }] });
   });
 });

@@ -51,9 +51,9 @@ describe('Test connection verdicts when a look-up fails', () => {
       .reply(401, { status: 401, code: 3000, message: 'Unauthorized' });
     const result = await testConnection(props({ defaultCompanyId: 777 }), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'company-not-reachable' });
-    expect(result.message).toMatch(/cannot reach Default Company Id 777: Tripletex answered 401 to a request for company 777/);
+    expect(result.message).toMatch(/cannot reach "Default Company Id" 777: Tripletex answered 401 to a request for company 777/);
     expect(result.message).toMatch(/could not be read to suggest another/);
-    expect(result.message).not.toMatch(/not an accountant's token|Leave Default Company Id empty/);
+    expect(result.message).not.toMatch(/not an accountant's token|Leave "Default Company Id" empty/);
   });
 
   it('pages a client list longer than one page and finds a client on the second page', async () => {

@@ -84,10 +84,10 @@ describe('Test connection (nock)', () => {
     const result = await testConnection({ name: ' ', consumerToken: 'tok en', defaultCompanyId: -1 }, ctx());
     expect(result.ok).toBe(false);
     expect(result.reason).toBe('invalid-properties');
-    expect(result.message).toMatch(/Employee token is required/);
-    expect(result.message).toMatch(/Consumer token must not contain spaces or line breaks/);
-    expect(result.message).toMatch(/Default Company Id must be >= 0/);
-    expect(result.message).toMatch(/Name must not be blank/);
+    expect(result.message).toMatch(/"Employee token" is required/);
+    expect(result.message).toMatch(/"Consumer token" must not contain spaces or line breaks/);
+    expect(result.message).toMatch(/"Default Company Id" must be >= 0/);
+    expect(result.message).toMatch(/"Name" must not be blank/);
     expect(result.message).not.toContain('tok en');
   });
 
@@ -102,7 +102,9 @@ describe('Test connection (nock)', () => {
     const result = await testConnection(props(), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'wrong-environment' });
     expect(result.message).toMatch(/belong to the Tripletex test environment/);
-    expect(result.message).toMatch(/Turn on "Use Tripletex test environment"/);
+    expect(result.message).toMatch(/To use them there, turn on "Use Tripletex test environment"\./);
+    // The advice is also handed over as a template, for a host that names the switch its own way.
+    expect(result.hints).toEqual([{ template: '{on:useTestEnvironment}', text: 'turn on "Use Tripletex test environment"' }]);
     expect(result.message).toContain('req-prod-1');
     assertNoCanary(result);
   });
@@ -112,7 +114,7 @@ describe('Test connection (nock)', () => {
     nock(PROD).post('/v2/token/session/:create').reply(201, createdSession);
     const result = await testConnection(props({ useTestEnvironment: true }), ctx());
     expect(result.reason).toBe('wrong-environment');
-    expect(result.message).toMatch(/Turn off "Use Tripletex test environment"/);
+    expect(result.message).toMatch(/turn off "Use Tripletex test environment"/);
   });
 
   it('says the consumer token is invalid, with Tripletex’s words and request id', async () => {
@@ -186,7 +188,7 @@ describe('Test connection (nock)', () => {
     nock(PROD).post('/v2/token/session/:create').reply(201, createdSession).get('/v2/token/session/%3EwhoAmI').query(true).basicAuth({ user: '77', pass: SESSION }).times(2).reply(401, refused);
     const result = await testConnection(props({ defaultCompanyId: 77 }), ctx());
     expect(result).toMatchObject({ ok: false, reason: 'company-not-reachable' });
-    expect(result.message).toMatch(/Default Company Id is 77/);
+    expect(result.message).toMatch(/"Default Company Id" is 77/);
   });
 
   it('says Tripletex cannot be reached, without throwing', async () => {

@@ -21,7 +21,18 @@ program
     // "--consumer-token=<value>" is an unknown option whose text holds a value: never echo it.
     outputError: (text, write) => write(secrets.redact(text.replace(/(unknown option '--?[^'=\s]+)=[^']*'/g, "$1=…'"))),
   })
-  .exitOverride();
+  .exitOverride()
+  .addHelpText(
+    'after',
+    `
+Start here:
+  $ npm start                                  # the demo: a local Tripletex simulator and the example flows
+  $ flow-tripletex simulator                   # a simulator of your own; it prints the variables to export
+  $ flow-tripletex <command> --help            # each command's flags, with examples
+
+Docs: docs/cli.md (this tool), docs/real-tripletex.md (your own Tripletex account).
+`,
+  );
 
 registerTestConnectionCommand(program);
 registerRequestCommand(program);

@@ -90,7 +90,7 @@ export class ConsoleLogger implements HostLogger {
   }
 }
 
-interface BarPayload {
+export interface BarPayload {
   label: string;
   rows: number;
   pages: number;
@@ -100,14 +100,41 @@ interface BarPayload {
 }
 
 /**
- * One line of counts. There is no percentage: the only total Tripletex offers is
- * fullResultSize, which is deprecated and inexact (often just "at least one more page").
+ * One line of counts, never longer than the terminal is wide: a line that wraps or is cut at
+ * the edge garbles the redraw. Counts that matter least go first when room is short (waits
+ * while there are none, then requests, speed, pages), then the label is shortened. There is
+ * no percentage: the only total Tripletex offers is fullResultSize, which is deprecated and
+ * inexact (often just "at least one more page").
  */
-function formatBar(_options: cliProgress.Options, params: cliProgress.Params, payload: BarPayload): string {
+export function barLine(payload: BarPayload, elapsedSeconds: number, width: number): string {
   const n = (v: number) => v.toLocaleString('en-US');
-  const elapsed = Math.max(0.001, (Date.now() - params.startTime) / 1000);
-  const rate = payload.rows > 0 ? ` | ${n(Math.round(payload.rows / elapsed))} rows/s` : '';
-  return `${payload.label} | ${n(payload.rows)} rows | ${n(payload.pages)} pages | ${n(payload.requests)} requests | ${n(payload.waits)} rate-limit waits${rate} | ${elapsed.toFixed(1)} s${payload.waiting}`;
+  const elapsed = Math.max(0.001, elapsedSeconds);
+  // [text, rank]: the higher the rank, the longer it stays.
+  const parts: [string, number][] = [
+    [`${n(payload.rows)} ${payload.rows === 1 ? 'row' : 'rows'}`, 9],
+    [`${n(payload.pages)} ${payload.pages === 1 ? 'page' : 'pages'}`, 4],
+    [`${n(payload.requests)} ${payload.requests === 1 ? 'request' : 'requests'}`, 2],
+    [`${n(payload.waits)} rate-limit ${payload.waits === 1 ? 'wait' : 'waits'}`, payload.waits > 0 ? 5 : 1],
+    ...(payload.rows > 0 ? [[`${n(Math.round(payload.rows / elapsed))} rows/s`, 3] as [string, number]] : []),
+    [`${elapsed.toFixed(1)} s`, 8],
+    ...(payload.waiting ? [[payload.waiting, 7] as [string, number]] : []),
+  ];
+  // One column spare: some terminals wrap a line that fills the last column.
+  const room = Math.max(10, width - 1);
+  const kept = [...parts];
+  const line = (label: string) => [label, ...kept.map(([text]) => text)].join(' | ');
+  while (line(payload.label).length > room && kept.length > 2) {
+    const lowest = kept.reduce((min, part, i) => (part[1] < kept[min]![1] ? i : min), 0);
+    kept.splice(lowest, 1);
+  }
+  const rest = line('').length;
+  const label = payload.label.length + rest <= room ? payload.label : `${payload.label.slice(0, Math.max(1, room - rest - 1))}…`;
+  const text = line(label);
+  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
+}
+
+function formatBar(_options: cliProgress.Options, params: cliProgress.Params & { maxWidth?: number }, payload: BarPayload): string {
+  return barLine(payload, (Date.now() - params.startTime) / 1000, params.maxWidth ?? 80);
 }
 
 /** Progress of one step: feeds the bar (when there is one) from ctx.progress and from the pages seen. */
@@ -134,7 +161,7 @@ export class StepProgress {
     if (info.pages !== undefined) this.#payload.pages = Math.max(this.#payload.pages, info.pages);
     if (info.requests !== undefined) this.#payload.requests = info.requests;
     if (info.rateLimitWaits !== undefined) this.#payload.waits = info.rateLimitWaits;
-    this.#payload.waiting = info.rateLimitWaitMs !== undefined && info.rateLimitWaitMs > 0 ? ` | waiting ${(info.rateLimitWaitMs / 1000).toFixed(1)} s for the rate limit` : '';
+    this.#payload.waiting = info.rateLimitWaitMs !== undefined && info.rateLimitWaitMs > 0 ? `waiting ${(info.rateLimitWaitMs / 1000).toFixed(1)} s for the rate limit` : '';
     this.redraw();
   }
 

@@ -1,4 +1,4 @@
-import { MissingEnvError } from './errors.js';
+import { MissingEnvError, type Problem } from './errors.js';
 import { findMatches, replaceMatches, type Path } from './json-walk.js';
 import { isSecretReference, readStoredSecret } from './secret-store.js';
 import { declaredTypes, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
@@ -75,4 +75,23 @@ export function resolveEnvReferences(value: unknown, options: ResolveEnvOptions)
 
 export function describePath(path: Path): string {
   return pointerToField(path) || '(whole value)';
+}
+
+/**
+ * A value that came from an environment variable, for a message: the variable with the value
+ * when it is short and not secret (a company id, a switch), else only what kind of value it is.
+ */
+export function describeEnvValue(variable: string, raw: string, secret: boolean): string {
+  if (secret) return `${variable} (secret, not shown)`;
+  if (raw.length > 32) return `${variable} (a value of ${raw.length} characters)`;
+  return `${variable}=${JSON.stringify(raw)}`;
+}
+
+const TYPE_WORDS: Record<string, string> = { integer: 'an integer', number: 'a number', boolean: 'true or false', string: 'text' };
+
+/** A schema problem with a value from a variable, said of the variable: `CLIENT_ID="abc" is not an integer`. */
+export function envValueProblem(problem: Problem, variable: string, raw: string, secret: boolean): Problem {
+  const type = /^must be (integer|number|boolean|string)(?: or null)?$/.exec(problem.message);
+  const what = type ? `is not ${TYPE_WORDS[type[1]!]}` : problem.message;
+  return { field: problem.field, message: `${describeEnvValue(variable, raw, secret)} ${what}` };
 }

@@ -1,6 +1,6 @@
 import type { ActionContext, ProgressInfo } from '../../contract/host.js';
 import type { HostLogger } from './console-context.js';
-import { coerceEnvValue, findEnvReferences, type Path } from './env-references.js';
+import { coerceEnvValue, envValueProblem, findEnvReferences, type Path } from './env-references.js';
 import { CancelledRunError, FlowFailedError, HostInputError, MissingEnvError, UsageError } from './errors.js';
 import { allSteps, asReference, findReferences, STREAM_PORT, type ActionStep, type Flow, type Step } from './flow-file.js';
 import { replaceMatches } from './json-walk.js';
@@ -33,6 +33,8 @@ export interface StepRecord {
   error?: Record<string, unknown>;
   /** "continue", "onError" (handled by its onError steps) or "failed" (not handled), for the last run. */
   port?: 'continue' | 'onError' | 'failed';
+  /** Where the last run could continue, when it stopped part-way (a pack error's resume; kept on Ctrl-C too). */
+  resume?: unknown;
 }
 
 export interface FlowResult {
@@ -133,7 +135,12 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
    * (redactDeep), and registered secrets are taken out of the flow's own strings. So appending
    * {"$workspace": …} cannot put a token in a file, while page rows are never rewritten.
    */
-  const resolveValue = (value: unknown, scope: Scope, where: string, how: { schemaFor?: (path: Path) => JsonObject | undefined; written?: boolean } = {}): unknown => {
+  const resolveValue = (
+    value: unknown,
+    scope: Scope,
+    where: string,
+    how: { schemaFor?: (path: Path) => JsonObject | undefined; written?: boolean; onEnv?: (path: Path, variable: string, raw: string) => void } = {},
+  ): unknown => {
     const { schemaFor, written = false } = how;
     const fieldOf = (path: Path) => path.join('.') || '(value)';
     return replaceMatches(value, (node, pathOf) => {
@@ -144,6 +151,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
       if (reference.kind === 'env') {
         const raw = options.env[reference.variable];
         if (raw === undefined) throw new MissingEnvError([{ variable: reference.variable, where: `${where}${path.length ? '.' + path.join('.') : ''}` }]);
+        how.onEnv?.(path, reference.variable, raw);
         resolved = schemaFor && path.length === 1 ? coerceEnvValue(raw, schemaFor(path)) : raw;
       } else if (reference.kind === 'workspace') {
         if (!options.workspace) throw new UsageError(`${where}: {"$workspace": "${reference.name}"} needs a workspace file (--workspace)`);
@@ -174,14 +182,21 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
     const action = pack.actions.get(step.action)!;
     const record = records.get(step.id)!;
     const log = options.log.child(step.id);
+    const fromEnv = new Map<string, { variable: string; raw: string }>();
     const inputs = resolveValue(step.inputs, scope, `${step.where}.inputs`, {
       schemaFor: (path) => (path.length === 1 ? propertySchema(action.inputSchema, String(path[0])) : undefined),
+      onEnv: (path, variable, raw) => path.length === 1 && fromEnv.set(String(path[0]), { variable, raw }),
     }) as JsonObject;
     // Inputs the schema marks secret are never printed, wherever their value came from.
     registerSecretProperties(redactor, inputs, action.secretInputs);
     // A value taken from a page or an output may nest deeper than a schema check (recursive) can take.
     const deep = depthProblem(inputs, { root: 'inputs', wrapping: 1 });
-    const problems = deep ? [deep] : check(action.validateInputs, inputs, { root: 'inputs' });
+    // A value from a variable is reported as the variable's: that is what the user sets.
+    const problems = (deep ? [deep] : check(action.validateInputs, inputs, { root: 'inputs' })).map((p) => {
+      const input = /^inputs\.([^.[]+)/.exec(p.field)?.[1];
+      const source = input === undefined ? undefined : fromEnv.get(input);
+      return source ? envValueProblem(p, source.variable, source.raw, action.secretInputs.has(input!)) : p;
+    });
     if (problems.length > 0) throw new HostInputError(`Step "${step.id}" (${action.title}): invalid input`, problems);
 
     const sink = step.forEachPage?.writeRowsTo !== undefined ? sinks.open(step.forEachPage.writeRowsTo) : undefined;
@@ -259,6 +274,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
         } catch (thrown) {
           // A failure of a nested step arrives wrapped, already counted where it happened.
           const original = thrown instanceof StepFailure ? thrown.original : thrown;
+          const resume = thrown instanceof StepFailure ? undefined : (original as { resume?: unknown } | null)?.resume;
+          if (resume !== undefined) record.resume = resume;
           // Bad usage and Ctrl-C are not the step's failure: no onError runs for them.
           if (original instanceof UsageError || isCancellation(original, signal)) throw original;
           const error = redactor.redactDeep(serializeError(original)) as Record<string, unknown>;

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
+import { printParseErrorCode, visit, type ParseErrorCode } from 'jsonc-parser';
 import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../../contract/input-depth.js';
 import { FileProblemError } from './errors.js';
 
 // Reading the JSON files a user hands the host. V8's own JSON.parse messages sometimes quote
 // the text around the mistake, and a workspace file's text may hold a token, so a parse error
-// is located and described here instead: line, column and what was expected, never the text.
-// A file nested deeper than MAX_INPUT_DEPTH is refused before it is parsed, so nothing that
-// walks a value by recursion (schema validation, JSON.stringify, the syntax locator below) ever
-// meets one.
+// is located by jsonc-parser (which reports codes and offsets, never text) and described here:
+// line, column and what was expected. A file nested deeper than MAX_INPUT_DEPTH is refused
+// before it is parsed, so nothing that walks a value by recursion (schema validation,
+// JSON.stringify, jsonc-parser's recursive descent) ever meets one.
 
 export interface JsonSyntaxProblem {
   offset: number;
@@ -16,133 +17,127 @@ export interface JsonSyntaxProblem {
   problem: string;
 }
 
-class Stop extends Error {
-  constructor(
-    readonly offset: number,
-    readonly problem: string,
-  ) {
-    super(problem);
-  }
+/** jsonc-parser's error codes are a const enum; their printed names are used instead. */
+type ErrorName = ReturnType<typeof printParseErrorCode>;
+
+/** The first error the parser met, and where it was. */
+interface FirstError {
+  code: ErrorName;
+  offset: number;
+  length: number;
+  container: 'object' | 'array' | undefined;
+  /** Inside an object, before a property name. */
+  expectingName: boolean;
+  /** After the top-level value had ended. */
+  afterValue: boolean;
 }
 
-/** Finds the first JSON syntax error in text, or undefined when text is valid JSON. */
+const CONTROL_IN_STRING = 'a line break or control character inside a string (escape it, e.g. \\n)';
+const STRICT_JSON = { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false };
+
+/**
+ * Finds the first JSON syntax error in text, or undefined when text is valid JSON. jsonc-parser
+ * finds it (an error code and an offset, never the text); what remains here is saying it in
+ * words, for which the parser's position (inside an object or an array, before a property
+ * name) is tracked through its visitor.
+ */
 export function locateJsonError(text: string): JsonSyntaxProblem | undefined {
-  let i = 0;
-  const ws = () => {
-    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
-  };
-  const end = (what: string) => new Stop(i, `the file ends where ${what} was expected`);
-  const value = (): void => {
-    ws();
-    if (i >= text.length) throw end('a value');
-    const c = text[i]!;
-    if (c === '{') return object();
-    if (c === '[') return array();
-    if (c === '"') return string();
-    if (c === '-' || (c >= '0' && c <= '9')) return number();
-    for (const word of ['true', 'false', 'null']) {
-      if (text.startsWith(word, i)) {
-        i += word.length;
-        return;
-      }
+  const bom = text.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const body = bom ? text.slice(1) : text;
+  const containers: ('object' | 'array')[] = [];
+  let expectingName = false;
+  let seenValue = false;
+  let first: FirstError | undefined;
+  visit(
+    body,
+    {
+      onObjectBegin: () => {
+        containers.push('object');
+        expectingName = true;
+      },
+      onObjectProperty: () => {
+        expectingName = false;
+      },
+      onObjectEnd: () => {
+        containers.pop();
+        expectingName = false;
+        if (containers.length === 0) seenValue = true;
+      },
+      onArrayBegin: () => {
+        containers.push('array');
+        expectingName = false;
+      },
+      onArrayEnd: () => {
+        containers.pop();
+        if (containers.length === 0) seenValue = true;
+      },
+      onLiteralValue: () => {
+        if (containers.length === 0) seenValue = true;
+      },
+      onSeparator: (character) => {
+        if (character === ',' && containers[containers.length - 1] === 'object') expectingName = true;
+      },
+      onError: (code, offset, length) => {
+        first ??= { code: printParseErrorCode(code), offset, length, container: containers[containers.length - 1], expectingName, afterValue: seenValue && containers.length === 0 };
+      },
+    },
+    STRICT_JSON,
+  );
+  if (!first) return undefined;
+  const { offset, problem } = describeSyntaxError(body, first);
+  return { offset: offset + bom, ...lineAndColumn(text, offset + bom), problem };
+}
+
+function describeSyntaxError(text: string, at: FirstError): { offset: number; problem: string } {
+  const { code, offset, container } = at;
+  const say = (problem: string, where = offset) => ({ offset: where, problem });
+  const close = container === 'array' ? '"," or "]"' : '"," or "}"';
+  const afterWhat = container === 'array' ? 'after an array item' : 'after a property value';
+  if (offset >= text.length && code !== 'UnexpectedEndOfString') {
+    const wanted: Record<string, string> = {
+      ValueExpected: 'a value',
+      PropertyNameExpected: 'a property name',
+      ColonExpected: '":"',
+    };
+    return say(`the file ends where ${wanted[code] ?? close} was expected`);
+  }
+  switch (code) {
+    case 'ValueExpected':
+    case 'PropertyNameExpected': {
+      const c = text[offset];
+      if ((c === '}' || c === ']') && /,\s*$/.test(text.slice(0, offset))) return say(`a comma before "${c}" is not allowed in JSON`);
+      return say(code === 'PropertyNameExpected' ? 'expected a property name in double quotes' : 'unexpected character where a value was expected');
     }
-    if (c === "'") throw new Stop(i, 'strings must use double quotes (")');
-    throw new Stop(i, 'unexpected character where a value was expected');
-  };
-  const object = (): void => {
-    i++;
-    ws();
-    if (text[i] === '}') {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (i >= text.length) throw end('a property name');
-      if (text[i] === '}') throw new Stop(i, 'a comma before "}" is not allowed in JSON');
-      if (text[i] !== '"') throw new Stop(i, 'expected a property name in double quotes');
-      string();
-      ws();
-      if (i >= text.length) throw end('":"');
-      if (text[i] !== ':') throw new Stop(i, 'expected ":" after the property name');
-      i++;
-      value();
-      ws();
-      if (i >= text.length) throw end('"," or "}"');
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === '}') {
-        i++;
-        return;
-      }
-      throw new Stop(i, 'expected "," or "}" after a property value');
-    }
-  };
-  const array = (): void => {
-    i++;
-    ws();
-    if (text[i] === ']') {
-      i++;
-      return;
-    }
-    for (;;) {
-      ws();
-      if (text[i] === ']') throw new Stop(i, 'a comma before "]" is not allowed in JSON');
-      value();
-      ws();
-      if (i >= text.length) throw end('"," or "]"');
-      if (text[i] === ',') {
-        i++;
-        continue;
-      }
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      throw new Stop(i, 'expected "," or "]" after an array item');
-    }
-  };
-  const string = (): void => {
-    const start = i;
-    i++;
-    while (i < text.length) {
-      const c = text[i]!;
-      if (c === '"') {
-        i++;
-        return;
-      }
-      if (c === '\\') {
-        const next = text[i + 1];
-        if (next === 'u') {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 2, i + 6))) throw new Stop(i, 'invalid \\u escape in a string');
-          i += 6;
-          continue;
-        }
-        if (next === undefined || !'"\\/bfnrt'.includes(next)) throw new Stop(i, 'invalid escape in a string');
-        i += 2;
-        continue;
-      }
-      if (c < ' ') throw new Stop(i, 'a line break or control character inside a string (escape it, e.g. \\n)');
-      i++;
-    }
-    throw new Stop(start, 'a string is not closed');
-  };
-  const number = (): void => {
-    const match = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
-    if (!match || match[0] === '-' || match[0] === '') throw new Stop(i, 'invalid number');
-    i += match[0].length;
-  };
-  try {
-    if (text.charCodeAt(0) === 0xfeff) i = 1;
-    value();
-    ws();
-    if (i < text.length) throw new Stop(i, 'unexpected text after the end of the JSON value');
-    return undefined;
-  } catch (error) {
-    if (!(error instanceof Stop)) throw error;
-    return { offset: error.offset, ...lineAndColumn(text, error.offset), problem: error.problem };
+    case 'InvalidSymbol':
+      if (at.afterValue) return say('unexpected text after the end of the JSON value');
+      if (at.expectingName) return say('expected a property name in double quotes');
+      if (text[offset] === "'") return say('strings must use double quotes (")');
+      return say('unexpected character where a value was expected');
+    case 'EndOfFileExpected':
+      return say('unexpected text after the end of the JSON value');
+    case 'CommaExpected':
+    case 'CloseBraceExpected':
+    case 'CloseBracketExpected':
+      return say(`expected ${close} ${afterWhat}`);
+    case 'ColonExpected':
+      return say('expected ":" after the property name');
+    case 'UnexpectedEndOfString':
+      // A string that stops short of the file's end was cut by a line break.
+      return offset + at.length < text.length ? say(CONTROL_IN_STRING, offset + at.length) : say('a string is not closed');
+    case 'InvalidCharacter':
+      return say(CONTROL_IN_STRING);
+    case 'InvalidEscapeCharacter':
+      return say('invalid escape in a string');
+    case 'InvalidUnicode':
+      return say('invalid \\u escape in a string');
+    case 'UnexpectedEndOfNumber':
+    case 'InvalidNumberFormat':
+      return say('invalid number');
+    case 'InvalidCommentToken':
+    case 'UnexpectedEndOfComment':
+      return say('comments are not allowed in JSON');
+    default:
+      return say('not valid JSON here');
   }
 }
 

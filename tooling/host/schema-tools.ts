@@ -107,6 +107,23 @@ export function secretPropertyNames(schema: unknown, extra: string[] = []): Set<
   return names;
 }
 
+/**
+ * A copy of values without the "" a form sends for an untouched number or switch: for a
+ * top-level property whose schema takes no strings, "" means "not set", as it would in a
+ * designer's panel. A property that takes strings keeps its "" (and is judged by its schema).
+ */
+export function withoutEmptyFormValues(values: JsonObject, schema: unknown): JsonObject {
+  let out: JsonObject | undefined;
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== '') continue;
+    const types = declaredTypes(propertySchema(schema, key));
+    if (!types || types.includes('string')) continue;
+    out ??= { ...values };
+    delete out[key];
+  }
+  return out ?? values;
+}
+
 /** The JSON types a top-level property accepts, when it says so with `type`. */
 export function declaredTypes(schema: JsonObject | undefined): string[] | undefined {
   if (!schema) return undefined;

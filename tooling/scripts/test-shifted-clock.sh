@@ -33,7 +33,7 @@ for i in "${!shifts[@]}"; do
     exit 2
   fi
   echo "===== test-shifted-clock: pass $((i + 1)) of ${#shifts[@]}: clock $shift_spec, so Node's now is $shifted_now ====="
-  if ! faketime -f "$shift_spec" node --experimental-vm-modules node_modules/jest/bin/jest.js; then
+  if ! faketime -f "$shift_spec" node --experimental-vm-modules --require ./test/support/quiet-vm-modules-warning.cjs node_modules/jest/bin/jest.js; then
     echo "test-shifted-clock: the suite FAILED with the clock shifted by $shift_spec ($shifted_now)" >&2
     exit 1
   fi

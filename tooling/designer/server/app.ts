@@ -7,6 +7,7 @@ import type { ActionContext } from '../../../contract/host.js';
 import { displayPath } from '../../host/display.js';
 import { FileProblemError, UsageError } from '../../host/errors.js';
 import type { Pack } from '../../host/pack-loader.js';
+import { labelWordsFor, reworded } from '../../host/words.js';
 import { HOST_ROOT } from '../../host/paths.js';
 import type { Redactor } from '../../host/redact.js';
 import { isPlainObject, type JsonObject } from '../../host/schema-tools.js';
@@ -194,7 +195,9 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
       // The contract says a test never throws; if one does, it is a failed test all the same.
       result = { ok: false, message: `The test could not run: ${(error as Error)?.message ?? String(error)}` };
     }
-    return redactor.redactDeep({ result, log: lines });
+    // Advice names the panel's fields by the labels the page shows.
+    const message = reworded(String(result.message), result, labelWordsFor(pack));
+    return redactor.redactDeep({ result: { ...result, message }, log: lines });
   });
 
   app.post('/api/objects/validate', { schema: { body: submittedObjectBody } }, async (request) => ({ problems: await objects.validate(request.body as SubmittedObject) }));

@@ -4,6 +4,7 @@ import type { HostLogger } from '../../host/console-context.js';
 import { asReference, type ActionStep, type Flow } from '../../host/flow-file.js';
 import { runFlow, type FlowResult } from '../../host/flow-runner.js';
 import type { Pack } from '../../host/pack-loader.js';
+import { labelWordsFor, rewordError } from '../../host/words.js';
 import { serializeError, type Redactor } from '../../host/redact.js';
 import { isPlainObject } from '../../host/schema-tools.js';
 import type { Workspace } from '../../host/workspace-file.js';
@@ -133,6 +134,8 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
   let shown = 0;
   await post({ type: 'run', runId, flow: request.flow.name });
   try {
+    // Advice names inputs by the labels this page shows them under.
+    const words = labelWordsFor(request.pack);
     const result = await runFlow(request.flow, {
       pack: request.pack,
       workspace: request.workspace,
@@ -199,11 +202,11 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
           pages: record.pages,
           rows: record.rows,
           ...(record.output !== undefined && record.port === 'continue' ? { output: record.output } : {}),
-          ...(record.error ? { error: record.error } : {}),
+          ...(record.error ? { error: rewordError(record.error, words) } : {}),
         });
       },
     });
-    await post({ type: 'done', result });
+    await post({ type: 'done', result: result.error ? { ...result, error: rewordError(result.error, words) } : result });
     return result;
   } catch (error) {
     // Bad usage (a missing variable or object): the flow did not start.

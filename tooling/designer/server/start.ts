@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { dirname, join, relative, resolve } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { loadPack } from '../../host/pack-loader.js';
+import { demoVariables } from '../../host/demo-variables.js';
 import { DEFAULT_MANIFEST, EXAMPLES_DIR, HOST_ROOT, HOST_SCHEMAS_DIR } from '../../host/paths.js';
 import { Redactor } from '../../host/redact.js';
 import { startDesignerServer, type DesignerServer } from './app.js';
@@ -36,20 +37,6 @@ export interface RunningDesigner extends DesignerServer {
 
 export const DEFAULT_SIMULATOR_SIZE = 10_000;
 const SIMULATOR_DATA_YEAR = 2025;
-
-/** Variables the example workspace and flows read, mapped to the simulator's demo tokens. */
-export function simulatorVariables(simulator: RunningSimulator): Record<string, string> {
-  const { production, test } = simulator.tokens;
-  return {
-    ...simulator.env,
-    TRIPLETEX_CONSUMER_TOKEN: production.consumerToken,
-    TRIPLETEX_EMPLOYEE_TOKEN: production.employeeTokens.employee,
-    TRIPLETEX_CLERK_EMPLOYEE_TOKEN: production.employeeTokens.restricted,
-    TRIPLETEX_ACCOUNTANT_EMPLOYEE_TOKEN: production.employeeTokens.accountant,
-    TRIPLETEX_TEST_CONSUMER_TOKEN: test.consumerToken,
-    TRIPLETEX_TEST_EMPLOYEE_TOKEN: test.employeeTokens.employee,
-  };
-}
 
 /** A JSON file copied to another folder, its "$schema" path adjusted to still find the schema. */
 function copyWithSchema(from: string, to: string, schemaFile: string): void {
@@ -100,7 +87,7 @@ export async function startDesigner(options: StartDesignerOptions = {}): Promise
     if (simulator) {
       // The pack reads its base URLs from the process environment at call time; the example
       // workspace reads the demo tokens from it. Only this process's environment changes.
-      for (const [name, value] of Object.entries(simulatorVariables(simulator))) {
+      for (const [name, value] of Object.entries(demoVariables(simulator))) {
         process.env[name] = value;
         if (!name.endsWith('_URL')) redactor.add(value);
         exported.push(name);

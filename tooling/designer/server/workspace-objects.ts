@@ -5,7 +5,7 @@ import type { Pack, WorkspaceObjectType } from '../../host/pack-loader.js';
 import type { Redactor } from '../../host/redact.js';
 import { check, isPlainObject, propertySchema, type JsonObject } from '../../host/schema-tools.js';
 import { isSecretReference, secretReferencePointers, type SecretStore } from '../../host/secret-store.js';
-import { loadWorkspace, type Workspace } from '../../host/workspace-file.js';
+import { loadWorkspace, objectName, type Workspace } from '../../host/workspace-file.js';
 import { registerSecretProperties } from '../../host/secret-values.js';
 
 // The designer's side of the workspace file: the objects as the page may see them (secret
@@ -43,7 +43,7 @@ export interface SubmittedObject {
 
 interface RawWorkspace {
   [key: string]: unknown;
-  objects: { type: string; name: string; properties: JsonObject; [key: string]: unknown }[];
+  objects: { type: string; name?: string; properties: JsonObject; [key: string]: unknown }[];
 }
 
 export class BadRequestError extends UsageError {
@@ -88,6 +88,12 @@ export class WorkspaceObjects {
     return objectType;
   }
 
+  /** The object's one name (the loader has checked that it has one). */
+  private nameOf(object: RawWorkspace['objects'][number]): string {
+    const named = objectName(object, this.pack.objectTypes.get(object.type));
+    return 'name' in named ? named.name : '';
+  }
+
   private publicView(object: RawWorkspace['objects'][number]): PublicObject {
     const objectType = this.typeOf(object.type);
     const properties: JsonObject = {};
@@ -102,12 +108,12 @@ export class WorkspaceObjects {
       else if (value !== undefined) secrets[key] = { source: 'file' };
       else secrets[key] = { source: 'none' };
     }
-    return { type: object.type, name: object.name, properties, secrets };
+    return { type: object.type, name: this.nameOf(object), properties, secrets };
   }
 
   private find(raw: RawWorkspace, type: string, name: string | undefined) {
     if (name === undefined) return undefined;
-    const index = raw.objects.findIndex((o) => o.name === name);
+    const index = raw.objects.findIndex((o) => this.nameOf(o) === name);
     if (index < 0) throw new BadRequestError(`The workspace has no object named "${name}" (it may have been renamed or removed); reload the page`, [], 404);
     if (raw.objects[index]!.type !== type) throw new BadRequestError(`Object "${name}" is a ${raw.objects[index]!.type}, not a ${type}`);
     return { index, object: raw.objects[index]! };
@@ -143,12 +149,15 @@ export class WorkspaceObjects {
     const { objectType, raw, existing, properties, newSecrets, replacedIds, problems, name } = await this.prepare(submitted);
     if (problems.length > 0) throw new BadRequestError(`${objectType.title} was not saved: fix the fields marked`, problems, problems.some((p) => p.message.startsWith('is already the name')) ? 409 : 400);
     for (const [key, value] of newSecrets) properties[key] = this.secrets.put(value);
-    const entry = { ...(existing?.object ?? {}), type: submitted.type, name: name!, properties: orderLike(objectType, properties) };
+    // One name: a type with a label property is named by it, and no second name is written.
+    const { name: _old, ...kept } = existing?.object ?? {};
+    const entry = { ...kept, type: submitted.type, ...(objectType.labelProperty ? {} : { name: name! }), properties: orderLike(objectType, properties) };
+    const previousName = existing ? this.nameOf(existing.object) : undefined;
     if (existing) raw.objects[existing.index] = entry;
     else raw.objects.push(entry);
     await this.writeRaw(raw);
     for (const id of replacedIds) this.secrets.delete(id);
-    return { name: name!, ...(existing && existing.object.name !== name ? { previousName: existing.object.name } : {}) };
+    return { name: name!, ...(previousName !== undefined && previousName !== name ? { previousName } : {}) };
   }
 
   private async prepare(submitted: SubmittedObject) {
@@ -187,7 +196,7 @@ export class WorkspaceObjects {
     const label = objectType.labelProperty;
     const name = label && typeof candidate[label] === 'string' ? (candidate[label] as string).trim() : submitted.name?.trim();
     if (!name && !problems.some((p) => p.field === (label ?? 'name'))) problems.push({ field: label ?? 'name', message: 'is required: it is the name flows use for the object' });
-    const clash = raw.objects.findIndex((o) => o.name === name);
+    const clash = raw.objects.findIndex((o) => this.nameOf(o) === name);
     if (name && clash >= 0 && clash !== existing?.index) problems.push({ field: label ?? 'name', message: `is already the name of another workspace object ("${name}"); names must be unique` });
     return { objectType, raw, existing, properties, newSecrets, replacedIds, problems, name };
   }

@@ -21,6 +21,15 @@ export function addCommonOptions(command: Command): Command {
     .addOption(new Option('--no-progress', 'no progress bar, even when stderr is a terminal'));
 }
 
+/**
+ * An Examples section at the end of a command's --help, as gh and npm print one: each example
+ * a comment line and the command, runnable as shown once the simulator's variables are exported.
+ */
+export function withExamples(command: Command, examples: [comment: string, line: string][]): Command {
+  const text = examples.map(([comment, line]) => `  # ${comment}\n  $ ${line}`).join('\n');
+  return command.addHelpText('after', `\nExamples:\n${text}\n`);
+}
+
 /** A whole number in [min, max], for commander; the message names the rule (commander names the flag). */
 export function wholeNumber(min: number, max = Number.MAX_SAFE_INTEGER) {
   return (value: string): number => {
@@ -42,9 +51,24 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * message would repeat the value: someone who pastes a token instead of a name must not see it
  * echoed into their terminal and logs.
  */
-export function envName(flag: string, value: string): string {
-  if (!ENV_NAME.test(value)) throw new UsageError(`${flag} takes the NAME of an environment variable (letters, digits, _), not a value. Put the secret in a variable, e.g. export TRIPLETEX_EMPLOYEE_TOKEN=…, and pass ${flag} TRIPLETEX_EMPLOYEE_TOKEN`);
+export function envName(flag: string, value: string, what: { holds: string; variable: string }): string {
+  if (!ENV_NAME.test(value) || looksLikeToken(value)) {
+    secrets.add(value);
+    throw new UsageError(
+      `${flag} takes the NAME of an environment variable (letters, digits, _), and what was given looks like a value (not shown here). ` +
+        `Put the ${what.holds} in a variable without typing it on the command line — read -rs ${what.variable} && export ${what.variable} — ` +
+        `and leave out ${flag}: ${what.variable} is where it looks by default.`,
+    );
+  }
   return value;
+}
+
+/**
+ * Tokens are long runs of mixed-case letters and digits (base64, hex); variable names are
+ * words joined by _ and usually upper case. A name-shaped token is still a token.
+ */
+function looksLikeToken(value: string): boolean {
+  return value.length >= 24 && /[a-z]/.test(value) && /\d/.test(value) && !value.includes('_');
 }
 
 export interface Runtime {

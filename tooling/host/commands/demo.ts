@@ -6,9 +6,10 @@ import { startSimulator, type RunningSimulator } from '../../simulator/index.js'
 import { displayPath, plural, seconds } from '../display.js';
 import type { FlowResult, StepRecord } from '../flow-runner.js';
 import { EXAMPLES_DIR, HOST_ROOT } from '../paths.js';
-import { addCommonOptions, createRuntime, exitWhenIdle, reportError, wholeNumber, type CommonOptions } from './common.js';
+import { addCommonOptions, withExamples, createRuntime, exitWhenIdle, reportError, wholeNumber, type CommonOptions } from './common.js';
 import { describeResult, executeRun, prepareRun } from './run.js';
 import { testConnectionCommand } from './test-connection.js';
+import { demoVariables } from '../demo-variables.js';
 
 // The main job (`npm start`): a local Tripletex simulator, and the examples/ flows run against
 // it the way a user would run them, each checked. It ends with a short summary and exits 0
@@ -40,6 +41,10 @@ export function registerDemoCommand(program: Command): void {
     .command('demo')
     .description('The main job (npm start): start the Tripletex simulator on loopback and run the examples/ flows against it, checking each. Exit 0 when all checks pass.')
     .option('--size <n>', `customers in the simulated demo company (at least ${MIN_CUSTOMERS.toLocaleString('en-US')})`, wholeNumber(MIN_CUSTOMERS, 2_000_000), 30_000);
+  withExamples(command, [
+    ['the whole demo (the same as npm start)', 'flow-tripletex demo'],
+    ['a smaller demo company, for a quicker run', `flow-tripletex demo --size ${MIN_CUSTOMERS}`],
+  ]);
   addCommonOptions(command).action(async (options: DemoOptions) => {
     exitWhenIdle(await demoCommand(options));
   });
@@ -74,15 +79,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     // Point the pack at the simulator, and put the demo tokens where the example workspace's
     // {"$env": …} references look for them. Only this process's environment changes.
     Object.assign(process.env, simulator.env);
-    const tokens = simulator.tokens;
-    const exported: Record<string, string> = {
-      TRIPLETEX_CONSUMER_TOKEN: tokens.production.consumerToken,
-      TRIPLETEX_EMPLOYEE_TOKEN: tokens.production.employeeTokens.employee,
-      TRIPLETEX_CLERK_EMPLOYEE_TOKEN: tokens.production.employeeTokens.restricted,
-      TRIPLETEX_ACCOUNTANT_EMPLOYEE_TOKEN: tokens.production.employeeTokens.accountant,
-      TRIPLETEX_TEST_CONSUMER_TOKEN: tokens.test.consumerToken,
-      TRIPLETEX_TEST_EMPLOYEE_TOKEN: tokens.test.employeeTokens.employee,
-    };
+    const { TRIPLETEX_PRODUCTION_URL: _production, TRIPLETEX_TEST_URL: _test, ...exported } = demoVariables(simulator);
     for (const [name, value] of Object.entries(exported)) {
       process.env[name] = value;
       runtime.redactor.add(value);
@@ -118,6 +115,11 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
       const code = await testConnectionCommand({ workspace: WORKSPACE, connection: name, logLevel: options.logLevel, progress: options.progress, ...(options.manifest ? { manifest: options.manifest } : {}) });
       checks.push({ title: `Test connection "${name}"`, ok: code === 0, detail: code === 0 ? 'passed' : `exit code ${code}` });
     }
+    // Fails on purpose, as a new user's would: the message says what to change and lists the ids.
+    say(`$ flow-tripletex test-connection ${workspaceArg} --connection "Accounting office"`);
+    say("  (fails on purpose: an accountant's token with no defaultCompanyId can only list its client companies; the message lists their ids, which step 4 uses)");
+    const accountantTest = await testConnectionCommand({ workspace: WORKSPACE, connection: 'Accounting office', logLevel: options.logLevel, progress: options.progress, ...(options.manifest ? { manifest: options.manifest } : {}) });
+    checks.push({ title: 'Test connection "Accounting office" fails and says why', ok: accountantTest === 1, detail: accountantTest === 1 ? 'failed as expected: no client company chosen' : `exit code ${accountantTest}, expected 1` });
 
     // 2. Create Tripletex Connection from environment variables, then every customer.
     section(2, `Per-run connection from environment variables, then every customer into an NDJSON file`);
@@ -181,7 +183,7 @@ export async function demoCommand(options: DemoOptions): Promise<number> {
     } else checks.push({ title: "Reach an accountant's client companies", ok: false, detail: 'the flow could not run' });
 
     // 5. An employee without the ledger entitlement: the On Error path.
-    section(5, 'An employee lacking an entitlement: the flow takes On Error');
+    section(5, 'An employee lacking an entitlement: Tripletex refuses on purpose, and the flow takes On Error');
     const clerk = await runFlowFile('clerk-reads-ledger.flow.json');
     if (clerk) {
       const vouchers = step(clerk, 'vouchers');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startDesigner, DEFAULT_SIMULATOR_SIZE } from '../../designer/server/start.js';
 import { displayPath } from '../display.js';
-import { exitWhenIdle, reportError, wholeNumber } from './common.js';
+import { exitWhenIdle, reportError, wholeNumber, withExamples } from './common.js';
 
 // flow-tripletex designer: the pack in a browser, as a Flow designer shows it (docs/designer.md).
 
@@ -15,7 +15,7 @@ interface DesignerOptions {
 }
 
 export function registerDesignerCommand(program: Command): void {
-  program
+  const command = program
     .command('designer')
     .description('Serve the designer page on 127.0.0.1: workspace connections, flows, property panels, Test connection and Run. Without --workspace it starts the Tripletex simulator and works on a copy of the examples. See docs/designer.md.')
     .option('--workspace <file>', 'workspace file to open; then no simulator is started and the pack calls the Tripletex that TRIPLETEX_PRODUCTION_URL / TRIPLETEX_TEST_URL name (default: real Tripletex)')
@@ -23,8 +23,12 @@ export function registerDesignerCommand(program: Command): void {
     .option('--out-dir <dir>', "folder for the files a flow's writeRowsTo/appendTo write (default: the current folder; without --workspace, out/designer/)")
     .option('--port <n>', 'port to listen on (0: any free port)', wholeNumber(0, 65535), 0)
     .option('--size <n>', 'customers in the simulated demo company (without --workspace)', wholeNumber(1, 2_000_000), DEFAULT_SIMULATOR_SIZE)
-    .option('--manifest <file>', "the pack to load (default: this package's manifest.json)")
-    .action(async (options: DesignerOptions) => {
+    .option('--manifest <file>', "the pack to load (default: this package's manifest.json)");
+  withExamples(command, [
+    ['the designer on the simulator, with a copy of the example workspace and flows (the same as npm run designer)', 'flow-tripletex designer'],
+    ['your own workspace file and its flows/ folder, against the Tripletex your environment names', 'flow-tripletex designer --workspace my.workspace.json'],
+  ]);
+  command.action(async (options: DesignerOptions) => {
       let designer: Awaited<ReturnType<typeof startDesigner>>;
       try {
         designer = await startDesigner({

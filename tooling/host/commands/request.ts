@@ -8,7 +8,8 @@ import { readJsonFile } from '../json-file.js';
 import { isPlainObject } from '../schema-tools.js';
 import { loadWorkspace } from '../workspace-file.js';
 import { executeRun } from './run.js';
-import { addCommonOptions, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
+import { rewordError, type InputWords } from '../words.js';
+import { addCommonOptions, withExamples, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
 
 // flow-tripletex request: one run of REST API Request with paging from the command line.
 // It is built as a one- or two-step flow and run by the same runner as `run`: with per-run
@@ -34,6 +35,7 @@ interface RequestOptions extends CommonOptions {
   fields?: string;
   sorting?: string;
   inclusiveEndDates?: boolean;
+  skipEndpointChecks?: boolean;
   maxResponseMb?: number;
   maxWaitSeconds?: number;
   body?: string;
@@ -54,6 +56,7 @@ const FLAG_OF_INPUT: Record<string, string> = {
   fields: '--fields',
   sorting: '--sorting',
   inclusiveEndDates: '--inclusive-end-dates',
+  skipEndpointChecks: '--skip-endpoint-checks',
   maxResponseMegabytes: '--max-response-mb',
   maxWaitSeconds: '--max-wait-seconds',
   connection: '--connection',
@@ -84,11 +87,19 @@ export function registerRequestCommand(program: Command): void {
     .option('--fields <fields>', 'Tripletex fields selector, e.g. id,name,email')
     .option('--sorting <sorting>', 'Tripletex sorting, e.g. id or -invoiceDate')
     .option('--inclusive-end-dates', 'treat …To dates in --query as the last day wanted (those Tripletex documents as exclusive are sent as the day after)')
+    .option('--skip-endpoint-checks', "send the path and query as written, even when Tripletex's spec says the path is a slip of another or a required parameter is missing")
     .option('--max-response-mb <n>', 'largest answer accepted, in MB; a larger one fails the run (default 50)', wholeNumber(1, 1024))
     .option('--max-wait-seconds <n>', 'longest single rate-limit wait; a longer one fails at once (default 300)', wholeNumber(0, 3600))
     .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
     .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
     .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));
+  withExamples(command, [
+    ['every customer to a file, with a connection from a workspace file', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Demo company" --fields id,name,email --out customers.ndjson'],
+    ['per-run credentials from TRIPLETEX_CONSUMER_TOKEN and TRIPLETEX_EMPLOYEE_TOKEN: the first 10 customers', 'flow-tripletex request GET /customer --items-per-page 10 --max-pages 1'],
+    ['invoices dated January 2025, the end date inclusive', 'flow-tripletex request GET /invoice --query invoiceDateFrom=2025-01-01 --query invoiceDateTo=2025-01-31 --inclusive-end-dates'],
+    ["an accountant's client companies, then one client's customers", 'flow-tripletex request GET "/company/>withLoginAccess" --workspace examples/demo.workspace.json --connection "Accounting office"'],
+    ['the same accountant, working in client company 1614797', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Accounting office" --company-id 1614797 --max-pages 1'],
+  ]);
   addCommonOptions(command).action(async (method: string, path: string, options: RequestOptions) => {
     exitWhenIdle(await requestCommand(method, path, options));
   });
@@ -115,6 +126,21 @@ function parseQuery(pairs: string[]): Record<string, string | string[]> {
   return query;
 }
 
+/**
+ * The command line's words for the pack's advice: a flag where one sets the input, and for a
+ * property of the workspace connection, the property in the workspace file.
+ */
+export function commandLineWords(workspace?: { file: string; connection: string; properties: ReadonlySet<string> }): InputWords {
+  const property = (name: string) => workspace !== undefined && workspace.properties.has(name) && !(name in FLAG_OF_INPUT && name !== 'useTestEnvironment');
+  const inFile = (name: string, value: string) => `set "${name}": ${value} for "${workspace!.connection}" in ${workspace!.file}`;
+  return {
+    input: (name) => (property(name) ? `"${name}" of "${workspace!.connection}" in ${workspace!.file}` : (FLAG_OF_INPUT[name] ?? name)),
+    on: (name) => (property(name) ? inFile(name, 'true') : FLAG_OF_INPUT[name] ? `add ${FLAG_OF_INPUT[name]}` : `set ${name} to true`),
+    off: (name) => (property(name) ? inFile(name, 'false') : FLAG_OF_INPUT[name] ? `leave out ${FLAG_OF_INPUT[name]}` : `set ${name} to false`),
+    query: (entries) => `add ${entries.map(([key, value]) => `--query ${key}=${value}`).join(' ')}`,
+  };
+}
+
 /** "steps[1].inputs.itemsPerPage" → "--items-per-page". */
 function flagProblems(problems: Problem[]): Problem[] {
   return problems.map((p) => {
@@ -137,8 +163,8 @@ export async function requestCommand(method: string, path: string, options: Requ
       if (options.connection === undefined) throw new UsageError('--workspace needs --connection <name>');
       if (perRunFlags) throw new UsageError('use either a workspace connection (--workspace, --connection) or per-run credentials (--consumer-token-env, --employee-token-env, --test-environment), not both');
     }
-    const consumerEnv = envName('--consumer-token-env', options.consumerTokenEnv ?? DEFAULT_CONSUMER_ENV);
-    const employeeEnv = envName('--employee-token-env', options.employeeTokenEnv ?? DEFAULT_EMPLOYEE_ENV);
+    const consumerEnv = envName('--consumer-token-env', options.consumerTokenEnv ?? DEFAULT_CONSUMER_ENV, { holds: 'consumer token', variable: DEFAULT_CONSUMER_ENV });
+    const employeeEnv = envName('--employee-token-env', options.employeeTokenEnv ?? DEFAULT_EMPLOYEE_ENV, { holds: 'employee token', variable: DEFAULT_EMPLOYEE_ENV });
     const query = parseQuery(options.query ?? []);
     let body: unknown;
     if (options.body !== undefined) body = await readJsonFile(resolvePath(options.body), displayPath(resolvePath(options.body)), 'body file');
@@ -170,6 +196,7 @@ export async function requestCommand(method: string, path: string, options: Requ
     if (options.fields !== undefined) inputs.fields = options.fields;
     if (options.sorting !== undefined) inputs.sorting = options.sorting;
     if (options.inclusiveEndDates) inputs.inclusiveEndDates = true;
+    if (options.skipEndpointChecks) inputs.skipEndpointChecks = true;
     if (options.maxResponseMb !== undefined) inputs.maxResponseMegabytes = options.maxResponseMb;
     if (options.maxWaitSeconds !== undefined) inputs.maxWaitSeconds = options.maxWaitSeconds;
     steps.push({ id: 'request', action: REQUEST_ACTION, inputs, forEachPage: { writeRowsTo: options.out ?? '-' } });
@@ -198,7 +225,10 @@ export async function requestCommand(method: string, path: string, options: Requ
       }
       throw error;
     }
-    return report(result, options, runtime);
+    const connectionType = workspace?.find(options.connection!)?.type;
+    const properties = connectionType ? Object.keys((pack.objectTypes.get(connectionType)?.schema.properties ?? {}) as object) : [];
+    const words = commandLineWords(workspace ? { file: workspace.label, connection: options.connection!, properties: new Set(properties) } : undefined);
+    return report(result, options, runtime, words);
   } catch (error) {
     return reportError(error, { json: options.json, redactor: runtime.redactor });
   } finally {
@@ -206,7 +236,7 @@ export async function requestCommand(method: string, path: string, options: Requ
   }
 }
 
-function report(result: FlowResult, options: RequestOptions, runtime: ReturnType<typeof createRuntime>): number {
+function report(result: FlowResult, options: RequestOptions, runtime: ReturnType<typeof createRuntime>, words: InputWords): number {
   const request = result.steps.find((s) => s.id === 'request');
   if (result.status === 'completed') {
     const summary = request?.output;
@@ -215,11 +245,12 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
     return 0;
   }
   if (result.status === 'cancelled') {
-    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows: request?.rows ?? 0, pages: request?.pages ?? 0 }) + '\n');
-    else process.stderr.write(`Cancelled after ${plural(request?.rows ?? 0, 'row')} in ${plural(request?.pages ?? 0, 'page')}.\n`);
+    const resume = resumeOf(request?.resume);
+    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows: request?.rows ?? 0, pages: request?.pages ?? 0, ...(request?.resume ? { resume: request.resume } : {}) }) + '\n');
+    else process.stderr.write(`Cancelled after ${plural(request?.rows ?? 0, 'row')} in ${plural(request?.pages ?? 0, 'page')}${resume ? `; ${resume}` : ''}.\n`);
     return 130;
   }
-  const error = result.error ?? { message: 'failed' };
+  const error = options.json ? (result.error ?? { message: 'failed' }) : rewordError(result.error ?? { message: 'failed' }, words);
   // `request … | head`: the reader had what it wanted. Like other Unix tools, stop quietly.
   if (error.kind === 'output-closed' && !options.out) return 0;
   // Input the action refused is a usage error of this command: say which flag.
@@ -234,6 +265,19 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
   return isInput ? 2 : 1;
 }
 
+/** Where a stopped run continues, in this command's flags. */
+function resumeOf(resume: unknown): string | undefined {
+  if (!isPlainObject(resume) || typeof resume.index !== 'number') return undefined;
+  const window = isPlainObject(resume.window) ? resume.window : undefined;
+  // A run paged in date windows resumes inside one window: only a flow's resume input says that exactly.
+  if (window) return `rows remain from the date window ${String(window.from)} to ${String(window.to)}; --json prints the resume point a flow's "resume" input continues from`;
+  return `continue with --start-index ${resume.index}`;
+}
+
+/**
+ * The one line a run ends with. The action's warnings were logged as they happened, so they are
+ * not repeated here; how it stopped is said only when it did not simply reach the end.
+ */
 function describeSummary(summary: unknown, rows: number, pages: number, out: string | undefined): string {
   const s = isPlainObject(summary) ? summary : {};
   const n = (key: string) => (typeof s[key] === 'number' ? (s[key] as number) : undefined);
@@ -242,8 +286,12 @@ function describeSummary(summary: unknown, rows: number, pages: number, out: str
   if (n('retries') !== undefined) parts.push(plural(n('retries')!, 'retry', 'retries'));
   if (n('rateLimitWaits') !== undefined) parts.push(`${plural(n('rateLimitWaits')!, 'rate-limit wait')}${n('rateLimitWaitMs') ? ` (${seconds(n('rateLimitWaitMs')!)})` : ''}`);
   if (n('durationMs') !== undefined) parts.push(seconds(n('durationMs')!));
-  let text = `Done: ${parts.join(' · ')}${typeof s.stopReason === 'string' ? ` — stopped: ${s.stopReason}` : ''}${out ? ` → ${displayPath(resolvePath(out))}` : ''}`;
-  if (s.stoppedEarly === true && typeof s.nextIndex === 'number') text += `\nStopped early; continue with --start-index ${s.nextIndex}`;
-  if (Array.isArray(s.warnings)) for (const warning of s.warnings) text += `\nwarn  ${String(warning)}`;
-  return text;
+  const resume = s.stoppedEarly === true ? resumeOf(s.resume ?? { index: s.nextIndex }) : undefined;
+  const how: Record<string, string> = {
+    'max-page-count': `stopped at --max-pages${resume ? `; ${resume}` : ''}`,
+    'repeated-page': 'stopped: the endpoint sent the same page again (it ignores from and count)',
+    'not-modified': 'not modified since the If-None-Match digest',
+  };
+  const stop = typeof s.stopReason === 'string' ? how[s.stopReason] : undefined;
+  return `Done: ${parts.join(' · ')}${out ? ` → ${displayPath(resolvePath(out))}` : ''}${stop ? ` — ${stop}` : ''}`;
 }

@@ -7,7 +7,8 @@ import { runFlow, type FlowResult, type StepRecord } from '../flow-runner.js';
 import type { Pack } from '../pack-loader.js';
 import type { Redactor } from '../redact.js';
 import { loadWorkspace, type Workspace } from '../workspace-file.js';
-import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
+import { flowWords, rewordError } from '../words.js';
+import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
 
 // flow-tripletex run: runs a flow file (docs/flows.md) and tells, on stderr, which port each
 // step took. Exit 0 when the flow completed (an error its onError steps handled included),
@@ -27,6 +28,11 @@ export function registerRunCommand(program: Command): void {
     .option('--workspace <file>', 'workspace file for {"$workspace": …} references')
     .option('--out-dir <dir>', 'folder that relative writeRowsTo/appendTo paths are in (default: the current folder)')
     .addOption(new Option('--json', 'print the run result (ports taken, outputs, errors, files) as JSON on stdout'));
+  withExamples(command, [
+    ['every customer into out/customers.ndjson, with per-run credentials from the environment', 'flow-tripletex run examples/flows/export-customers.flow.json'],
+    ['a flow that uses connections from a workspace file', 'flow-tripletex run examples/flows/invoices-for-a-period.flow.json --workspace examples/demo.workspace.json'],
+    ['the result as JSON: ports taken, outputs, errors, files', 'flow-tripletex run examples/flows/clerk-reads-ledger.flow.json --workspace examples/demo.workspace.json --json'],
+  ]);
   addCommonOptions(command).action(async (file: string, options: RunOptions) => {
     exitWhenIdle(await runCommand(file, options));
   });
@@ -74,9 +80,11 @@ function narrate(event: { phase: 'start' | 'end'; step: Step; record?: StepRecor
   }
   const record = event.record!;
   const rows = record.pages > 0 ? `: ${plural(record.rows, 'row')} in ${plural(record.pages, 'page')}` : '';
+  const message = String(rewordError(record.error ?? {}, flowWords).message);
   if (record.port === 'continue') terminal.write(redactor.redact(`  ✓ Continue${rows}`));
-  else if (record.port === 'onError') terminal.write(redactor.redact(`  ✗ On Error${rows ? ` after${rows.slice(1)}` : ''}: ${String(record.error?.message)}\n  → running its onError steps`));
-  else terminal.write(redactor.redact(`  ✗ failed${rows ? ` after${rows.slice(1)}` : ''}: ${String(record.error?.message)}`));
+  else if (record.port === 'onError') terminal.write(redactor.redact(`  ✗ On Error${rows ? ` after${rows.slice(1)}` : ''}: ${message}\n  → running its onError steps`));
+  // The flow ends here, and its last line says why: the message is printed once, there.
+  else terminal.write(redactor.redact(`  ✗ failed${rows ? ` after${rows.slice(1)}` : ''}`));
 }
 
 export function describeResult(result: FlowResult, label: string): string {
@@ -85,7 +93,7 @@ export function describeResult(result: FlowResult, label: string): string {
   if (result.status === 'completed') {
     lines.push(`Flow "${result.flow}" completed in ${seconds(result.durationMs)}${result.handledErrors > 0 ? ` (${plural(result.handledErrors, 'error')} handled by onError steps)` : ''}.`);
   } else if (result.status === 'cancelled') lines.push(`Flow "${result.flow}" was cancelled after ${seconds(result.durationMs)}.`);
-  else lines.push(`Flow "${result.flow}" (${label}) failed${result.failedStep ? ` at step "${result.failedStep}"` : ''}: ${String(result.error?.message)}`);
+  else lines.push(`Flow "${result.flow}" (${label}) failed${result.failedStep ? ` at step "${result.failedStep}"` : ''}: ${String(rewordError(result.error ?? {}, flowWords).message)}`);
   if (files.length > 0) lines.push(`Files: ${files.join(', ')}`);
   return lines.join('\n');
 }

@@ -1,4 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
+import { demoVariables, exportLines } from '../demo-variables.js';
+import { displayPath } from '../display.js';
+import { withExamples } from './common.js';
 import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
 import { parseListSpec, SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
 import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types.js';
@@ -58,6 +63,7 @@ interface Flags {
   list: Record<string, ListBehaviour>;
   dataYear?: number;
   logRequests?: boolean;
+  writeEnvFile?: string;
 }
 
 function describeRequest(r: RecordedRequest): string {
@@ -68,7 +74,7 @@ function describeRequest(r: RecordedRequest): string {
 }
 
 export function registerSimulatorCommand(program: Command): void {
-  program
+  const command = program
     .command('simulator')
     .description('Run a local Tripletex v2 simulator: a production and a test environment on 127.0.0.1, with demo tokens and seeded data.')
     .option('--production-port <port>', 'port of the production environment (0: any free port)', wholeNumber(0, 65535), 0)
@@ -92,7 +98,14 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
     .option('--data-year <year>', 'seeded invoices and vouchers cover Jan 1 of year-1 to Dec 31 of year', wholeNumber(1971, 9998))
     .option('--log-requests', 'print one line per request (tokens are never printed)')
-    .action(async (flags: Flags) => {
+    // Not --env-file: Node 20 takes that flag for itself wherever it appears on the command line.
+    .option('--write-env-file <path>', 'write the export lines (URLs and demo tokens) to this file (mode 0600) instead of printing them; load it with `source <path>`')
+  withExamples(command, [
+    ['a simulator; paste the export lines it prints into another terminal', 'flow-tripletex simulator'],
+    ['the same variables written to a file, to `source` in another terminal', 'flow-tripletex simulator --write-env-file simulator.env'],
+    ['one GET /customer in ten answered 500, every request printed', 'flow-tripletex simulator --fault GET:/customer=500@0.1 --log-requests'],
+  ]);
+  command.action(async (flags: Flags) => {
       const rateLimit = { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) };
       const sim = await startSimulator({
         productionPort: flags.productionPort,
@@ -115,8 +128,17 @@ export function registerSimulatorCommand(program: Command): void {
       const out: string[] = [];
       out.push(`Tripletex simulator running (seed ${flags.seed}, size ${flags.size}).`, '');
       out.push(`  production  ${sim.production.url}`, `  test        ${sim.test.url}`, '');
-      out.push('Point the pack at it:', `export TRIPLETEX_PRODUCTION_URL=${sim.env.TRIPLETEX_PRODUCTION_URL}`, `export TRIPLETEX_TEST_URL=${sim.env.TRIPLETEX_TEST_URL}`, '');
-      out.push('Demo tokens (fake; they work only against this simulator):');
+      // The URLs and the demo tokens under the names examples/demo.workspace.json reads, so
+      // the example workspace and flows work in another terminal as they are.
+      const lines = exportLines(demoVariables(sim));
+      if (flags.writeEnvFile !== undefined) {
+        const file = resolvePath(flags.writeEnvFile);
+        writeFileSync(file, `# flow-tripletex simulator (seed ${flags.seed}): its URLs and fake demo tokens, under the names examples/demo.workspace.json uses.\n${lines.join('\n')}\n`, { mode: 0o600 });
+        out.push(`Wrote the URLs and demo tokens to ${displayPath(file)}. In another terminal, load them with:`, `  source ${displayPath(file)}`, '');
+      } else {
+        out.push('In another terminal, paste these to point the pack at it, with the demo tokens under the names examples/demo.workspace.json uses:', ...lines, '');
+      }
+      out.push('All demo tokens (fake; they work only against this simulator):');
       for (const environment of ['production', 'test'] as const) {
         const t = sim.tokens[environment];
         const c = sim.companies[environment];

@@ -1,7 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { ActionContext } from '../../../contract/host.js';
 import { loadWorkspace } from '../workspace-file.js';
-import { addCommonOptions, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
+import { reworded, type InputWords } from '../words.js';
+import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
 
 // flow-tripletex test-connection: the "Test connection" button of a workspace object.
 
@@ -18,9 +19,23 @@ export function registerTestConnectionCommand(program: Command): void {
     .requiredOption('--workspace <file>', 'workspace file that holds the connection')
     .requiredOption('--connection <name>', 'name of the workspace object to test')
     .addOption(new Option('--json', 'print the whole test result as JSON on stdout'));
+  withExamples(command, [
+    ['the demo connection (with the simulator\'s variables exported)', 'flow-tripletex test-connection --workspace examples/demo.workspace.json --connection "Demo company"'],
+    ['the whole answer, with an accountant\'s client companies', 'flow-tripletex test-connection --workspace examples/demo.workspace.json --connection "Accounting office" --json'],
+  ]);
   addCommonOptions(command).action(async (options: TestConnectionOptions) => {
     exitWhenIdle(await testConnectionCommand(options));
   });
+}
+
+/** How a workspace file names a connection's properties. */
+export function workspaceFileWords(file: string): InputWords {
+  return {
+    input: (name) => `"${name}"`,
+    on: (name) => `set "${name}": true in ${file}`,
+    off: (name) => `set "${name}": false in ${file}`,
+    query: (entries) => entries.map(([key, value]) => `${key}=${value}`).join('&'),
+  };
 }
 
 export async function testConnectionCommand(options: TestConnectionOptions): Promise<number> {
@@ -41,7 +56,11 @@ export async function testConnectionCommand(options: TestConnectionOptions): Pro
     }
     const ok = result?.ok === true;
     if (options.json) process.stdout.write(runtime.redactor.stringify(result, 2) + '\n');
-    else process.stdout.write(runtime.redactor.redact(`${ok ? 'PASS' : 'FAIL'} ${object.entry.name}: ${String(result?.message ?? '(no message)')}`) + '\n');
+    else {
+      // Advice names the workspace file's properties, which is where this connection is changed.
+      const message = reworded(String(result?.message ?? '(no message)'), result, workspaceFileWords(workspace.label));
+      process.stdout.write(runtime.redactor.redact(`${ok ? 'PASS' : 'FAIL'} ${object.entry.name}: ${message}`) + '\n');
+    }
     return ok ? 0 : 1;
   } catch (error) {
     return reportError(error, { json: options.json });

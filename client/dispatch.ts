@@ -101,10 +101,11 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
         if (error instanceof WaitTooLongError) throw waitRefused(request, error.waitMs, maxWaitMs, 'window');
         throw error;
       }
-      if (stats) stats.requests += 1;
       let response: WireResponse;
       try {
-        response = await sendEncoded(encoded);
+        // Counted when it has left, so the count is what the server saw: a request fetched
+        // ahead and cancelled before it was sent is not one.
+        response = await sendEncoded(encoded, stats ? () => (stats.requests += 1) : undefined);
       } catch (failure) {
         permit.release(undefined, false);
         if (!isWireFailure(failure)) throw failure;

@@ -2,17 +2,25 @@ import { untilSettledOrAborted } from '../contract/abortable.js';
 import { CancelledError } from '../contract/errors.js';
 
 // Tripletex pages with from/count. The only trustworthy end marker is a page shorter than
-// `count`: fullResultSize is deprecated and inexact (often min(total, count) + 1), so paging on
-// it loses rows. Some endpoints ignore from/count and return their whole set every time, so a
-// page that repeats the previous one also ends the run, or the loop would never stop.
+// `count`: fullResultSize is deprecated and inexact (from + count + 1 while more rows exist),
+// so paging on it loses rows. Some endpoints ignore from/count and return their whole set every
+// time, so a page that repeats the previous one also ends the run, or the loop would never stop.
 //
 // Fetch-ahead: `from` of page k is startIndex + k * itemsPerPage, known in advance, so later
 // pages can be requested while earlier ones are still coming back. The price is requests for
-// pages past the end, which are aborted and never yielded once the end is seen.
+// pages past the end, which are aborted and never yielded once the end is seen. fullResultSize
+// is used as a hint there and only there: when it names a total, no page is fetched ahead that
+// starts beyond it (the page that starts at it is, as the proof of the end).
+//
+// Some endpoints serve fewer rows a page than `count` asks for (Tripletex has one capped at 50).
+// A short page whose own fullResultSize says more rows exist is therefore not taken for the end:
+// one request from the next row tells, and if it brings rows, paging goes on at the size the
+// endpoint really serves.
 
 export interface PageFetch {
   index: number;
   from: number;
+  /** Rows asked for: itemsPerPage, or what a capped endpoint was found to serve. */
   count: number;
 }
 
@@ -76,6 +84,18 @@ interface Slot {
   settled: Promise<Settled>;
 }
 
+/**
+ * Where fullResultSize says a list ends, when it says so: a total no smaller than the rows seen,
+ * other than Tripletex's inexact from + count + 1 on a full page (which says only that more rows
+ * exist, not how many) unless the page before named the same total. Undefined when it names no
+ * usable end.
+ */
+function hintFrom(claimed: number | undefined, from: number, rows: number, count: number, full: boolean, before: number | undefined): number | undefined {
+  if (claimed === undefined || claimed < from + rows || claimed <= 0) return undefined;
+  if (full && claimed === from + count + 1 && claimed !== before) return undefined;
+  return claimed;
+}
+
 function assertCount(name: string, value: number, min: number): void {
   if (!Number.isSafeInteger(value) || value < min) throw new RangeError(`paginate: ${name} must be an integer >= ${min}, got ${value}`);
 }
@@ -125,7 +145,13 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
   // Row indexes stay exact: never page past the largest safe integer (only a startIndex
   // near it could get there).
   const maxPageCount = Math.min(options.maxPageCount, Math.floor((Number.MAX_SAFE_INTEGER - startIndex) / itemsPerPage) + 1);
-  const fromOf = (index: number) => startIndex + index * itemsPerPage;
+  // Pages from `index` on start at `from` and ask for `size` rows; a capped endpoint starts a
+  // new stretch with the size it serves.
+  let stretch = { index: 0, from: startIndex, size: itemsPerPage };
+  const fromOf = (index: number) => stretch.from + (index - stretch.index) * stretch.size;
+  const countOf = (index: number) => (index >= stretch.index ? stretch.size : itemsPerPage);
+  /** Where fullResultSize says the list ends, when it names a total; pages fetched ahead start no later. */
+  let endHint: number | undefined;
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -161,14 +187,17 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         pagesDropped += 1;
       }
     };
-    const requestUpTo = (last: number) => {
+    // Pages up to `needed` are asked for in any case; those after it are fetched ahead, and
+    // only while they start no later than where fullResultSize says the list ends.
+    const requestUpTo = (needed: number, last: number) => {
       const bound = Math.min(last, maxPageCount - 1);
       while (requested <= bound) {
+        if (requested > needed && endHint !== undefined && fromOf(requested) > endHint) return;
         const index = requested++;
         const controller = new AbortController();
         let promise: Promise<FetchedPage>;
         try {
-          promise = Promise.resolve(options.fetchPage({ index, from: fromOf(index), count: itemsPerPage }, controller.signal));
+          promise = Promise.resolve(options.fetchPage({ index, from: fromOf(index), count: countOf(index) }, controller.signal));
         } catch (error) {
           promise = Promise.reject(error);
         }
@@ -190,12 +219,16 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
     signal?.addEventListener('abort', abortAll);
     let previous: string | undefined;
     let previousRows = 0;
+    let previousCount = itemsPerPage;
     let overlapWarned = false;
+    /** The short page that said more rows exist, while the request after it is out. */
+    let capped: { index: number; from: number; rows: number; count: number; claimed: number } | undefined;
     try {
       for (let index = 0; index < maxPageCount; index++) {
         if (signal?.aborted) throw new CancelledError();
-        // The first request goes alone; after that the page awaited plus `prefetchPages` more.
-        requestUpTo(index === 0 ? 0 : index + prefetchPages);
+        // The first request goes alone, and so does the one after a short page that said more
+        // rows exist; otherwise the page awaited plus `prefetchPages` more.
+        requestUpTo(index, index === 0 || capped !== undefined ? index : index + prefetchPages);
         const slot = slots.get(index);
         if (!slot) throw new Error(`paginate: page ${index} was never requested`);
         const settled = await untilSettledOrAborted(slot.settled, signal);
@@ -212,6 +245,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         // Only the first page is sent If-None-Match, so later pages carry no digest: keep the one seen.
         if (typeof fetched.versionDigest === 'string' || (fetched.versionDigest === null && versionDigest === undefined)) versionDigest = fetched.versionDigest;
         const from = fromOf(index);
+        const count = countOf(index);
 
         if (fetched.kind !== 'list') {
           if (index === 0) {
@@ -220,7 +254,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
               return;
             }
             end('single-response', false, index);
-            yield { ...fetched, values, index, from: null, count: itemsPerPage };
+            yield { ...fetched, values, index, from: null, count };
             return;
           }
           if (fetched.kind !== 'empty') {
@@ -231,9 +265,13 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         }
 
         const rows = values.length;
-        const full = rows >= itemsPerPage;
-        // Only a full page can be a repeat that matters: a short one ends the run anyway.
-        const identity = full ? identityOf(values) : undefined;
+        const full = rows >= count;
+        const claimed = typeof fetched.fullResultSize === 'number' ? fetched.fullResultSize : undefined;
+        // A short page that its own answer says is not the last: the endpoint serves fewer rows
+        // than asked for (see the top), unless the next request shows otherwise.
+        const cappedHere = !full && rows > 0 && claimed !== undefined && claimed > from + rows;
+        // Only a page that does not end the run can be a repeat that matters.
+        const identity = full || cappedHere ? identityOf(values) : undefined;
         const answeredFrom = typeof fetched.envelopeFrom === 'number' ? fetched.envelopeFrom : undefined;
         if (index === 0 && answeredFrom !== undefined && answeredFrom !== from && rows > 0) {
           warn(`Asked for rows from ${from}, the endpoint answered rows from ${answeredFrom}: it ignores "from", so it cannot be continued from a start index. Nothing was emitted; run it again from 0.`);
@@ -242,52 +280,65 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         }
         const ignoresFrom = index > 0 && rows > 0 && answeredFrom !== undefined && answeredFrom !== from;
         if (ignoresFrom || (index > 0 && identity !== undefined && identity === previous)) {
-          const wholeSet = rows > itemsPerPage;
+          const wholeSet = rows > count;
           const evidence = ignoresFrom ? `answered rows from ${answeredFrom} when asked for rows from ${from}` : `returned the same ${rows} rows (by id) as page ${index - 1}`;
           warn(
             wholeSet
               ? `Page ${index} (from ${from}) ${evidence}: the endpoint ignores paging and returns its whole result each time. Every row was emitted once; paging stopped.`
-              : `Page ${index} (from ${from}) ${evidence}: the endpoint ignores "from". The rows before were emitted once and paging stopped; if the endpoint caps its answer at ${itemsPerPage} rows, further rows cannot be paged to (a larger itemsPerPage would show whether there are more).`,
+              : `Page ${index} (from ${from}) ${evidence}: the endpoint ignores "from". The rows before were emitted once and paging stopped; if the endpoint caps its answer at ${count} rows, further rows cannot be paged to (a larger itemsPerPage would show whether there are more).`,
           );
           end('repeated-page', !wholeSet, index);
           return;
         }
-        if (previousRows > itemsPerPage && !overlapWarned) {
+        if (previousRows > previousCount && !overlapWarned) {
           // More rows than asked for, yet not a repeat: the endpoint honours "from" but not
           // "count", so this page starts inside the previous one and rows repeat across pages.
           overlapWarned = true;
-          warn(`Page ${index - 1} returned ${previousRows} rows where ${itemsPerPage} were asked for: the endpoint does not honour "count", so pages may overlap and rows may have been emitted twice. Use an itemsPerPage of at least ${previousRows}.`);
+          warn(`Page ${index - 1} returned ${previousRows} rows where ${previousCount} were asked for: the endpoint does not honour "count", so pages may overlap and rows may have been emitted twice. Use an itemsPerPage of at least ${previousRows}.`);
         }
+        if (capped !== undefined && rows > 0) {
+          // The request after a short page brought more rows: the short page was a cap.
+          warn(
+            `Page ${capped.index} (from ${capped.from}) returned ${capped.rows} rows where ${capped.count} were asked for, while its fullResultSize said ${capped.claimed}; the next request found more rows. The endpoint serves at most ${capped.rows} rows a page, so paging went on ${capped.rows} rows at a time.`,
+          );
+        }
+        capped = undefined;
+        endHint = hintFrom(claimed, from, rows, count, full, endHint);
 
-        if (!full) {
-          // The only reliable end. fullResultSize is only a hint here, and on many endpoints it
-          // is the page's row count plus one, so warn only when it claims more than that.
-          const claimed = fetched.fullResultSize;
-          if (typeof claimed === 'number' && claimed > from + rows + 1) {
-            warn(
-              `Page ${index} (from ${from}) returned ${rows} rows where ${itemsPerPage} were asked for, but fullResultSize says ${claimed}: the endpoint may cap its page size, so rows may be missing. Try a smaller itemsPerPage (at most ${Math.max(1, rows)}).`,
-            );
-          }
+        if (!full && !cappedHere) {
+          // The only reliable end.
           end('end-of-results', false, index);
           if (rows > 0) {
             nextIndex = from + rows;
-            yield { ...fetched, values, index, from, count: itemsPerPage };
+            yield { ...fetched, values, index, from, count };
           }
           return;
         }
 
         previous = identity;
         previousRows = rows;
+        previousCount = count;
         nextIndex = from + rows;
         if (index === maxPageCount - 1) {
-          // Full last page: more rows may exist; nextIndex continues after it.
+          // Full last page (or one that says more rows exist): more rows may exist; nextIndex continues after it.
           end('max-page-count', true, index);
-          yield { ...fetched, values, index, from, count: itemsPerPage };
+          yield { ...fetched, values, index, from, count };
           return;
         }
-        // While the consumer holds this page, keep the window ahead of it in flight.
-        requestUpTo(index + prefetchPages);
-        yield { ...fetched, values, index, from, count: itemsPerPage };
+        if (cappedHere) {
+          // Ask from the next row, at the size the endpoint served; what was fetched ahead at
+          // the old size is of no use.
+          dropAfter(index);
+          requested = index + 1;
+          stretch = { index: index + 1, from: from + rows, size: rows };
+          capped = { index, from, rows, count, claimed: claimed! };
+          // One request tells whether there is more; fetching ahead resumes once it has.
+          requestUpTo(index + 1, index + 1);
+        } else {
+          // While the consumer holds this page, keep the window ahead of it in flight.
+          requestUpTo(index + 1, index + prefetchPages);
+        }
+        yield { ...fetched, values, index, from, count };
       }
     } finally {
       signal?.removeEventListener('abort', abortAll);

@@ -16,6 +16,20 @@ import { CancelledError } from '../contract/errors.js';
 // never exceeds what the server has left (unless another process spends the same tokens), and
 // it is exact once nothing is in flight: an in-flight request the server had in fact already
 // counted is subtracted twice only until it answers.
+//
+// Where a window ends: X-Rate-Limit-Reset counts whole seconds from when the server counted the
+// request, and the answer arrives a round trip later. Dating the end from the answer wastes a
+// round trip in every window (a quarter of a 1 s window at 250 ms latency); dating it from the
+// send is exact for the request that opened the window but wrong by however long the request
+// queued at the server. The limiter dates it from the answer less the shortest round trip seen:
+// no request is counted later than that after it was sent, unless the fastest one queued too.
+//
+// Several processes (or machines) on one token pair share nothing but Tripletex's counters. An
+// answer shows how far `remaining` fell; when it fell further than this process spent, others are
+// spending too (see #noteFall). Then this process counts what they have sent since its latest
+// answer (at the rate the window has shown) as spent too, and takes only its share of the rest:
+// its fraction of the window's spending. If every process does the same, they take no more
+// together than there is, and a process that starts or stops changes the shares in a window.
 
 /** What a response said about the rate limit; a field is absent when its header was missing or unusable. */
 export interface RateLimitHeaders {
@@ -113,6 +127,8 @@ export interface RateLimiterSnapshot {
   waits: number;
   /** Wall time spent in those pauses (overlapping callers counted once). */
   waitedMs: number;
+  /** This process's share of the window, when answers show others spending on the same tokens. */
+  share?: number;
 }
 
 // Before the first answer the budget is unknown and might be tiny, so the first request goes
@@ -122,14 +138,27 @@ export interface RateLimiterSnapshot {
 // its `remaining`.
 const COLD_CONCURRENCY = 1;
 
-// X-Rate-Limit-Reset has whole-second granularity and the server computes it a moment before
-// the answer reaches us; a request sent exactly at the estimated end could still land in the
-// old window. A short margin costs ~1.5 % of a 10 s window.
-const SAFETY_MARGIN_MS = 150;
+// A request sent exactly at the estimated end could still land in the old window (the send
+// may be delayed on a busy event loop, the path to the server may be slower this time). The
+// margin is a small share of the window: 150 ms of Tripletex's 10 s, 30 ms of a 1 s window.
+const MAX_SAFETY_MARGIN_MS = 150;
+const MIN_SAFETY_MARGIN_MS = 30;
+const SAFETY_MARGIN_SHARE = 0.015;
+/** Before any Reset has shown how long the windows are: Tripletex's 10 s. */
+const ASSUMED_WINDOW_MS = 10_000;
 
-// If the first requests of what we took for a new window are refused, the server's Reset
-// rounds down (or its clock runs behind ours): from then on wait one granularity step longer.
+// If a request sent just after what we took for the end of a window is refused, the estimate
+// was early. A Reset of 0 on that refusal means the server rounds down (a rounding-up server
+// never says 0 for a window still running): from then on wait one granularity step longer.
+// Otherwise the request met a delay the shortest round trip did not show: first stop dating
+// ends from it, then add slack, doubling up to a granularity step.
 const ROUNDING_SLACK_MS = 1000;
+const MIN_LEARNED_SLACK_MS = 100;
+
+// Evidence of other spenders needs more than one request the fall cannot explain: requests sent
+// together may be counted in another order than they were sent.
+const MIN_OTHERS_FOR_SHARING = 2;
+const MIN_RATE_SPAN_MS = 50;
 
 // Tripletex's windows last about ten seconds. A Reset or Retry-After beyond an hour is not a
 // window but a broken or hostile header: it must not stop every run on the same tokens (for
@@ -211,8 +240,30 @@ export class RateLimiter {
   #epoch = 0;
   #rolloverUnconfirmed = false;
   #extraSlackMs = 0;
+  /** Whether window ends may be dated from the answer less the shortest round trip (see the top); a refusal after an early rollover turns it off. */
+  #shortenByRoundTrip = true;
+  /** Shortest time from grant to answer seen: no request is counted later than this before its answer arrives, unless the fastest one queued too. */
+  #minRoundTripMs: number | undefined;
+  /** Longest Reset seen, in ms: the window's length, as far as the headers tell it. */
+  #windowLengthMs: number | undefined;
   #blockedUntil = -Infinity;
   #inFlight = 0;
+  /** Requests granted and not yet released (for #noteFall). */
+  readonly #pending = new Set<Grant>();
+  /** The first answer of the current window: `remaining` falls from here (for #noteFall). */
+  #reference: { remaining: number; sentAt: number } | undefined;
+  /** Answers this process had in the current window that were counted after the reference. */
+  #answeredAfterReference = 0;
+  /** This process's fraction of the current window's spending, once answers show others spend too; undefined while nothing says so. */
+  #windowShare: number | undefined;
+  /** The share the last window ended with: the starting assumption for the next. */
+  #previousShare: number | undefined;
+  /** The current window's answers showed this process spending alone. */
+  #windowSolo = false;
+  /** Others' requests per ms in the current window, as its answers show; 0 when none are seen. */
+  #othersPerMs = 0;
+  /** When the request that reported windowMin was sent: what others sent since is not in it. */
+  #windowMinSentAt: number | undefined;
 
   readonly #queue: Waiter[] = [];
   #timer: Timer | undefined;
@@ -264,9 +315,12 @@ export class RateLimiter {
     const now = this.#now();
     let wait: number;
     if (headers.resetSeconds !== undefined && headers.resetSeconds > 0) {
-      wait = headers.resetSeconds * 1000 + SAFETY_MARGIN_MS + this.#extraSlackMs;
+      wait = headers.resetSeconds * 1000 + this.#marginMs() + this.#extraSlackMs;
+      // The answer has already told the limiter where its window ends (see #observe), more
+      // closely than Reset counted from now does.
+      if (this.#mode === 'known' && this.#windowEndsAt !== undefined) wait = Math.min(wait, Math.max(0, this.#windowEndsAt + this.#marginMs() + this.#extraSlackMs - now));
     } else if (headers.retryAfterSeconds !== undefined && headers.retryAfterSeconds > 0) {
-      wait = headers.retryAfterSeconds * 1000 + SAFETY_MARGIN_MS;
+      wait = headers.retryAfterSeconds * 1000 + this.#marginMs();
     } else {
       // No header, or one that says "now" (a Retry-After date already past on a skewed
       // clock): coming back at once would only be refused again, so back off and grow.
@@ -287,12 +341,43 @@ export class RateLimiter {
     if (this.#limit !== undefined) out.limit = this.#limit;
     if (this.#mode === 'known') out.remaining = Math.max(0, this.#budget());
     if (this.#windowEndsAt !== undefined) out.windowEndsAt = this.#windowEndsAt;
+    if (this.#share() < 1) out.share = this.#share();
     return out;
   }
 
   /** Requests that may still be sent in the current window (known mode); may go negative. */
   #budget(): number {
-    return this.#windowMin - this.#inFlight - this.#lost;
+    return this.#portion(this.#spare() - this.#inFlight);
+  }
+
+  /**
+   * What is left in the current window for this process's requests, those in flight included:
+   * the lowest `remaining` reported, less what may have been spent unanswered and, when others
+   * spend on the same tokens, what they have sent since (at the rate the window has shown).
+   */
+  #spare(): number {
+    let spare = this.#windowMin - this.#lost;
+    if (this.#othersPerMs > 0 && this.#windowMinSentAt !== undefined) spare -= this.#othersPerMs * Math.max(0, this.#now() - this.#windowMinSentAt);
+    return spare;
+  }
+
+  /**
+   * This process's part of `left` requests: all of it alone; with others, its share (rounded
+   * down), so that when every process takes its own share they take no more than there is.
+   */
+  #portion(left: number): number {
+    const share = this.#share();
+    return share >= 1 ? left : Math.floor(left * share);
+  }
+
+  #share(): number {
+    return Math.min(1, this.#windowShare ?? this.#previousShare ?? 1);
+  }
+
+  /** The pause before the first request of a new window: a small share of the window's length. */
+  #marginMs(): number {
+    const windowMs = this.#windowLengthMs ?? ASSUMED_WINDOW_MS;
+    return Math.min(MAX_SAFETY_MARGIN_MS, Math.max(MIN_SAFETY_MARGIN_MS, windowMs * SAFETY_MARGIN_SHARE));
   }
 
   #decide(now: number): Decision {
@@ -301,10 +386,10 @@ export class RateLimiter {
     if (this.#mode === 'unadvertised') return go;
     if (this.#mode === 'cold') return this.#inFlight < COLD_CONCURRENCY ? go : { kind: 'slot' };
     if (this.#windowEndsAt !== undefined) {
-      const opensAt = this.#windowEndsAt + SAFETY_MARGIN_MS + this.#extraSlackMs;
+      const opensAt = this.#windowEndsAt + this.#marginMs() + this.#extraSlackMs;
       if (now < opensAt) {
         if (this.#budget() > 0) return go;
-        if (this.#inFlight > 0 && this.#windowMin - this.#lost > 0) return { kind: 'answers', at: opensAt };
+        if (this.#inFlight > 0 && this.#portion(this.#spare()) > 0) return { kind: 'answers', at: opensAt };
         return { kind: 'until', at: opensAt };
       }
       if (!this.#rollOver()) return this.#decide(now);
@@ -326,6 +411,7 @@ export class RateLimiter {
     this.#epoch += 1;
     this.#rolloverUnconfirmed = true;
     this.#lost = 0;
+    this.#startWindowShare();
     if (this.#limit === undefined) {
       this.#mode = 'cold';
       this.#windowMin = 0;
@@ -387,6 +473,7 @@ export class RateLimiter {
     if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
     this.#inFlight += 1;
     const grant: Grant = { sentAt: now, epoch: this.#epoch };
+    this.#pending.add(grant);
     let released = false;
     waiter.resolve({
       waitedMs: now - waiter.enqueuedAt,
@@ -400,6 +487,7 @@ export class RateLimiter {
 
   #release(grant: Grant, headers: RateLimitHeaders | undefined, rateLimited: boolean): void {
     this.#inFlight -= 1;
+    this.#pending.delete(grant);
     if (headers) this.#observe(grant, headers, rateLimited);
     else if (rateLimited) this.#forget();
     else if (this.#mode === 'known') this.#lost += 1;
@@ -422,6 +510,7 @@ export class RateLimiter {
   #forget(): void {
     this.#mode = 'cold';
     this.#epoch += 1;
+    this.#startWindowShare();
     this.#windowMin = 0;
     this.#lost = 0;
     this.#windowEndsAt = undefined;
@@ -445,14 +534,19 @@ export class RateLimiter {
     }
     const now = this.#now();
     const reported = rateLimited ? 0 : remaining;
+    const roundTrip = Math.max(0, now - grant.sentAt);
+    this.#minRoundTripMs = Math.min(this.#minRoundTripMs ?? roundTrip, roundTrip);
+    if (resetSeconds !== undefined) this.#windowLengthMs = Math.max(this.#windowLengthMs ?? 0, resetSeconds * 1000);
 
     // Where this answer's window ends: Reset is whole seconds, rounded up by a server that
-    // behaves as documented, and was computed somewhere between sending and now. So the end is
-    // no later than `latest` and no earlier than `earliest`.
+    // behaves as documented, and was computed when the server counted the request: after it
+    // was sent, and (see the top) no later than the shortest round trip before its answer. So
+    // the end is no later than `latest` and no earlier than `earliest`.
     let earliest: number | undefined;
     let latest: number | undefined;
     if (resetSeconds !== undefined) {
-      latest = now + resetSeconds * 1000;
+      const countedBy = this.#shortenByRoundTrip ? now - this.#minRoundTripMs : now;
+      latest = Math.max(grant.sentAt, countedBy) + resetSeconds * 1000;
       earliest = grant.sentAt + Math.max(0, resetSeconds - 1) * 1000;
     }
 
@@ -461,7 +555,9 @@ export class RateLimiter {
       // earlier may predate the 429 that made us forget, and would bring back a stale budget.
       if (this.#mode === 'cold' && grant.epoch !== this.#epoch) return;
       const lowest = reported ?? this.#limit;
-      if (lowest !== undefined) this.#adopt(earliest, latest, lowest);
+      if (lowest === undefined) return;
+      this.#adopt(earliest, latest, lowest);
+      if (!rateLimited && reported !== undefined) this.#noteFall(grant.sentAt, reported);
       return;
     }
     const reference = this.#windowEndsAt ?? this.#previousWindowEndsAt;
@@ -470,12 +566,9 @@ export class RateLimiter {
     // before the true end, which our latest estimate is at or after.
     const later = reference === undefined || (earliest !== undefined && earliest > reference);
     if (later) {
-      if (rateLimited && this.#rolloverUnconfirmed && grant.epoch === this.#epoch) {
-        // Refused right after we assumed the window had ended: it had not (the server's Reset
-        // rounds down, or its clock lags). Wait a granularity step longer from now on.
-        this.#extraSlackMs = ROUNDING_SLACK_MS;
-      }
+      if (rateLimited && this.#rolloverUnconfirmed && grant.epoch === this.#epoch) this.#learnFromEarlyRollover(resetSeconds);
       this.#adopt(earliest, latest, reported ?? this.#limit ?? 0);
+      if (!rateLimited && reported !== undefined) this.#noteFall(grant.sentAt, reported);
       return;
     }
     // An answer from a window we already left (overtaken by answers from the next one, or
@@ -485,6 +578,17 @@ export class RateLimiter {
     if (latest !== undefined) this.#windowEndsAt = Math.min(this.#windowEndsAt, latest);
     if (earliest !== undefined) this.#windowEndsAfter = Math.max(this.#windowEndsAfter ?? earliest, earliest);
     if (reported !== undefined) this.#windowMin = Math.min(this.#windowMin, reported);
+    if (reported !== undefined && !rateLimited) this.#noteFall(grant.sentAt, reported);
+  }
+
+  /**
+   * Refused just after the estimated end of a window: the estimate was early. See
+   * ROUNDING_SLACK_MS for what each refusal teaches.
+   */
+  #learnFromEarlyRollover(resetSeconds: number | undefined): void {
+    if (resetSeconds === 0) this.#extraSlackMs = Math.max(this.#extraSlackMs, ROUNDING_SLACK_MS);
+    else if (this.#shortenByRoundTrip) this.#shortenByRoundTrip = false;
+    else this.#extraSlackMs = Math.min(ROUNDING_SLACK_MS, Math.max(MIN_LEARNED_SLACK_MS, this.#extraSlackMs * 2));
   }
 
   #adopt(windowEndsAfter: number | undefined, windowEndsAt: number | undefined, lowest: number): void {
@@ -496,6 +600,56 @@ export class RateLimiter {
     this.#epoch += 1;
     this.#windowMin = lowest;
     this.#lost = 0;
+    this.#startWindowShare();
+  }
+
+  /** A new window: who spends in it is learnt afresh from its answers. */
+  #startWindowShare(): void {
+    // A window that showed others spending sets the next one's starting share; one that showed
+    // this process alone clears it (the others have stopped); one that showed nothing keeps it.
+    if (this.#windowShare !== undefined) this.#previousShare = this.#windowShare;
+    else if (this.#windowSolo) this.#previousShare = undefined;
+    this.#windowShare = undefined;
+    this.#windowSolo = false;
+    this.#reference = undefined;
+    this.#answeredAfterReference = 0;
+    this.#othersPerMs = 0;
+    this.#windowMinSentAt = undefined;
+  }
+
+  /**
+   * An answer of the current window said `remaining` with the request granted at `sentAt`. The
+   * first such answer is the reference; from then on the server counted reference − windowMin
+   * requests. This process's among them are its answers that reported less than the reference
+   * (each answer says where it was counted; none can be below windowMin) and, at most, its
+   * requests still in flight that were sent before this one. When the rest are more than
+   * reordering explains, others spend on the same tokens. What was spent before the reference
+   * says nothing about whether anyone still spends, so it is not counted.
+   */
+  #noteFall(sentAt: number, remaining: number): void {
+    if (remaining <= this.#windowMin) this.#windowMinSentAt = sentAt;
+    if (!this.#reference) {
+      this.#reference = { remaining, sentAt };
+      return;
+    }
+    if (remaining < this.#reference.remaining) this.#answeredAfterReference += 1;
+    const fall = this.#reference.remaining - this.#windowMin;
+    if (fall <= 0 || remaining > this.#windowMin) return;
+    let own = this.#answeredAfterReference;
+    for (const pending of this.#pending) if (pending.sentAt >= this.#reference.sentAt && pending.sentAt < sentAt) own += 1;
+    const others = fall - own;
+    if (others < MIN_OTHERS_FOR_SHARING) {
+      this.#windowShare = undefined;
+      this.#othersPerMs = 0;
+      this.#windowSolo = fall >= 2 * MIN_OTHERS_FOR_SHARING;
+      return;
+    }
+    this.#windowShare = own / fall;
+    // Over too short a stretch (requests sent together) the rate would be a guess: spread it
+    // over at least a round trip, the time within which the answers could show it.
+    const span = Math.max(sentAt - this.#reference.sentAt, this.#minRoundTripMs ?? 0, MIN_RATE_SPAN_MS);
+    this.#othersPerMs = others / span;
+    this.#windowSolo = false;
   }
 
   #beginPause(now: number): void {

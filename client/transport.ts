@@ -182,9 +182,11 @@ function megabytes(bytes: number): string {
  * when no HTTP answer could be read (network failure, cancellation, an answer over the size
  * cap, a 2xx body that is not JSON). The answer is counted while it streams and abandoned as
  * soon as it passes `maxResponseBytes`, so a server that never stops sending costs no more
- * memory than the cap.
+ * memory than the cap. `onSent` hears when the whole request has been handed to the network:
+ * from then on the server will see it, whatever happens to the answer; a request cancelled
+ * before then never reaches it.
  */
-export async function sendEncoded(encoded: EncodedRequest): Promise<WireResponse> {
+export async function sendEncoded(encoded: EncodedRequest, onSent?: () => void): Promise<WireResponse> {
   const { request, url, headers } = encoded;
   const where = request.path;
   const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
@@ -199,7 +201,10 @@ export async function sendEncoded(encoded: EncodedRequest): Promise<WireResponse
     signal: request.signal,
     agent: agentsFor(url),
   });
-  call.on('request', (clientRequest: ClientRequest) => outgoing.watch(clientRequest));
+  call.on('request', (clientRequest: ClientRequest) => {
+    outgoing.watch(clientRequest);
+    if (onSent) clientRequest.once('finish', onSent);
+  });
   call.on('response', (response: { headers: Record<string, string | string[] | undefined> }) => {
     // A declared length is known before the first byte: no need to download what will be refused.
     const declared = Number(headerString(response.headers['content-length']));

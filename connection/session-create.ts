@@ -1,6 +1,7 @@
 import { dispatch, type RetryPolicy } from '../client/dispatch.js';
 import { baseUrlFor, type EnvironmentName } from '../client/environments.js';
 import { rateLimiterFor, type RateLimiter } from '../client/rate-limiter.js';
+import type { RequestStats } from '../client/request-stats.js';
 import { apiErrorFrom, type HttpMethod, type WireRequest, type WireResponse } from '../client/transport.js';
 import { TripletexNetworkError } from '../contract/errors.js';
 import { Secret } from '../contract/secret.js';
@@ -57,6 +58,17 @@ export function limiterFor(credentials: Credentials): RateLimiter {
   return rateLimiterFor(`${credentials.environment}:${credentials.fingerprint}`);
 }
 
+/**
+ * The limiter for creating sessions with a token pair. Not the token pair's own: the creation
+ * carries no session, and its rate-limit headers may describe another budget than the one the
+ * token pair's requests spend (the simulator counts it with everything unauthenticated). Taken
+ * for the token pair's window, its Reset would end that window early, and the next requests
+ * would meet 429s.
+ */
+function sessionLimiterFor(credentials: Credentials): RateLimiter {
+  return rateLimiterFor(`session:${credentials.environment}:${credentials.fingerprint}`);
+}
+
 // Servers that answered the POST form with 404/405, by base URL: they get the legacy form
 // directly from then on instead of a wasted request per session.
 const legacyOnly = new Set<string>();
@@ -70,16 +82,16 @@ export function forgetSessionForms(): void {
  * Creates a session: POST form first, legacy PUT only if the server does not serve POST.
  * Creating a session twice is harmless, so network failures and 5xx are retried.
  */
-export async function createSession(credentials: Credentials, expirationDate: string, signal?: AbortSignal, timeoutMs = SESSION_TIMEOUT_MS): Promise<{ token: Secret; expirationDate: string }> {
+export async function createSession(credentials: Credentials, expirationDate: string, signal?: AbortSignal, timeoutMs = SESSION_TIMEOUT_MS, stats?: RequestStats): Promise<{ token: Secret; expirationDate: string }> {
   const args = { environment: credentials.environment, consumerToken: credentials.consumerToken, employeeToken: credentials.employeeToken, expirationDate, timeoutMs, signal };
-  const limiter = limiterFor(credentials);
+  const limiter = sessionLimiterFor(credentials);
   const base = baseUrlFor(credentials.environment);
   const policy: RetryPolicy = { maxRetries: 2, max429Retries: 10, minRetryDelayMs: 500, maxRetryDelayMs: 4000 };
   if (!legacyOnly.has(base)) {
-    const response = await dispatch(() => sessionCreateRequest('post', args), { limiter, replaySafe: true, policy, signal });
+    const response = await dispatch(() => sessionCreateRequest('post', args), { limiter, replaySafe: true, policy, signal, ...(stats ? { stats } : {}) });
     if (!sessionPostNotServed(response)) return sessionFrom('POST', response, expirationDate);
     legacyOnly.add(base);
   }
-  const response = await dispatch(() => sessionCreateRequest('legacy-put', args), { limiter, replaySafe: true, policy, signal });
+  const response = await dispatch(() => sessionCreateRequest('legacy-put', args), { limiter, replaySafe: true, policy, signal, ...(stats ? { stats } : {}) });
   return sessionFrom('PUT', response, expirationDate);
 }

@@ -1,4 +1,5 @@
 import type { EnvironmentName } from '../client/environments.js';
+import type { RequestStats } from '../client/request-stats.js';
 import { untilSettledOrAborted } from '../contract/abortable.js';
 import type { Secret } from '../contract/secret.js';
 import type { Credentials } from './credentials.js';
@@ -12,8 +13,11 @@ export interface Session {
   readonly createdAt: number;
 }
 
-/** Creates a session; must stop (and reject) when `signal` aborts: nobody waits for it any more. */
-export type SessionCreator = (credentials: Credentials, expirationDate: string, timeoutMs: number | undefined, signal: AbortSignal) => Promise<{ token: Secret; expirationDate: string }>;
+/**
+ * Creates a session; must stop (and reject) when `signal` aborts: nobody waits for it any more.
+ * `stats` are the counters of the run that caused the creation: its requests are that run's.
+ */
+export type SessionCreator = (credentials: Credentials, expirationDate: string, timeoutMs: number | undefined, signal: AbortSignal, stats?: RequestStats) => Promise<{ token: Secret; expirationDate: string }>;
 
 export interface SessionPoolOptions {
   create: SessionCreator;
@@ -74,11 +78,11 @@ export class SessionPool {
     return session !== undefined && this.#clock.now() < session.diesAt - this.#renewBeforeMs;
   }
 
-  /** A live session for these credentials, creating one if needed. */
-  async get(credentials: Credentials, signal?: AbortSignal): Promise<Session> {
+  /** A live session for these credentials, creating one if needed (its requests counted in `stats`, when given). */
+  async get(credentials: Credentials, signal?: AbortSignal, stats?: RequestStats): Promise<Session> {
     const entry = this.#entry(credentials);
     if (this.#fresh(entry.session)) return entry.session;
-    return this.#await(this.#startCreation(credentials, entry), signal);
+    return this.#await(this.#startCreation(credentials, entry, undefined, stats), signal);
   }
 
   /** Creations in progress (for tests and diagnostics). */
@@ -92,11 +96,11 @@ export class SessionPool {
    * After a 401 with `stale`: returns a different live session, creating one only if nobody
    * has replaced `stale` yet. Many requests failing together cause one creation.
    */
-  async renew(credentials: Credentials, stale: Session, signal?: AbortSignal): Promise<Session> {
+  async renew(credentials: Credentials, stale: Session, signal?: AbortSignal, stats?: RequestStats): Promise<Session> {
     const entry = this.#entry(credentials);
     if (entry.session && entry.session !== stale && this.#fresh(entry.session)) return entry.session;
     if (entry.session === stale) entry.session = undefined;
-    return this.#await(this.#startCreation(credentials, entry), signal);
+    return this.#await(this.#startCreation(credentials, entry, undefined, stats), signal);
   }
 
   /**
@@ -125,11 +129,11 @@ export class SessionPool {
     return entry;
   }
 
-  #startCreation(credentials: Credentials, entry: Entry, timeoutMs?: number): Pending {
+  #startCreation(credentials: Credentials, entry: Entry, timeoutMs?: number, stats?: RequestStats): Pending {
     if (entry.pending) return entry.pending;
     const expirationDate = this.expirationDateForNow();
     const controller = new AbortController();
-    const promise = this.#create(credentials, expirationDate, timeoutMs, controller.signal).then(
+    const promise = this.#create(credentials, expirationDate, timeoutMs, controller.signal, stats).then(
       (created) => {
         const session: Session = {
           token: created.token,

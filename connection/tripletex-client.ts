@@ -36,7 +36,7 @@ const clientAccess = new Map<string, Promise<boolean | undefined>>();
 
 /** The process-wide session pool every connection shares. */
 export function sharedSessionPool(): SessionPool {
-  defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs, signal) => createSession(credentials, expirationDate, signal, timeoutMs) });
+  defaultPool ??= new SessionPool({ create: (credentials, expirationDate, timeoutMs, signal, stats) => createSession(credentials, expirationDate, signal, timeoutMs, stats) });
   return defaultPool;
 }
 
@@ -210,7 +210,7 @@ export class TripletexClient {
 
   async #session(signal?: AbortSignal): Promise<Session> {
     try {
-      return await this.#pool.get(this.connection.credentials, signal);
+      return await this.#pool.get(this.connection.credentials, signal, this.#options.stats);
     } catch (error) {
       throw this.#sessionError(error);
     }
@@ -218,7 +218,7 @@ export class TripletexClient {
 
   async #renew(stale: Session, signal?: AbortSignal): Promise<Session> {
     try {
-      return await this.#pool.renew(this.connection.credentials, stale, signal);
+      return await this.#pool.renew(this.connection.credentials, stale, signal, this.#options.stats);
     } catch (error) {
       throw this.#sessionError(error);
     }

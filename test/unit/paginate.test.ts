@@ -210,27 +210,82 @@ describe('paginate', () => {
     expect(none.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 0, pagesFetched: 1, pagesDropped: 0, lastStatus: 200 });
   });
 
-  it('never pages by fullResultSize, but warns when a short page contradicts it', async () => {
+  it('never stops on fullResultSize: a short page whose fullResultSize says more rows exist is probed, and a capped endpoint paged at the size it serves', async () => {
     // An endpoint that caps every page at 4 rows whatever count says, over 30 rows.
-    const capped: PaginateOptions['fetchPage'] = async (page) => list(rows(page.from, Math.min(4, 30 - page.from)), { fullResultSize: 30 });
+    const seen: PageFetch[] = [];
+    const capped: PaginateOptions['fetchPage'] = async (page) => {
+      seen.push(page);
+      return list(rows(page.from, Math.min(4, page.count, 30 - page.from)), { fullResultSize: 30 });
+    };
     const warnings: string[] = [];
-    const paging = paginate(options(capped, { onWarning: (m) => warnings.push(m) }));
+    const paging = paginate(options(capped, { prefetchPages: 2, onWarning: (m) => warnings.push(m) }));
     const pages = await collect(paging.pages);
-    expect(pages.flatMap((p) => p.values)).toEqual(rows(0, 4));
-    expect(paging.result().stopReason).toBe('end-of-results');
+    expect(pages.flatMap((p) => p.values)).toEqual(rows(0, 30));
+    expect(pages.map((p) => [p.from, p.count, p.values.length])).toEqual([[0, 10, 4], [4, 4, 4], [8, 4, 4], [12, 4, 4], [16, 4, 4], [20, 4, 4], [24, 4, 4], [28, 4, 2]]);
+    // One probe after the short page, then fetch-ahead again at 4, never starting past row 30.
+    expect(seen.slice(0, 2)).toEqual([
+      { index: 0, from: 0, count: 10 },
+      { index: 1, from: 4, count: 4 },
+    ]);
+    expect(Math.max(...seen.map((p) => p.from))).toBeLessThanOrEqual(28);
+    expect(paging.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 30 });
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/cap its page size/);
-    expect(warnings[0]).toMatch(/smaller itemsPerPage/);
+    expect(warnings[0]).toMatch(/^Page 0 \(from 0\) returned 4 rows where 10 were asked for, while its fullResultSize said 30; the next request found more rows\. The endpoint serves at most 4 rows a page/);
     expect(paging.result().warnings).toEqual(warnings);
 
     // fullResultSize claiming fewer rows than there are changes nothing either.
     const lying = paginate(options(async (page) => list(rows(page.from, Math.min(page.count, 25 - page.from)), { fullResultSize: 3 })));
     expect((await collect(lying.pages)).flatMap((p) => p.values)).toEqual(rows(0, 25));
 
-    // The common min(total, count) + 1 on a short last page is not worth a warning.
+    // A short page claiming one more row than it ends on: one probe, empty, and no warning.
     const usual = paginate(options(memoryList(7)));
     await collect(usual.pages);
-    expect(usual.result().warnings).toEqual([]);
+    expect(usual.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 7, pagesFetched: 2, warnings: [] });
+  });
+
+  it('after a short page that said more, an empty or repeated answer ends the run', async () => {
+    const repeated = paginate(options(async () => list(rows(0, 5), { fullResultSize: 40 }), { prefetchPages: 3 }));
+    const pages = await collect(repeated.pages);
+    expect(pages.flatMap((p) => p.values)).toEqual(rows(0, 5));
+    expect(repeated.result()).toMatchObject({ stopReason: 'repeated-page', pagesFetched: 2, nextIndex: 5 });
+    expect(repeated.result().warnings.join(' ')).toMatch(/returned the same 5 rows \(by id\) as page 0/);
+
+    const ignoresFrom = paginate(options(async () => list(rows(0, 5), { fullResultSize: 40, envelopeFrom: 0 })));
+    await collect(ignoresFrom.pages);
+    expect(ignoresFrom.result()).toMatchObject({ stopReason: 'repeated-page', pagesFetched: 2 });
+  });
+
+  it('fetches ahead no further than the total fullResultSize names, plus the page that proves the end', async () => {
+    const asked = (total: number, exact: boolean) => {
+      const seen: PageFetch[] = [];
+      const fetchPage: PaginateOptions['fetchPage'] = async (page) => {
+        seen.push(page);
+        const values = rows(page.from, Math.min(page.count, total - page.from));
+        // Tripletex's inexact form says one more than the request reaches while rows remain.
+        const fullResultSize = exact || page.from + page.count >= total ? total : page.from + page.count + 1;
+        return list(values, { fullResultSize });
+      };
+      return { seen, fetchPage };
+    };
+    // 105 rows, 10 a page: pages 0-10, the last short. Nothing past it is asked for.
+    const exact = asked(105, true);
+    const paging = paginate(options(exact.fetchPage, { prefetchPages: 4 }));
+    expect((await collect(paging.pages)).flatMap((p) => p.values)).toHaveLength(105);
+    expect(exact.seen.map((p) => p.from)).toEqual([0, 10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    expect(paging.result().pagesDropped).toBe(0);
+    // 100 rows: the empty page at 100 proves the end, and is the only one past the last row.
+    const round = asked(100, true);
+    await collect(paginate(options(round.fetchPage, { prefetchPages: 4 })).pages);
+    expect(round.seen.map((p) => p.from).filter((from) => from >= 100)).toEqual([100]);
+    // The inexact form names no total: fetch-ahead runs to its depth, as before.
+    const inexact = asked(105, false);
+    await collect(paginate(options(inexact.fetchPage, { prefetchPages: 4 })).pages);
+    expect(Math.max(...inexact.seen.map((p) => p.from))).toBeGreaterThan(100);
+    // A total that turns out too small is a hint, not the end: the full page at 100 leads on.
+    const wrong = asked(135, true);
+    const short: PaginateOptions['fetchPage'] = async (page, signal) => ({ ...(await wrong.fetchPage(page, signal)), fullResultSize: 105 });
+    const paged = paginate(options(short, { prefetchPages: 4 }));
+    expect((await collect(paged.pages)).flatMap((p) => p.values)).toEqual(rows(0, 135));
   });
 
   it('stops when a page repeats the previous one (an endpoint that ignores paging), emitting every row once', async () => {
@@ -418,6 +473,43 @@ describe('paginate', () => {
 });
 
 describe('paginate: every row exactly once (random cases)', () => {
+  it('pages a capped endpoint to the end at the size it serves, when its fullResultSize says how many rows there are', async () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = new Rng(seed);
+      const itemsPerPage = random.int(2, 12);
+      const cap = random.int(1, itemsPerPage - 1);
+      const total = random.int(0, 120);
+      const startIndex = random.next() < 0.2 ? random.int(0, 50) : 0;
+      const maxPageCount = random.int(1, 40);
+      const prefetchPages = random.int(0, 6);
+      const data = rows(0, total);
+      const asked: PageFetch[] = [];
+      const fetchPage: PaginateOptions['fetchPage'] = async (page) => {
+        asked.push(page);
+        for (let hops = random.int(0, 20); hops > 0; hops--) await Promise.resolve();
+        return list(data.slice(page.from, page.from + Math.min(page.count, cap)), { fullResultSize: total });
+      };
+      const warnings: string[] = [];
+      const paging = paginate({ startIndex, itemsPerPage, maxPageCount, prefetchPages, fetchPage, onWarning: (m) => warnings.push(m) });
+      const got: unknown[] = [];
+      for await (const page of paging.pages) got.push(...page.values);
+      const context = { seed, itemsPerPage, cap, total, startIndex, maxPageCount, prefetchPages };
+      // Every page holds `cap` rows (the first asked for more and got that many).
+      const expected = data.slice(startIndex, Math.min(total, startIndex + maxPageCount * cap));
+      expect({ context, rows: got }).toEqual({ context, rows: expected });
+      const result = paging.result();
+      // Early when rows remain, or when the last page allowed was a full one (at the size served).
+      const lastWasFull = maxPageCount > 1 && expected.length === maxPageCount * cap;
+      expect({ context, next: result.nextIndex, early: result.stoppedEarly }).toEqual({ context, next: startIndex + expected.length, early: startIndex + expected.length < total || lastWasFull });
+      // Said once, when the request after the first short page brought rows.
+      const continued = total - startIndex > cap && maxPageCount > 1;
+      expect({ context, warned: warnings.filter((w) => /serves at most/.test(w)).length }).toEqual({ context, warned: continued ? 1 : 0 });
+      // Fetched ahead at the size served, never starting past the total.
+      const past = asked.filter((p) => p.from > Math.max(total, startIndex));
+      expect({ context, past: past.length }).toEqual({ context, past: 0 });
+    }
+  });
+
   it('yields exactly the expected slice whatever the sizes, prefetch, limits and failures past the end', async () => {
     const unhandled: unknown[] = [];
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
@@ -431,20 +523,27 @@ describe('paginate: every row exactly once (random cases)', () => {
         const maxPageCount = random.int(1, 15);
         const prefetchPages = random.int(0, 6);
         const data = rows(0, total);
-        // The page that ends the run: the first one shorter than itemsPerPage.
-        const endPage = Math.max(0, Math.floor((total - startIndex) / itemsPerPage));
         let inFlight = 0;
         let maxInFlight = 0;
         const requested: number[] = [];
+        const asked = new Set<string>();
+        const claimedAt = new Map<number, number>();
+        let askedTwice = 0;
         const fetchPage: PaginateOptions['fetchPage'] = async (page, signal) => {
           requested.push(page.index);
+          if (asked.has(`${page.from}/${page.count}`)) askedTwice += 1;
+          asked.add(`${page.from}/${page.count}`);
           inFlight += 1;
           maxInFlight = Math.max(maxInFlight, inFlight);
           try {
             for (let hops = random.int(0, 30); hops > 0; hops--) await Promise.resolve();
-            if (page.index > endPage && random.next() < 0.5) throw new Error(`page ${page.index} failed past the end`);
+            // A page that starts past the last row is never needed (a short page whose
+            // fullResultSize says more rows exist makes the one starting at the last row needed).
+            if (page.index > 0 && page.from > total && random.next() < 0.5) throw new Error(`page ${page.index} failed past the end`);
             if (signal.aborted && random.next() < 0.5) throw new CancelledError('aborted');
-            return list(data.slice(page.from, page.from + page.count), { fullResultSize: random.int(0, 200) });
+            const fullResultSize = random.int(0, 200);
+            claimedAt.set(page.from, fullResultSize);
+            return list(data.slice(page.from, page.from + page.count), { fullResultSize });
           } finally {
             inFlight -= 1;
           }
@@ -452,9 +551,11 @@ describe('paginate: every row exactly once (random cases)', () => {
         const paging = paginate({ startIndex, itemsPerPage, maxPageCount, prefetchPages, fetchPage });
         const got: unknown[] = [];
         let expectedIndex = 0;
+        let last: Page | undefined;
         for await (const page of paging.pages) {
+          last = page;
           expect(page.index).toBe(expectedIndex++);
-          expect(page.from).toBe(startIndex + page.index * itemsPerPage);
+          expect(page.from).toBe(startIndex + got.length);
           got.push(...page.values);
           for (let hops = random.int(0, 10); hops > 0; hops--) await Promise.resolve();
         }
@@ -462,7 +563,10 @@ describe('paginate: every row exactly once (random cases)', () => {
         const context = { seed, itemsPerPage, total, startIndex, maxPageCount, prefetchPages };
         expect({ context, rows: got }).toEqual({ context, rows: expected });
         const result = paging.result();
-        const hitMax = total - startIndex >= maxPageCount * itemsPerPage;
+        // The last page allowed was full, or short while its fullResultSize said more rows exist:
+        // either way rows may remain.
+        const lastAllowedSaysMore = last !== undefined && last.index === maxPageCount - 1 && (claimedAt.get(last.from!) ?? 0) > last.from! + last.values.length;
+        const hitMax = total - startIndex >= maxPageCount * itemsPerPage || lastAllowedSaysMore;
         expect({ context, stop: result.stopReason, early: result.stoppedEarly, next: result.nextIndex }).toEqual({
           context,
           stop: hitMax ? 'max-page-count' : 'end-of-results',
@@ -471,7 +575,7 @@ describe('paginate: every row exactly once (random cases)', () => {
         });
         expect(Math.max(...requested)).toBeLessThan(maxPageCount);
         expect(maxInFlight).toBeLessThanOrEqual(prefetchPages + 1);
-        expect(new Set(requested).size).toBe(requested.length);
+        expect(askedTwice).toBe(0);
       }
       await settle(5);
       expect(unhandled).toEqual([]);

@@ -235,9 +235,11 @@ describe('RateLimiter', () => {
     const clock = new VirtualClock();
     const limiter = limiterOn(clock);
     // Someone else started the server's window at -900, so it really ends at 9100; all we know
-    // from this answer (sent at 0, answered at 100, 10 s left) is that it ends in [9000, 10100].
+    // from this answer (sent at 0, answered at 100, 10 s left when the server counted it, which
+    // was no later than the answer less the shortest round trip seen, 100 ms) is that it ends
+    // in [9000, 10000].
     await warm(clock, limiter, { limit: 10, remaining: 9, resetSeconds: 10 });
-    expect(limiter.snapshot().windowEndsAt).toBe(10_100);
+    expect(limiter.snapshot().windowEndsAt).toBe(10_000);
     const slow = await limiter.acquire(); // counted at 1500 (8 left), answered only at 9200
     for (let i = 0; i < 6; i++) (await limiter.acquire()).release({ limit: 10, remaining: 7 - i, resetSeconds: 10 }, false);
     expect(limiter.snapshot().remaining).toBe(1); // 2 left, less the slow one in flight

@@ -59,7 +59,9 @@ describe('TripletexClient on the wire (nock)', () => {
     const { api, stats } = client();
     const response = await api.request({ method: 'GET', path: '/customer' });
     expect(response.body).toEqual({ values: [{ id: 1 }] });
-    expect(stats).toMatchObject({ requests: 3, retries: 2 });
+    // Requests are counted once handed to the network; nock fails the reset one before that
+    // (as a connection dropped before the request was written), so it never reached a server.
+    expect(stats).toMatchObject({ requests: 2, retries: 2 });
 
     nock(BASE).get('/v2/customer').times(4).reply(503, { status: 503, code: 1000, message: 'Busy', requestId: 'r-503' });
     const error = await api.request({ method: 'GET', path: '/customer' }).catch((e: unknown) => e);

@@ -117,7 +117,8 @@ describe('a command line like the tools people know', () => {
     expect(result.code).toBe(0);
     expect(ndjson(result.stdout)).toHaveLength(10);
     const summaries = result.stderr.split('\n').filter((line) => /\b10 rows\b/.test(line));
-    expect(summaries).toEqual([expect.stringMatching(/^Done: 10 rows in 1 page · 1 request · 0 retries · 0 rate-limit waits · \d+(\.\d)? m?s — stopped at --max-pages; continue with --start-index 10$/)]);
+    // Two requests on the wire: the session's creation, then the one page.
+    expect(summaries).toEqual([expect.stringMatching(/^Done: 10 rows in 1 page · 2 requests · 0 retries · 0 rate-limit waits · \d+(\.\d)? m?s — stopped at --max-pages; continue with --start-index 10$/)]);
   });
 
   test.each(['test-connection', 'request', 'run', 'demo', 'simulator', 'designer'])('%s --help ends with examples', async (command) => {

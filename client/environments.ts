@@ -20,8 +20,9 @@ export function baseUrlFor(environment: EnvironmentName, env: NodeJS.ProcessEnv 
   return url.replace(/\/+$/, '');
 }
 
-export function environmentLabel(environment: EnvironmentName): string {
-  return environment === 'test' ? 'Tripletex test environment' : 'Tripletex production';
+/** The label inside a sentence: "Tripletex production" takes no article, the test environment does. */
+export function theEnvironment(environment: EnvironmentName): string {
+  return environment === 'test' ? 'the Tripletex test environment' : 'Tripletex production';
 }
 
 export function otherEnvironment(environment: EnvironmentName): EnvironmentName {

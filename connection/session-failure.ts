@@ -1,4 +1,4 @@
-import { environmentLabel, type EnvironmentName } from '../client/environments.js';
+import { theEnvironment, type EnvironmentName } from '../client/environments.js';
 import { TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { hint, type Hint } from '../contract/hints.js';
 import { inEnglish } from '../contract/tripletex-norwegian.js';
@@ -51,7 +51,7 @@ export function tripletexSays(error: TripletexApiError | TripletexNetworkError):
 }
 
 export function reasonSentence(reason: SessionFailureReason, environment: EnvironmentName): string {
-  const where = environmentLabel(environment);
+  const where = theEnvironment(environment);
   switch (reason) {
     case 'consumer-token-invalid':
       return `${where} does not accept the consumer token: it is invalid, revoked, or belongs to the other environment`;

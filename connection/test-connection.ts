@@ -1,5 +1,5 @@
 import type { ActionContext, TestResult } from '../contract/host.js';
-import { baseUrlFor, environmentLabel, otherEnvironment, type EnvironmentName } from '../client/environments.js';
+import { baseUrlFor, otherEnvironment, theEnvironment, type EnvironmentName } from '../client/environments.js';
 import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { paginate } from '../client/paginate.js';
 import { hint, type Hint } from '../contract/hints.js';
@@ -127,7 +127,7 @@ export async function testConnection(properties: unknown, ctx: Pick<ActionContex
 
 async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 'signal' | 'log'>, options: TestOptions): Promise<ConnectionTestResult> {
   const environment = connection.environment;
-  const where = environmentLabel(environment);
+  const where = theEnvironment(environment);
   const pool = options.sessionPool ?? sharedSessionPool();
   const timeoutMs = options.timeoutMs ?? 20_000;
   ctx.log.info(`Testing Tripletex connection${connection.name ? ` "${connection.name}"` : ''} against ${where}`);
@@ -224,7 +224,7 @@ type WhoAmI =
 
 /** A verdict for a request that got no usable answer: what happened, never a guess about the tokens. */
 function failureVerdict(error: unknown, environment: EnvironmentName, what: string): ConnectionTestResult | undefined {
-  const where = environmentLabel(environment);
+  const where = theEnvironment(environment);
   if (error instanceof RateLimitWaitError || (error instanceof TripletexApiError && error.status === 429)) {
     const seconds = error instanceof RateLimitWaitError ? Math.ceil(error.waitMs / 1000) : error.retryAfterSeconds;
     const when = seconds !== undefined ? `try again in about ${Math.ceil(seconds)} s` : 'try again in a little while';
@@ -330,7 +330,7 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
   const environment = connection.environment;
   const reason = sessionFailureReason(error);
   if (reason === 'unreachable') {
-    return fail('unreachable', `Could not reach ${environmentLabel(environment)} at ${baseUrlFor(environment)}: ${error.message}. Check the network, proxy or firewall, and try again.`, { environment });
+    return fail('unreachable', `Could not reach ${theEnvironment(environment)} at ${baseUrlFor(environment)}: ${error.message}. Check the network, proxy or firewall, and try again.`, { environment });
   }
   if (reason === 'consumer-token-invalid' || reason === 'employee-token-invalid' || reason === 'tokens-invalid') {
     // The commonest mistake: tokens from the other environment. Ask the other one; what it
@@ -341,20 +341,20 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
     try {
       await createSession(probe, sharedSessionPool().expirationDateForNow(), ctx.signal, timeoutMs);
       const turn = hint(other === 'test' ? '{on:useTestEnvironment}' : '{off:useTestEnvironment}');
-      return fail('wrong-environment', `These tokens belong to the ${environmentLabel(other)}, not the ${environmentLabel(environment)}. To use them there, ${turn.text}.${tripletexSays(error)}`, { environment, hints: [turn] });
+      return fail('wrong-environment', `These tokens belong to ${theEnvironment(other)}, not to ${theEnvironment(environment)}. To use them there, ${turn.text}.${tripletexSays(error)}`, { environment, hints: [turn] });
     } catch (probeError) {
       if (probeError instanceof CancelledError) throw probeError;
       const probeReason = probeError instanceof TripletexApiError || probeError instanceof TripletexNetworkError ? sessionFailureReason(probeError) : 'unreachable';
       if (probeReason === 'unreachable' || probeReason === 'server-error' || probeReason === 'rate-limited') {
         otherUnchecked = probeError instanceof Error ? probeError.message : String(probeError);
       }
-      ctx.log.debug(otherUnchecked ? `The ${environmentLabel(other)} could not be asked about the tokens` : `The ${environmentLabel(other)} refused the tokens too`);
+      ctx.log.debug(otherUnchecked ? `${capitalized(theEnvironment(other))} could not be asked about the tokens` : `${capitalized(theEnvironment(other))} refused the tokens too`);
     }
     if (otherUnchecked !== undefined) {
       const token = reason === 'consumer-token-invalid' ? 'the consumer token' : reason === 'employee-token-invalid' ? 'the employee token' : 'this consumer and employee token pair';
       return fail(
         reason,
-        `The ${environmentLabel(environment)} does not accept ${token}. Whether the tokens belong to the ${environmentLabel(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH.text}, or test again later.${tripletexSays(error)}`,
+        `${capitalized(theEnvironment(environment))} does not accept ${token}. Whether the tokens belong to ${theEnvironment(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH.text}, or test again later.${tripletexSays(error)}`,
         { environment, requestId: error.requestId, unchecked: ['other-environment'] },
       );
     }
@@ -366,4 +366,8 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
   };
   const message = what[reason] ?? `Could not create a session: ${reasonSentence(reason, environment)}.`;
   return fail(reason, `${message}${tripletexSays(error)}`, { environment, requestId: error.requestId });
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

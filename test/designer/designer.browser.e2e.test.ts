@@ -166,7 +166,7 @@ describeInBrowser('the designer in Chromium', () => {
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     const verdict = dialog().getByRole('status', { name: 'Test result' });
     await see(verdict, 'Test failed');
-    await see(verdict, 'These tokens belong to the Tripletex production, not the Tripletex test environment. To use them there, turn off "Use Tripletex test environment".');
+    await see(verdict, 'These tokens belong to Tripletex production, not to the Tripletex test environment. To use them there, turn off "Use Tripletex test environment".');
     await screenshot(page, '06-environment-hint');
     await dialog().getByRole('button', { name: 'Save' }).click();
     await see(dialog(), 'Saved.');

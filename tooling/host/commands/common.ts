@@ -129,3 +129,19 @@ export function warnAll(log: HostLogger, warnings: string[]): void {
   for (const warning of warnings) log.warn(warning);
 }
 
+
+/**
+ * Resolves at the first SIGINT or SIGTERM. Call it before printing "Stop with Ctrl+C": whoever
+ * reads that line (a person, a script, a test) may signal at once, and must get a clean stop.
+ */
+export function untilStopSignal(): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

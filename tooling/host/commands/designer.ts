@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startDesigner, DEFAULT_SIMULATOR_SIZE } from '../../designer/server/start.js';
 import { displayPath } from '../display.js';
-import { exitWhenIdle, reportError, wholeNumber, withExamples } from './common.js';
+import { exitWhenIdle, reportError, untilStopSignal, wholeNumber, withExamples } from './common.js';
 
 // flow-tripletex designer: the pack in a browser, as a Flow designer shows it (docs/designer.md).
 
@@ -53,16 +53,9 @@ export function registerDesignerCommand(program: Command): void {
         lines.push(`  Tripletex: production ${process.env.TRIPLETEX_PRODUCTION_URL?.trim() || 'https://tripletex.no/v2'}, test ${process.env.TRIPLETEX_TEST_URL?.trim() || 'https://api-test.tripletex.tech/v2'}`);
       }
       lines.push('  The address carries an access token for this launch only. Stop with Ctrl+C.', '');
+      const stopped = untilStopSignal();
       process.stdout.write(lines.join('\n'));
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       await designer.close();
       process.stdout.write('Designer stopped.\n');
       exitWhenIdle(0);

@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { demoVariables, exportLines } from '../demo-variables.js';
 import { displayPath } from '../display.js';
-import { withExamples } from './common.js';
+import { untilStopSignal, withExamples } from './common.js';
 import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
 import { parseListSpec, SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
 import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types.js';
@@ -151,16 +151,9 @@ export function registerSimulatorCommand(program: Command): void {
         out.push(`    demo company ${c.demoCompanyId}; accountant office ${c.accountantCompanyId} with clients ${c.clientCompanyIds.join(', ')}`);
       }
       out.push('', `Invoices, orders, vouchers and postings are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, `Rate limit: ${rateLimit.limit} requests per ${rateLimit.windowMs / 1000} s per token pair.`, 'Stop with Ctrl+C.', '');
+      const stopped = untilStopSignal();
       process.stdout.write(out.join('\n'));
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
+      await stopped;
       await sim.close();
       process.stdout.write('Simulator stopped.\n');
       process.exitCode = 0;

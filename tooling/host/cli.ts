@@ -10,7 +10,7 @@ import { versionText } from './version.js';
 // + 1 pages, some 10 MB, yet with V8's defaults the heap and the answers' buffers grow to
 // 200 MB and more of garbage before a full collection (docs/performance.md, memory). Tripletex's
 // rate limit, not the CPU, sets a run's pace, so the CLI asks V8 to favour memory: peak RSS
-// stays near 110 MB for any list length, at the cost of some CPU when nothing limits the pace.
+// stays about 115 MB for any list length, at the cost of some CPU when nothing limits the pace.
 // Set at run time, it takes effect for every collection from here on; no heap ceiling is set,
 // so an answer up to maxResponseMegabytes still fits.
 setFlagsFromString('--optimize-for-size');

@@ -129,7 +129,6 @@ export function warnAll(log: HostLogger, warnings: string[]): void {
   for (const warning of warnings) log.warn(warning);
 }
 
-
 /**
  * Resolves at the first SIGINT or SIGTERM. Call it before printing "Stop with Ctrl+C": whoever
  * reads that line (a person, a script, a test) may signal at once, and must get a clean stop.

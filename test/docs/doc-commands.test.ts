@@ -81,7 +81,7 @@ function workplace(): { dir: string; path: string } {
   for (const name of ['dist', 'examples', 'schemas', 'node_modules', 'package.json', 'manifest.json']) symlinkSync(join(PACKAGE_ROOT, name), join(dir, name));
   const bin = join(dir, '.bin');
   mkdirSync(bin);
-  writeFileSync(join(bin, 'flow-tripletex'), `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'tooling', 'host', 'cli.js')}" "$@"\n`);
+  writeFileSync(join(bin, 'flow-tripletex'), `#!/bin/sh\nexec "${process.execPath}" "${join(PACKAGE_ROOT, 'dist', 'tooling', 'cli', 'main.js')}" "$@"\n`);
   chmodSync(join(bin, 'flow-tripletex'), 0o755);
   return { dir, path: `${bin}:${process.env.PATH ?? ''}` };
 }

@@ -8,7 +8,7 @@ import { basic } from './helpers.js';
 // result-set limit, the ledger size, per-list quirks and the new fault options. The built CLI
 // runs as a child process (`npm test` builds first).
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'tooling', 'host', 'cli.js');
+const CLI = join(PACKAGE_ROOT, 'dist', 'tooling', 'cli', 'main.js');
 
 function start(args: string[]) {
   const child = spawn(process.execPath, [CLI, ...args], { cwd: PACKAGE_ROOT, env: { ...process.env, NODE_OPTIONS: '' } });

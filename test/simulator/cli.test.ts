@@ -7,7 +7,7 @@ import { basic, osloInDays } from './helpers.js';
 
 // The built CLI as a child process: `npm test` builds first, so dist/ is current.
 
-const CLI = join(PACKAGE_ROOT, 'dist', 'tooling', 'host', 'cli.js');
+const CLI = join(PACKAGE_ROOT, 'dist', 'tooling', 'cli', 'main.js');
 
 interface RunningCli {
   child: ChildProcessWithoutNullStreams;

@@ -63,6 +63,19 @@ describe('layers that point one way', () => {
     expect(outward).toEqual([]);
   });
 
+  it('the tooling points one way too: simulator, host, designer, command line', () => {
+    // The command line drives the designer, the designer the host, the host runs the simulator;
+    // nothing imports the benchmark or the command line.
+    const TOOLING = ['tooling/simulator/', 'tooling/host/', 'tooling/designer/', 'tooling/cli/'];
+    const toolOf = (path: string) => TOOLING.findIndex((prefix) => path.startsWith(prefix));
+    const upward = edges.filter((e) => toolOf(e.from) >= 0 && toolOf(e.to) > toolOf(e.from)).map((e) => `${e.from} -> ${e.to}`);
+    expect(upward).toEqual([]);
+    const intoTop = edges.filter((e) => /^tooling\/(bench|cli)\//.test(e.to) && e.to.split('/')[1] !== e.from.split('/')[1]).map((e) => `${e.from} -> ${e.to}`);
+    expect(intoTop).toEqual([]);
+    // A guard that the rule reads what it should: the command line's lazy imports of its commands.
+    expect(edges.some((e) => e.from === 'tooling/cli/main.ts' && e.to === 'tooling/cli/commands/designer.ts')).toBe(true);
+  });
+
   it('the wire knows nothing of sessions or credentials', () => {
     const words = /session|credential|token/i;
     const wire = files.filter((f) => relative(PACKAGE_ROOT, f).startsWith('client' + sep));

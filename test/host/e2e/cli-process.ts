@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../helpers.js';
 
-// Runs the built CLI (dist/tooling/host/cli.js) as a child process, the way a user does. `npm test`
+// Runs the built CLI (dist/tooling/cli/main.js) as a child process, the way a user does. `npm test`
 // builds first (pretest); the CLI must exist.
 
-export const CLI = join(REPO_ROOT, 'dist', 'tooling', 'host', 'cli.js');
+export const CLI = join(REPO_ROOT, 'dist', 'tooling', 'cli', 'main.js');
 
 export interface CliResult {
   code: number | null;

@@ -20,7 +20,7 @@ const GOAL_MB = 120;
 const NO_LIMIT = { limit: 1_000_000, windowMs: 10_000 };
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
-const CLI = here('../../host/cli.js');
+const CLI = here('../../cli/main.js');
 const PLAIN_LOOP = here('../plain-loop-process.js');
 const REPORTER = pathToFileURL(here('../report-peak-rss.js')).href;
 

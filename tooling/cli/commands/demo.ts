@@ -3,13 +3,13 @@ import { join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
-import { displayPath, plural, seconds } from '../display.js';
-import type { FlowResult, StepRecord } from '../flow-runner.js';
-import { EXAMPLES_DIR, HOST_ROOT } from '../paths.js';
+import { displayPath, plural, seconds } from '../../host/display.js';
+import type { FlowResult, StepRecord } from '../../host/flow-runner.js';
+import { EXAMPLES_DIR, HOST_ROOT } from '../../host/paths.js';
 import { addCommonOptions, withExamples, createRuntime, exitWhenIdle, reportError, wholeNumber, type CommonOptions } from './common.js';
 import { describeResult, executeRun, prepareRun } from './run.js';
 import { testConnectionCommand } from './test-connection.js';
-import { demoVariables } from '../demo-variables.js';
+import { demoVariables } from '../../host/demo-variables.js';
 
 // The main job (`npm start`): a local Tripletex simulator, and the examples/ flows run against
 // it the way a user would run them, each checked. It ends with a short summary and exits 0

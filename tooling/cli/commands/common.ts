@@ -1,9 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { ConsoleLogger, LOG_LEVELS, Terminal, type HostLogger, type LogLevel } from '../console-context.js';
-import { UsageError } from '../errors.js';
-import { loadPack, type Pack } from '../pack-loader.js';
-import { DEFAULT_MANIFEST } from '../paths.js';
-import { secrets, serializeError, type Redactor } from '../redact.js';
+import { ConsoleLogger, LOG_LEVELS, Terminal, type HostLogger, type LogLevel } from '../../host/console-context.js';
+import { UsageError } from '../../host/errors.js';
+import { loadPack, type Pack } from '../../host/pack-loader.js';
+import { DEFAULT_MANIFEST } from '../../host/paths.js';
+import { secrets, serializeError, type Redactor } from '../../host/redact.js';
 
 // What every command shares: --manifest, --log-level and --no-progress, the terminal and
 // logger, Ctrl-C handling, and turning an error into the right message and exit code.

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { demoVariables, exportLines } from '../demo-variables.js';
-import { displayPath } from '../display.js';
+import { demoVariables, exportLines } from '../../host/demo-variables.js';
+import { displayPath } from '../../host/display.js';
 import { untilStopSignal, withExamples } from './common.js';
 import { DEFAULT_RATE_LIMIT, parseFaultSpec, parseLatency, parseRateLimit, startSimulator, type FaultRule, type RecordedRequest, type SimulatorOptions } from '../../simulator/index.js';
 import { parseListSpec, SESSION_CREATE_POST_MODES } from '../../simulator/settings.js';
@@ -10,7 +10,7 @@ import type { ListBehaviour, SessionCreatePostMode } from '../../simulator/types
 
 // `flow-tripletex simulator`: runs the local Tripletex v2 simulator until SIGINT/SIGTERM.
 // Bad flag values are refused with commander's InvalidArgumentError, which names the flag;
-// tooling/host/cli.ts turns every usage error into exit code 2.
+// tooling/cli/main.ts turns every usage error into exit code 2.
 
 function wholeNumber(min: number, max: number) {
   return (value: string): number => {

@@ -1,13 +1,13 @@
 import { resolve as resolvePath } from 'node:path';
 import { Argument, Option, type Command } from 'commander';
-import { StepProgress, type Terminal } from '../console-context.js';
-import { displayPath, plural, seconds } from '../display.js';
-import { loadFlowFile, type Flow, type Step } from '../flow-file.js';
-import { runFlow, type FlowResult, type StepRecord } from '../flow-runner.js';
-import type { Pack } from '../pack-loader.js';
-import type { Redactor } from '../redact.js';
-import { loadWorkspace, type Workspace } from '../workspace-file.js';
-import { flowWords, rewordError } from '../words.js';
+import { StepProgress, type Terminal } from '../../host/console-context.js';
+import { displayPath, plural, seconds } from '../../host/display.js';
+import { loadFlowFile, type Flow, type Step } from '../../host/flow-file.js';
+import { runFlow, type FlowResult, type StepRecord } from '../../host/flow-runner.js';
+import type { Pack } from '../../host/pack-loader.js';
+import type { Redactor } from '../../host/redact.js';
+import { loadWorkspace, type Workspace } from '../../host/workspace-file.js';
+import { flowWords, rewordError } from '../../host/words.js';
 import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
 
 // flow-tripletex run: runs a flow file (docs/flows.md) and tells, on stderr, which port each

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startDesigner, DEFAULT_SIMULATOR_SIZE } from '../../designer/server/start.js';
-import { displayPath } from '../display.js';
+import { displayPath } from '../../host/display.js';
 import { exitWhenIdle, reportError, untilStopSignal, wholeNumber, withExamples } from './common.js';
 
 // flow-tripletex designer: the pack in a browser, as a Flow designer shows it (docs/designer.md).

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { ActionContext } from '../../../contract/host.js';
-import { loadWorkspace } from '../workspace-file.js';
-import { reworded, type InputWords } from '../words.js';
+import { loadWorkspace } from '../../host/workspace-file.js';
+import { reworded, type InputWords } from '../../host/words.js';
 import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions } from './common.js';
 
 // flow-tripletex test-connection: the "Test connection" button of a workspace object.

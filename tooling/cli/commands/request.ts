@@ -1,14 +1,14 @@
 import { resolve as resolvePath } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
-import { displayPath, plural, seconds } from '../display.js';
-import { FileProblemError, MissingEnvError, UsageError, type Problem } from '../errors.js';
-import { parseFlow } from '../flow-file.js';
-import type { FlowResult } from '../flow-runner.js';
-import { readJsonFile } from '../json-file.js';
-import { isPlainObject } from '../schema-tools.js';
-import { loadWorkspace } from '../workspace-file.js';
+import { displayPath, plural, seconds } from '../../host/display.js';
+import { FileProblemError, MissingEnvError, UsageError, type Problem } from '../../host/errors.js';
+import { parseFlow } from '../../host/flow-file.js';
+import type { FlowResult } from '../../host/flow-runner.js';
+import { readJsonFile } from '../../host/json-file.js';
+import { isPlainObject } from '../../host/schema-tools.js';
+import { loadWorkspace } from '../../host/workspace-file.js';
 import { executeRun } from './run.js';
-import { rewordError, type InputWords } from '../words.js';
+import { rewordError, type InputWords } from '../../host/words.js';
 import { addCommonOptions, withExamples, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
 
 // flow-tripletex request: one run of REST API Request with paging from the command line.

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The reference host's entry point: `flow-tripletex <command>`. Each command lives in
-// tooling/host/commands/ and registers itself on the program.
+// tooling/cli/commands/ and registers itself on the program; the host's parts it drives (flow
+// runner, pack loader, files) are in tooling/host/, the designer and simulator beside them.
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
-import { secrets } from './redact.js';
-import { versionText } from './version.js';
+import { secrets } from '../host/redact.js';
+import { versionText } from '../host/version.js';
 
 // A run's pages are short-lived: what the in-order delivery keeps alive is at most prefetchPages
 // + 1 pages, some 10 MB, yet with V8's defaults the heap and the answers' buffers grow to

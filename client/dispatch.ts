@@ -112,6 +112,8 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
         if (failure.error instanceof CancelledError) throw failure.error;
         // An answer over the size cap would be just as large the next time.
         if (failure.error.failure === 'too-large') throw failure.error;
+        // Nor would a proxy that refused on purpose (407, a forbidden target) answer otherwise.
+        if (failure.final) throw failure.error;
         if (!failure.neverSent && options.replaySafe && request.method !== 'GET') mayHaveApplied ??= failure.error.message;
         if (failure.neverSent || options.replaySafe) throw new Retryable(failure.error);
         throw withApplied(failure.error);

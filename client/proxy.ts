@@ -35,19 +35,22 @@ export class ProxyFailure extends Error {
   readonly failure: NetworkFailure;
   readonly code: string;
   readonly neverSent = true;
+  /** The proxy refused on purpose (a login it wants, a target it forbids): asking again gets the same answer. */
+  readonly final: boolean;
 
-  constructor(message: string, failure: NetworkFailure, code: string) {
+  constructor(message: string, failure: NetworkFailure, code: string, final = false) {
     super(message);
     this.name = 'ProxyFailure';
     this.failure = failure;
     this.code = code;
+    this.final = final;
   }
 }
 
 /** The proxy part of a failed request, for transport.ts's classification; undefined when no proxy was involved. */
-export function proxyFailureOf(error: unknown): { failure: NetworkFailure; neverSent: boolean; detail: string } | undefined {
+export function proxyFailureOf(error: unknown): { failure: NetworkFailure; neverSent: boolean; detail: string; final: boolean } | undefined {
   for (let current = error, depth = 0; current instanceof Error && depth < 5; current = current.cause, depth += 1) {
-    if (current instanceof ProxyFailure) return { failure: current.failure, neverSent: current.neverSent, detail: current.message };
+    if (current instanceof ProxyFailure) return { failure: current.failure, neverSent: current.neverSent, detail: current.message, final: current.final };
   }
   return undefined;
 }
@@ -108,9 +111,10 @@ export function describeProxyError(route: ProxyRoute, target: string, error: Err
     const hint = route.hasCredentials
       ? `it did not accept the user name and password in ${route.variable}`
       : `put them in ${route.variable} as http://user:password@host:port`;
-    return new ProxyFailure(`${via}: the proxy asks for a user name and password (407); ${hint}`, 'other', 'ERR_PROXY_AUTHENTICATION');
+    return new ProxyFailure(`${via}: the proxy asks for a user name and password (407); ${hint}`, 'other', 'ERR_PROXY_AUTHENTICATION', true);
   }
-  if (status) return new ProxyFailure(`${via}: the proxy would not open a tunnel to ${target} (it answered ${status})`, 'other', 'ERR_PROXY_TUNNEL');
+  // A 4xx is the proxy's policy (this target is not allowed); a 5xx may pass (Tripletex unreachable for now).
+  if (status) return new ProxyFailure(`${via}: the proxy would not open a tunnel to ${target} (it answered ${status})`, 'other', 'ERR_PROXY_TUNNEL', status.startsWith('4'));
   switch (code) {
     case 'ECONNREFUSED':
       return new ProxyFailure(`${via}: the proxy refused the connection`, 'refused', code);

@@ -49,6 +49,8 @@ export interface WireFailure {
   error: TripletexNetworkError | CancelledError;
   /** True when the request certainly never reached Tripletex (refused, DNS, connect timeout). */
   neverSent: boolean;
+  /** True when sending it again would meet the same refusal (a proxy that wants a login): not retried. */
+  final?: boolean;
 }
 
 const client = got.extend({
@@ -126,7 +128,7 @@ export function encode(request: WireRequest): EncodedRequest {
   return { request, url, headers, body };
 }
 
-function classify(error: RequestError): { failure: NetworkFailure; neverSent: boolean; detail: string } {
+function classify(error: RequestError): { failure: NetworkFailure; neverSent: boolean; detail: string; final?: boolean } {
   // A proxy that failed before its tunnel was open: the message names it, nothing reached Tripletex.
   const viaProxy = proxyFailureOf(error);
   if (viaProxy) return viaProxy;
@@ -273,8 +275,8 @@ export async function send(request: WireRequest): Promise<WireResponse> {
 function toWireFailure(error: unknown, method: string, path: string, signal: AbortSignal | undefined, bytesLeft: boolean): WireFailure {
   if (signal?.aborted) return { error: new CancelledError(`${method} ${path} was cancelled`), neverSent: !bytesLeft };
   if (error instanceof RequestError) {
-    const { failure, neverSent, detail } = classify(error);
-    return { error: new TripletexNetworkError({ method, path, failure, detail, mayHaveBeenApplied: false }), neverSent: neverSent || !bytesLeft };
+    const { failure, neverSent, detail, final } = classify(error);
+    return { error: new TripletexNetworkError({ method, path, failure, detail, mayHaveBeenApplied: false }), neverSent: neverSent || !bytesLeft, ...(final ? { final } : {}) };
   }
   return { error: new TripletexNetworkError({ method, path, failure: 'other', detail: error instanceof Error ? error.name : 'unknown', mayHaveBeenApplied: false }), neverSent: !bytesLeft };
 }

@@ -193,6 +193,18 @@ describe('a proxy that fails', () => {
       `via proxy ${tapped.url} from HTTP_PROXY: the proxy asks for a user name and password (407); put them in HTTP_PROXY as http://user:password@host:port`,
     );
     expect(requestsSince(before)).toEqual([]);
+    // Asked once: a proxy that wants a login gives the same answer to every retry.
+    expect(tapped.requests.filter((r) => r.startsWith('CONNECT '))).toHaveLength(1);
+  });
+
+  it('refusing the target (403): fails at once, not retried', async () => {
+    const tapped = await proxy({ refuse: 403 });
+    setEnv({ HTTP_PROXY: tapped.url });
+    const result = await testConnection(props(), recordingContext());
+    expect(result).toMatchObject({ ok: false, reason: 'unreachable' });
+    expect(result.message).toContain(`via proxy ${tapped.url} from HTTP_PROXY: the proxy would not open a tunnel to`);
+    expect(result.message).toContain('(it answered 403)');
+    expect(tapped.requests.filter((r) => r.startsWith('CONNECT '))).toHaveLength(1);
   });
 
   it('refusing the credentials given: says so, without repeating them', async () => {

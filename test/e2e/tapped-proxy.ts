@@ -28,6 +28,8 @@ export interface TappedProxy {
 export interface TappedProxyOptions {
   /** Answers 407 when this returns false. */
   authenticate?: (request: IncomingMessage) => boolean;
+  /** Answers every CONNECT with this status (a proxy whose policy forbids the target) and tunnels nothing. */
+  refuse?: number;
 }
 
 function asBuffer(chunk: unknown, encoding: unknown): Buffer {
@@ -36,8 +38,12 @@ function asBuffer(chunk: unknown, encoding: unknown): Buffer {
 }
 
 export async function startTappedProxy(options: TappedProxyOptions = {}): Promise<TappedProxy> {
-  const server = createProxy(createServer());
-  if (options.authenticate) server.authenticate = options.authenticate;
+  const server = options.refuse === undefined ? createProxy(createServer()) : createServer();
+  if (options.authenticate && options.refuse === undefined) (server as ReturnType<typeof createProxy>).authenticate = options.authenticate;
+  if (options.refuse !== undefined) {
+    const status = options.refuse;
+    server.on('connect', (_request: IncomingMessage, socket: Socket) => socket.end(`HTTP/1.1 ${status} Refused by policy\r\nContent-Length: 0\r\n\r\n`));
+  }
   const connections: TappedConnection[] = [];
   const requests: string[] = [];
   const sockets = new Set<Socket>();

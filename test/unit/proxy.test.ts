@@ -185,10 +185,22 @@ describe('what a failing proxy reports', () => {
     expect(reported.neverSent).toBe(true);
   });
 
+  it('is final (not worth a retry) only when the proxy refused on purpose: a login it wants, a target it forbids', () => {
+    const final = (error: Error, via = route) => describeProxyError(via, 'tripletex.no:443', error).final;
+    expect(final(new Error('Bad response: 407'))).toBe(true);
+    expect(final(new Error('Bad response: 407'), withCredentials)).toBe(true);
+    expect(final(new Error('Bad response: 403'))).toBe(true);
+    expect(final(new Error('Bad response: 502'))).toBe(false);
+    expect(final(new Error('Bad response: 503'))).toBe(false);
+    expect(final(errno('ECONNREFUSED'))).toBe(false);
+    expect(final(errno('ECONNRESET'))).toBe(false);
+    expect(final(new Error('Proxy timeout'))).toBe(false);
+  });
+
   it('is found behind the wrapping error got adds, and only there', () => {
     const reported = describeProxyError(route, 'tripletex.no:443', errno('ECONNREFUSED'));
     const wrapped = new Error('connect ECONNREFUSED', { cause: reported });
-    expect(proxyFailureOf(wrapped)).toEqual({ failure: 'refused', neverSent: true, detail: reported.message });
+    expect(proxyFailureOf(wrapped)).toEqual({ failure: 'refused', neverSent: true, detail: reported.message, final: false });
     expect(proxyFailureOf(errno('ECONNREFUSED'))).toBeUndefined();
     expect(proxyFailureOf('not an error')).toBeUndefined();
   });

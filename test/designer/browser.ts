@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe } from '@jest/globals';
+import { describe, it } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { REPO_ROOT } from '../host/helpers.js';
 
@@ -19,8 +19,6 @@ export const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-export const IN_CI = ['1', 'true', 'yes'].includes((process.env.CI ?? '').trim().toLowerCase());
-
 export function findChromium(): string | undefined {
   const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'].filter((p): p is string => !!p && p.trim() !== '');
   return candidates.find((p) => existsSync(p));
@@ -30,14 +28,20 @@ export const CHROMIUM = findChromium();
 
 const INSTALL_HINT = 'Install it with "sudo apt-get install chromium" (Debian/Ubuntu), or set CHROMIUM_PATH to a Chromium or Chrome binary.';
 
-/** describe, or describe.skip with a plain message when there is no browser outside CI. */
+/**
+ * describe, or, without a browser, one failing test that says how to install it: the browser
+ * tests are part of the suite, so a machine without Chromium fails them rather than skipping.
+ */
 export function describeInBrowser(name: string, body: () => void): void {
-  if (CHROMIUM || IN_CI) {
+  if (CHROMIUM) {
     describe(name, body);
     return;
   }
-  process.stderr.write(`\n*** BROWSER TESTS SKIPPED (${name}): no Chromium found at /usr/bin/chromium or $CHROMIUM_PATH. ${INSTALL_HINT} In CI (CI=true) a missing browser fails the run. ***\n\n`);
-  describe.skip(`${name} (SKIPPED: no Chromium; ${INSTALL_HINT})`, body);
+  describe(name, () => {
+    it('finds a Chromium to drive', () => {
+      throw new Error(`No Chromium found at /usr/bin/chromium or $CHROMIUM_PATH, so the browser tests cannot run. ${INSTALL_HINT} (.ci/run installs it.)`);
+    });
+  });
 }
 
 /**
@@ -61,7 +65,7 @@ function browserEnv(): Record<string, string> {
 
 /** A fresh browser: Playwright gives every launch a new, empty temporary profile. */
 export async function launchChromium(): Promise<Browser> {
-  if (!CHROMIUM) throw new Error(`Chromium is required for the browser tests${IN_CI ? ' in CI (CI is set; .ci/run installs it with apt-get install chromium)' : ''}. ${INSTALL_HINT}`);
+  if (!CHROMIUM) throw new Error(`Chromium is required for the browser tests. ${INSTALL_HINT}`);
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true, env: browserEnv() });
 }
 

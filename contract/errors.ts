@@ -138,20 +138,7 @@ export class TripletexApiError extends FlowTripletexError {
   }
 
   override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      method: this.method,
-      path: this.path,
-      status: this.status,
-      code: this.code,
-      tripletexMessage: this.tripletexMessage,
-      developerMessage: this.developerMessage,
-      validationMessages: this.validationMessages,
-      requestId: this.requestId,
-      mayHaveBeenApplied: this.mayHaveBeenApplied,
-      serverText: this.serverText,
-      retryAfterSeconds: this.retryAfterSeconds,
-    };
+    return { ...super.toJSON(), ...this.details };
   }
 }
 

@@ -14,7 +14,7 @@ import { isPlainObject, type JsonObject } from '../../host/schema-tools.js';
 import { SecretStore } from '../../host/secret-store.js';
 import { FlowFiles, flowsReferring } from './flows.js';
 import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
-import { installSecurity, newAccessToken, TOKEN_HEADER } from './security.js';
+import { installSecurity, newAccessToken, servePublicFiles, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
 // The designer's web server: the page (built by `npm run build` into dist/tooling/designer/page) and
@@ -154,7 +154,10 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     return send(500, { error: { message: `The designer failed: ${error.message}` } });
   });
 
-  await app.register(fastifyStatic, { root: pageDir, index: ['index.html'], wildcard: false, cacheControl: false, etag: true, lastModified: false, serveDotFiles: false });
+  // The page's own files are the only routes that answer without the access token.
+  await servePublicFiles(app, async (scope) => {
+    await scope.register(fastifyStatic, { root: pageDir, index: ['index.html'], wildcard: false, cacheControl: false, etag: true, lastModified: false, serveDotFiles: false });
+  });
 
   app.get('/api/designer', async () => ({
     pack: manifestInfo,

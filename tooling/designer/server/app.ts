@@ -6,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ActionContext } from '../../../contract/host.js';
 import { displayPath } from '../../host/display.js';
 import { FileProblemError, UsageError } from '../../host/errors.js';
+import { FileLockError } from '../../host/file-lock.js';
 import type { Pack } from '../../host/pack-loader.js';
 import { labelWordsFor, reworded } from '../../host/words.js';
 import { HOST_ROOT } from '../../host/paths.js';
@@ -131,7 +132,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   const token = newAccessToken();
   const secrets = SecretStore.forEnv(env);
   const objects = new WorkspaceObjects(options.workspaceFile, pack, secrets, redactor, env);
-  const flows = new FlowFiles(options.flowsDir, pack, redactor);
+  const flows = new FlowFiles(options.flowsDir, pack, redactor, { privateFiles: [secrets.file] });
   const runs = new RunRegistry();
   const manifestInfo = describeManifest(pack);
   let port = 0;
@@ -143,6 +144,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   app.setErrorHandler((error: FastifyError | Error, _request, reply) => {
     const send = (status: number, body: unknown) => reply.code(status).type('application/json').send(redactor.redactDeep(body));
     if (error instanceof BadRequestError) return send(error.status, { error: { message: error.message, problems: error.problems } });
+    if (error instanceof FileLockError) return send(409, { error: { message: error.message } });
     if (error instanceof FileProblemError) return send(400, { error: { message: error.message, problems: error.problems } });
     if (error instanceof UsageError) return send(400, { error: { message: error.message } });
     const validation = (error as FastifyError).validation;
@@ -211,7 +213,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     return { saved: saved.name, ...(saved.previousName ? { renamedFrom: saved.previousName } : {}), updatedFlows };
   });
 
-  app.get('/api/flows', async () => ({ flows: await flows.list() }));
+  app.get('/api/flows', async () => flows.listAll());
 
   app.post('/api/flows/validate', { schema: { body: runBody } }, async (request) => {
     const { flowId, document } = request.body as { flowId: string; document: unknown };

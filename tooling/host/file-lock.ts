@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { Mutex } from 'async-mutex';
+import lockfile from 'proper-lockfile';
+import { UsageError } from './errors.js';
+
+// Saves that read a file, change it and write it back (the workspace, the secrets file) must
+// not interleave, or one save's change is lost and a {"$secret"} can point at nothing. Within
+// a process, an async-mutex per file queues them in order; across processes (two designers on
+// one workspace, or on the one secrets file every workspace shares), proper-lockfile holds a
+// lock folder beside the file (`<file>.lock`, made with mkdir, which is atomic) for as long
+// as the save runs. A lock left by a process that died is taken over once it is stale.
+
+/** A lock folder not refreshed for this long is taken to be left over by a process that died. */
+const STALE_MS = 10_000;
+/** How long a save waits for another process's lock: longer than STALE_MS, so a left-over lock never blocks. */
+const RETRIES = { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 1_000, randomize: true };
+
+const mutexes = new Map<string, Mutex>();
+
+function mutexFor(path: string): Mutex {
+  let mutex = mutexes.get(path);
+  if (!mutex) {
+    mutex = new Mutex();
+    mutexes.set(path, mutex);
+  }
+  return mutex;
+}
+
+/** A save could not take a file's lock, or lost it: nothing (or not everything) was saved, and the message says which. */
+export class FileLockError extends UsageError {
+  constructor(
+    message: string,
+    readonly file: string,
+  ) {
+    super(message);
+    this.name = 'FileLockError';
+  }
+}
+
+/**
+ * Runs `work` while holding every file's lock, in this process and across processes. Locks
+ * are taken in one order (sorted paths), in-process first, so two callers cannot wait on each
+ * other. The files' folders must exist. `acrossProcesses: false` queues within this process
+ * only, and leaves no lock folder beside the files. Throws a FileLockError, before `work` starts, when
+ * another process holds a lock for longer than it takes to go stale.
+ */
+export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, options: { acrossProcesses?: boolean } = {}): Promise<T> {
+  const files = [...new Set(paths.map((path) => resolve(path)))].sort();
+  const releases: (() => void)[] = [];
+  const unlocks: (() => Promise<void>)[] = [];
+  let compromised: string | undefined;
+  try {
+    for (const file of files) releases.push(await mutexFor(file).acquire());
+    for (const file of options.acrossProcesses === false ? [] : files) {
+      try {
+        unlocks.push(
+          await lockfile.lock(file, {
+            realpath: false,
+            stale: STALE_MS,
+            retries: RETRIES,
+            // The default throws from a timer, which would end the process.
+            onCompromised: () => {
+              compromised ??= file;
+            },
+          }),
+        );
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        throw new FileLockError(
+          code === 'ELOCKED'
+            ? `${file} is being saved by another program (its lock ${file}.lock is held), so nothing was saved; try again in a moment`
+            : `${file} could not be locked for saving (${code ?? (error as Error).message}), so nothing was saved`,
+          file,
+        );
+      }
+    }
+    const result = await work();
+    if (compromised) {
+      throw new FileLockError(`The lock on ${compromised} was lost while saving (another program may have saved it at the same time); reload and check that the change is there`, compromised);
+    }
+    return result;
+  } finally {
+    for (const unlock of unlocks.reverse()) await unlock().catch(() => undefined);
+    for (const release of releases.reverse()) release();
+  }
+}

@@ -69,8 +69,9 @@ function prepareScratch(dir: string, examples: boolean): { workspaceFile: string
 
 export async function startDesigner(options: StartDesignerOptions = {}): Promise<RunningDesigner> {
   const manifest = resolve(options.manifest ?? DEFAULT_MANIFEST);
-  const pack = await loadPack(manifest);
   const redactor = new Redactor();
+  // Session tokens the pack creates are hidden in what the page gets, like the tokens typed in.
+  const pack = await loadPack(manifest, { onSecret: (value) => redactor.add(value) });
   const ownSimulator = !options.workspace && !options.simulator;
   let simulator = options.simulator;
   const exported: string[] = [];

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConsoleLogger, LOG_LEVELS, Terminal, type HostLogger, type LogLevel } from '../../host/console-context.js';
 import { shortened } from '../../host/display.js';
+import { isEnvName } from '../../host/env-names.js';
 import { UsageError } from '../../host/errors.js';
 import { loadPack, type Pack } from '../../host/pack-loader.js';
 import { DEFAULT_MANIFEST } from '../../host/paths.js';
@@ -45,15 +46,14 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * An environment variable's name given to a flag. Checked here rather than by commander, whose
  * message would repeat the value: someone who pastes a token instead of a name must not see it
- * echoed into their terminal and logs.
+ * echoed into their terminal and logs. The host's isEnvName decides, as it does for flows and
+ * workspaces.
  */
 export function envName(flag: string, value: string, what: { holds: string; variable: string }): string {
-  if (!ENV_NAME.test(value) || looksLikeToken(value)) {
+  if (!isEnvName(value)) {
     secrets.add(value);
     throw new UsageError(
       `${flag} takes the NAME of an environment variable (letters, digits, _), and what was given looks like a value (not shown here). ` +
@@ -62,14 +62,6 @@ export function envName(flag: string, value: string, what: { holds: string; vari
     );
   }
   return value;
-}
-
-/**
- * Tokens are long runs of mixed-case letters and digits (base64, hex); variable names are
- * words joined by _ and usually upper case. A name-shaped token is still a token.
- */
-function looksLikeToken(value: string): boolean {
-  return value.length >= 24 && /[a-z]/.test(value) && /\d/.test(value) && !value.includes('_');
 }
 
 export interface Runtime {

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isEnvReference, resolveEnvReferences } from '../../host/env-references.js';
+import { describePath, isEnvReference, pastedValueProblems, resolveEnvReferences } from '../../host/env-references.js';
 import { FileProblemError, UsageError, type Problem } from '../../host/errors.js';
 import { withFileLocks } from '../../host/file-lock.js';
 import { writeFileReplacing } from '../../host/safe-files.js';
@@ -124,6 +124,8 @@ export class WorkspaceObjects {
   /** The panel's values with the saved secrets filled in: what Test connection tests. Saves nothing. */
   async forTest(submitted: SubmittedObject): Promise<{ objectType: WorkspaceObjectType; properties: JsonObject }> {
     const objectType = this.typeOf(submitted.type);
+    const pasted = pastedValueProblems(submitted.properties, describePath, this.redactor);
+    if (pasted.length > 0) throw new BadRequestError(`${objectType.title} was not tested: fix the fields marked`, pasted);
     const raw = await this.readRaw();
     const existing = this.find(raw, submitted.type, submitted.originalName);
     const merged: JsonObject = {};
@@ -206,6 +208,8 @@ export class WorkspaceObjects {
     const candidate: JsonObject = { ...properties, ...Object.fromEntries(newSecrets) };
     const holes = [...Object.entries(candidate).filter(([, v]) => isEnvReference(v)).map(([k]) => `/${k}`), ...secretReferencePointers(candidate)];
     const problems = check(objectType.validate, candidate, { holes });
+    // A token pasted where a variable's name belongs is refused, and never written.
+    problems.push(...pastedValueProblems(submitted.properties, describePath, this.redactor));
     const label = objectType.labelProperty;
     const name = label && typeof candidate[label] === 'string' ? (candidate[label] as string).trim() : submitted.name?.trim();
     if (!name && !problems.some((p) => p.field === (label ?? 'name'))) problems.push({ field: label ?? 'name', message: 'is required: it is the name flows use for the object' });

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { linkSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, cleanEnv } from '../host/e2e/cli-process.js';
 import { tempDir } from '../host/helpers.js';
+import { startDesigner } from '../../tooling/designer/server/start.js';
 import { readJson, startDesignerFixture, type DesignerFixture } from './support.js';
 
 // The files the designer reads and writes, with a flows folder that holds what a cloned
@@ -151,6 +152,33 @@ describe('saves that race', () => {
     expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200));
     const written = readJson(join(fx.flowsDir, 'raced.flow.json'));
     expect(written).toEqual(flow(Number(written.name.replace('Version ', ''))));
+  });
+});
+
+describe('a workspace file that is a link', () => {
+  test('is saved where the link leads, and the link stays', async () => {
+    const dir = tempDir();
+    const real = join(dir, 'repository', 'workspace.json');
+    mkdirSync(join(dir, 'repository'));
+    writeFileSync(real, JSON.stringify({ objects: [] }));
+    symlinkSync(real, join(dir, 'workspace.json'));
+    const saved = { ...process.env };
+    process.env.XDG_CONFIG_HOME = join(dir, 'config');
+    const designer = await startDesigner({ workspace: join(dir, 'workspace.json'), outDir: dir });
+    try {
+      const response = await fetch(`http://127.0.0.1:${designer.port}/api/objects`, {
+        method: 'POST',
+        headers: { 'x-designer-token': designer.token, 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 'tripletex-connection', properties: { name: 'Linked', consumerToken: { $env: 'A_CONSUMER' }, employeeToken: { $env: 'A_EMPLOYEE' } } }),
+      });
+      expect(response.status).toBe(200);
+    } finally {
+      await designer.close();
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+    expect(lstatSync(join(dir, 'workspace.json')).isSymbolicLink()).toBe(true);
+    expect(readJson(real).objects.map((o: { properties: { name: string } }) => o.properties.name)).toEqual(['Linked']);
   });
 });
 

@@ -12,8 +12,8 @@ import { UsageError } from './errors.js';
 
 /** A lock folder not refreshed for this long is taken to be left over by a process that died. */
 const STALE_MS = 10_000;
-/** How long a save waits for another process's lock: longer than STALE_MS, so a left-over lock never blocks. */
-const RETRIES = { retries: 40, factor: 1.3, minTimeout: 25, maxTimeout: 1_000, randomize: true };
+/** How long a save waits for another process's lock: at least 20 s, twice STALE_MS, so a left-over lock never blocks. */
+const RETRIES = { retries: 30, factor: 1.3, minTimeout: 25, maxTimeout: 1_000, randomize: true };
 
 const mutexes = new Map<string, Mutex>();
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
-import lockfile from 'proper-lockfile';
+import type { lock as lockFunction } from 'proper-lockfile';
 import { UsageError } from './errors.js';
 
 // Saves that read a file, change it and write it back (the workspace, the secrets file) must
@@ -16,6 +16,16 @@ const STALE_MS = 10_000;
 const RETRIES = { retries: 30, factor: 1.3, minTimeout: 25, maxTimeout: 1_000, randomize: true };
 
 const mutexes = new Map<string, Mutex>();
+
+/**
+ * proper-lockfile, loaded the first time a lock across processes is taken: it installs exit
+ * handlers (signal-exit) when it loads, which commands that never save have no use for.
+ */
+let lockFileModule: Promise<{ lock: typeof lockFunction }> | undefined;
+function properLockfile(): Promise<{ lock: typeof lockFunction }> {
+  lockFileModule ??= import('proper-lockfile').then((module) => (module as unknown as { default: { lock: typeof lockFunction } }).default);
+  return lockFileModule;
+}
 
 function mutexFor(path: string): Mutex {
   let mutex = mutexes.get(path);
@@ -52,6 +62,7 @@ export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, 
   try {
     for (const file of files) releases.push(await mutexFor(file).acquire());
     for (const file of options.acrossProcesses === false ? [] : files) {
+      const lockfile = await properLockfile();
       try {
         unlocks.push(
           await lockfile.lock(file, {

@@ -1,4 +1,6 @@
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, mkdir, openSync, realpath, rmdir, rmdirSync, rmSync, stat, utimes, type PathLike, type Stats } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { Mutex } from 'async-mutex';
 import type { lock as lockFunction } from 'proper-lockfile';
 import { UsageError } from './errors.js';
@@ -36,6 +38,64 @@ function mutexFor(path: string): Mutex {
   return mutex;
 }
 
+/**
+ * How far Date.now() is ahead of the file system's clock in `folder`, in whole seconds; 0 when
+ * they agree within 2 s. Read from the mtime of a file written just now.
+ */
+function clockSkewIn(folder: string): number {
+  const probe = join(folder, `.lock-clock.${randomBytes(8).toString('hex')}`);
+  const before = Date.now();
+  const fd = openSync(probe, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  try {
+    const skew = before - fstatSync(fd).mtimeMs;
+    return Math.abs(skew) < 2_000 ? 0 : Math.round(skew / 1_000) * 1_000;
+  } finally {
+    closeSync(fd);
+    rmSync(probe, { force: true });
+  }
+}
+
+type Callback<T> = (error: NodeJS.ErrnoException | null, value?: T) => void;
+
+/**
+ * The file system as proper-lockfile sees it. It tells a stale lock by comparing the lock
+ * folder's mtime with Date.now(), which takes both from one clock; they are not always one: a
+ * process whose wall clock is moved (libfaketime, in the suite's shifted-clock pass) still gets
+ * the kernel's own times on the files it makes, and its fresh lock would look years old to the
+ * other process, which would take it over. So times written are moved onto the file system's
+ * clock and times read back onto the process's: every process then judges a lock by the file
+ * system's clock alone. With no skew the calls pass through unchanged. (A whole number of
+ * seconds keeps proper-lockfile's probe of the mtime precision true.)
+ */
+export function lockFileSystem(skewMs: number) {
+  const shift = (time: Date | number | string, by: number) => new Date(new Date(time).getTime() + by);
+  return {
+    mkdir,
+    realpath,
+    rmdir,
+    rmdirSync,
+    stat: (path: PathLike, callback: Callback<Stats>) =>
+      stat(path, (error, stats) => {
+        if (!error && skewMs !== 0) stats.mtime = shift(stats.mtime, skewMs);
+        callback(error, stats);
+      }),
+    utimes: (path: PathLike, atime: Date, mtime: Date, callback: (error: NodeJS.ErrnoException | null) => void) => utimes(path, shift(atime, -skewMs), shift(mtime, -skewMs), callback),
+  };
+}
+
+/** One adapter per folder (proper-lockfile caches what it learns about the file system on it). */
+const fileSystems = new Map<string, ReturnType<typeof lockFileSystem>>();
+
+export function lockFileSystemFor(file: string): ReturnType<typeof lockFileSystem> {
+  const folder = dirname(file);
+  let adapter = fileSystems.get(folder);
+  if (!adapter) {
+    adapter = lockFileSystem(clockSkewIn(folder));
+    fileSystems.set(folder, adapter);
+  }
+  return adapter;
+}
+
 /** A save could not take a file's lock, or lost it: nothing (or not everything) was saved, and the message says which. */
 export class FileLockError extends UsageError {
   constructor(
@@ -54,7 +114,14 @@ export class FileLockError extends UsageError {
  * only, and leaves no lock folder beside the files. Throws a FileLockError, before `work` starts, when
  * another process holds a lock for longer than it takes to go stale.
  */
-export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, options: { acrossProcesses?: boolean } = {}): Promise<T> {
+export interface FileLockOptions {
+  /** False: queue within this process only. */
+  acrossProcesses?: boolean;
+  /** How often to try another process's lock again before giving up (tests shorten the wait). */
+  retries?: number;
+}
+
+export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
   const files = [...new Set(paths.map((path) => resolve(path)))].sort();
   const releases: (() => void)[] = [];
   const unlocks: (() => Promise<void>)[] = [];
@@ -67,8 +134,9 @@ export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, 
         unlocks.push(
           await lockfile.lock(file, {
             realpath: false,
+            fs: lockFileSystemFor(file),
             stale: STALE_MS,
-            retries: RETRIES,
+            retries: options.retries === undefined ? RETRIES : { ...RETRIES, retries: options.retries },
             // The default throws from a timer, which would end the process.
             onCompromised: () => {
               compromised ??= file;

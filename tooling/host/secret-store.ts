@@ -61,7 +61,7 @@ function octal(mode: number): string {
  * name it is found under (a flow file that is a copy of it).
  */
 export function looksLikeSecretsFile(value: unknown): boolean {
-  return isPlainObject(value) && isPlainObject(value.secrets) && typeof value.about === 'string' && value.about.startsWith('Secrets saved by the flow-tripletex designer');
+  return isPlainObject(value) && isPlainObject(value.secrets) && typeof value.about === 'string' && value.about.startsWith(ABOUT.split('.')[0]!);
 }
 
 /**

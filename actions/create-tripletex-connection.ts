@@ -8,6 +8,9 @@ import { registerRuntimeConnection, type RuntimeConnectionValue } from '../conne
 
 export const id = 'create-tripletex-connection';
 
+// Host contract: every module lets the host learn the secrets the pack keeps out of what it shows (docs/host-contract.md).
+export { watchSecrets } from '../contract/secret.js';
+
 export interface CreateConnectionInputs {
   consumerToken: string;
   employeeToken: string;

@@ -21,6 +21,9 @@ import { DEFAULT_MAX_RESPONSE_BYTES, type HttpMethod, type QueryValue } from '..
 
 export const id = 'rest-api-request-with-paging';
 
+// Host contract: every module lets the host learn the secrets the pack keeps out of what it shows (docs/host-contract.md).
+export { watchSecrets } from '../contract/secret.js';
+
 export interface PagingInputs {
   connection: unknown;
   method?: HttpMethod;

@@ -7,6 +7,7 @@ import { agentsFor, proxyFailureOf } from './proxy.js';
 import { hint } from '../contract/hints.js';
 import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from '../contract/errors.js';
 import type { Secret } from '../contract/secret.js';
+import { MAX_SERVER_VALUE, untrustedOptional } from '../contract/server-text.js';
 
 // The only module that puts bytes on the wire to Tripletex. Everything above it works with
 // plain request descriptions; nothing above it builds a URL or a header. got's own retry and
@@ -245,7 +246,8 @@ export async function sendEncoded(encoded: EncodedRequest, onSent?: () => void):
     throw toWireFailure(error, request.method, where, request.signal, outgoing.mayHaveLeft);
   }
 
-  const requestId = headerString(response.headers['x-tlx-request-id']);
+  // A server's string like any other: a gateway may put the credential in it (server-text.ts).
+  const requestId = untrustedOptional(headerString(response.headers['x-tlx-request-id']), MAX_SERVER_VALUE);
   const text = response.body ?? '';
   let body: unknown;
   let foreign: string | undefined;

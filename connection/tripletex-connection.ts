@@ -4,6 +4,9 @@ import { testConnection, type ConnectionTestResult } from './test-connection.js'
 
 export const type = 'tripletex-connection';
 
+// Host contract: every module lets the host learn the secrets the pack keeps out of what it shows (docs/host-contract.md).
+export { watchSecrets } from '../contract/secret.js';
+
 /** Test connection: never throws for a failed test, never saves anything. */
 export async function test(properties: unknown, ctx: ActionContext): Promise<ConnectionTestResult> {
   return testConnection(properties, ctx);

@@ -1,10 +1,14 @@
 import { hint, type Hint } from './hints.js';
 import { scrub } from './secret.js';
+import { MAX_SERVER_VALUE, MAX_VALIDATION_MESSAGES, untrustedOptional } from './server-text.js';
 import { withEnglish } from './tripletex-norwegian.js';
 
 // Every error the pack throws is one of these. Messages pass through scrub() before they
 // reach Error's constructor, so neither the message nor the stack can carry a token, and no
 // error keeps a reference to got's request options (which hold the Authorization header).
+// What a server said (its message, validation messages, request id) is scrubbed and cut to a
+// readable length before it is kept or put into a message (server-text.ts): every field
+// util.inspect or JSON.stringify can reach is already clean.
 
 export interface ValidationMessage {
   field?: string;
@@ -70,6 +74,9 @@ export interface ApiErrorDetails {
 /** What Tripletex's own 403 means, unless something more specific is known. */
 export const LACKS_ENTITLEMENT = 'The employee behind the employee token lacks the entitlement for this endpoint; an administrator can grant it in Tripletex';
 
+/** The entry that stands for validation messages left out. */
+const OMITTED_NOTE = /^… \d+ more validation messages not shown$/;
+
 /** Tripletex answered with an error status. */
 export class TripletexApiError extends FlowTripletexError {
   readonly kind = 'api';
@@ -86,22 +93,42 @@ export class TripletexApiError extends FlowTripletexError {
   readonly retryAfterSeconds: number | undefined;
 
   constructor(details: ApiErrorDetails, summary?: string, hints: Hint[] = []) {
-    super(summary ?? TripletexApiError.describe(details), hints);
-    this.method = details.method;
-    this.path = scrub(details.path);
-    this.status = details.status;
-    this.code = details.code;
-    this.tripletexMessage = details.tripletexMessage === undefined ? undefined : scrub(details.tripletexMessage);
-    this.developerMessage = details.developerMessage === undefined ? undefined : scrub(details.developerMessage);
-    this.validationMessages = (details.validationMessages ?? []).map((v) => ({
+    const clean = TripletexApiError.untrusted(details);
+    super(summary ?? TripletexApiError.describe(clean), hints);
+    this.method = clean.method;
+    this.path = clean.path;
+    this.status = clean.status;
+    this.code = clean.code;
+    this.tripletexMessage = clean.tripletexMessage;
+    this.developerMessage = clean.developerMessage;
+    this.validationMessages = clean.validationMessages ?? [];
+    this.requestId = clean.requestId;
+    this.mayHaveBeenApplied = clean.mayHaveBeenApplied ?? false;
+    this.serverText = clean.serverText;
+    this.retryAfterSeconds = clean.retryAfterSeconds;
+  }
+
+  /** The server's strings scrubbed and cut (server-text.ts); the rest as given. */
+  private static untrusted(d: ApiErrorDetails): ApiErrorDetails {
+    const validation = d.validationMessages ?? [];
+    // Made again from its own details (a variant with another summary), a list already cut keeps its note as it is.
+    const alreadyCut = validation.length === MAX_VALIDATION_MESSAGES + 1 && OMITTED_NOTE.test(validation[MAX_VALIDATION_MESSAGES]!.message ?? '');
+    const kept = validation.slice(0, alreadyCut ? validation.length : MAX_VALIDATION_MESSAGES).map((v) => ({
       ...v,
-      field: v.field === undefined ? undefined : scrub(v.field),
-      message: v.message === undefined ? undefined : scrub(v.message),
+      field: untrustedOptional(v.field, MAX_SERVER_VALUE),
+      message: untrustedOptional(v.message),
+      path: untrustedOptional(v.path, MAX_SERVER_VALUE),
     }));
-    this.requestId = details.requestId;
-    this.mayHaveBeenApplied = details.mayHaveBeenApplied ?? false;
-    this.serverText = details.serverText === undefined ? undefined : scrub(details.serverText);
-    this.retryAfterSeconds = details.retryAfterSeconds;
+    if (validation.length > kept.length) kept.push({ field: undefined, message: `… ${validation.length - kept.length} more validation messages not shown`, path: undefined });
+    return {
+      ...d,
+      path: scrub(d.path),
+      tripletexMessage: untrustedOptional(d.tripletexMessage),
+      developerMessage: untrustedOptional(d.developerMessage),
+      validationMessages: kept,
+      requestId: untrustedOptional(d.requestId, MAX_SERVER_VALUE),
+      serverText: untrustedOptional(d.serverText),
+    };
   }
 
   /** The details this error was made from, to build a variant with another summary. */
@@ -173,17 +200,19 @@ export class TripletexNetworkError extends FlowTripletexError {
       'too-large': 'got an answer that was too large and was abandoned',
       other: 'failed',
     };
+    const detail = untrustedOptional(args.detail);
+    const requestId = untrustedOptional(args.requestId, MAX_SERVER_VALUE);
     let message = `${args.method} ${args.path} ${what[args.failure]}`;
-    if (args.detail) message += ` (${args.detail})`;
+    if (detail) message += ` (${detail})`;
     if (args.mayHaveBeenApplied) message += '. It was not sent again because Tripletex may already have applied it; check before retrying';
-    if (args.requestId) message += ` (request id ${args.requestId})`;
+    if (requestId) message += ` (request id ${requestId})`;
     super(message, hints);
     this.method = args.method;
     this.path = scrub(args.path);
     this.failure = args.failure;
-    this.detail = args.detail === undefined ? undefined : scrub(args.detail);
+    this.detail = detail;
     this.mayHaveBeenApplied = args.mayHaveBeenApplied;
-    this.requestId = args.requestId;
+    this.requestId = requestId;
   }
 
   get details(): NetworkErrorDetails {

@@ -38,10 +38,19 @@ export interface TestResult {
   [extra: string]: unknown;
 }
 
+/**
+ * Optional on every module: calls `listener` with each secret value the pack keeps out of what
+ * it shows (the tokens it was given, the session tokens it creates), those known already at
+ * once; returns a function that stops the calls. A host registers them with its own redactor.
+ */
+export type WatchSecrets = (listener: (value: string) => void) => () => void;
+
 export interface WorkspaceObjectModule {
   test(properties: unknown, ctx: ActionContext): Promise<TestResult>;
+  watchSecrets?: WatchSecrets;
 }
 
 export interface ActionModule {
   run(inputs: unknown, ctx: ActionContext): Promise<unknown>;
+  watchSecrets?: WatchSecrets;
 }

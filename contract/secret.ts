@@ -4,8 +4,14 @@ import { inspect } from 'node:util';
 // surface (messages, log data, URLs). Short strings are not registered: scrubbing "0" or
 // "ab" would mangle ordinary text, and such values are not real Tripletex tokens anyway.
 const MIN_SCRUB_LENGTH = 4;
+/** Secrets this long or longer are also looked for inside base64 text (shorter ones would match by chance). */
+const MIN_BASE64_SECRET_LENGTH = 12;
 const known = new Set<string>();
+/** The values as registered (known also holds the forms derived from them). */
+const values = new Set<string>();
+const listeners = new Set<(value: string) => void>();
 let pattern: RegExp | undefined;
+let longest = 0;
 
 const REDACTED = '[redacted]';
 
@@ -13,13 +19,65 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
+/**
+ * The base64 text a value becomes wherever it sits inside a larger base64-encoded text (a
+ * gateway that echoes `Basic base64(user:token)`, a JSON document encoded whole): one form
+ * for each of the three byte offsets it can start at, each cut to the characters that depend
+ * on the value's bytes alone. Standard and URL-safe alphabets.
+ */
+function base64Forms(value: string): string[] {
+  const bytes = Buffer.from(value, 'utf8');
+  const out: string[] = [];
+  for (let offset = 0; offset < 3; offset++) {
+    const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+    const form = encoded.slice(Math.ceil((4 * offset) / 3), Math.floor((8 * (offset + bytes.length)) / 6));
+    out.push(form, form.replace(/\+/g, '-').replace(/\//g, '_'));
+  }
+  return out;
+}
+
+/**
+ * The forms a secret takes in text it may surface in: as it is, URL-encoded (a legacy session
+ * query), escaped inside JSON, and inside base64. scrub() matches them in any letter case, so a
+ * server that echoes a token lower-cased is caught too. The host's redactor registers the same
+ * forms.
+ */
+export function secretForms(value: string): string[] {
+  const forms = new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+  if (value.length >= MIN_BASE64_SECRET_LENGTH) for (const form of base64Forms(value)) forms.add(form);
+  return [...forms].filter((form) => form.length >= MIN_SCRUB_LENGTH);
+}
+
 function register(value: string): void {
-  if (value.length < MIN_SCRUB_LENGTH || known.has(value)) return;
-  known.add(value);
-  // The forms a token takes on the wire: raw, URL-encoded (legacy session query).
-  const encoded = encodeURIComponent(value);
-  if (encoded !== value) known.add(encoded);
+  if (value.length < MIN_SCRUB_LENGTH || values.has(value)) return;
+  values.add(value);
+  for (const form of secretForms(value)) {
+    known.add(form);
+    longest = Math.max(longest, form.length);
+  }
   pattern = undefined;
+  for (const listener of listeners) {
+    try {
+      listener(value);
+    } catch {
+      // A host's listener that fails must not break the pack's own scrubbing.
+    }
+  }
+}
+
+/**
+ * Calls `listener` with every value the pack keeps out of what it shows — the tokens it was
+ * given and every session token it creates — at once for those it knows already, then as
+ * each new one appears. A host registers them with its own redactor (docs/host-contract.md,
+ * "Secrets the pack learns"), since a session token is made inside the pack and the host would
+ * otherwise never know it. Returns a function that stops the calls.
+ */
+export function watchSecrets(listener: (value: string) => void): () => void {
+  listeners.add(listener);
+  for (const value of values) listener(value);
+  return () => {
+    listeners.delete(listener);
+  };
 }
 
 /**
@@ -83,17 +141,38 @@ function looksLikeCredential(text: string): boolean {
   return /[0-9+/=]/.test(text) || (/[A-Z][^A-Z]*[A-Z]/.test(text) && /[a-z]/.test(text));
 }
 
+function knownPattern(): RegExp | undefined {
+  if (known.size === 0) return undefined;
+  // Longest first, so a token that contains another is replaced whole; any letter case.
+  pattern ??= new RegExp([...known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'gi');
+  return pattern;
+}
+
 /** Replaces every known secret, and anything shaped like an Authorization value, in text. */
 export function scrub(text: string): string {
-  let out = text.replace(AUTHORIZATION, (whole, scheme: string, space: string, credential: string) => (looksLikeCredential(credential) ? `${scheme}${space}${REDACTED}` : whole));
-  if (known.size === 0) return out;
-  if (!pattern) {
-    // Longest first, so a token that contains another is replaced whole.
-    const alternatives = [...known].sort((a, b) => b.length - a.length).map(escapeRegExp);
-    pattern = new RegExp(alternatives.join('|'), 'g');
+  const out = text.replace(AUTHORIZATION, (whole, scheme: string, space: string, credential: string) => (looksLikeCredential(credential) ? `${scheme}${space}${REDACTED}` : whole));
+  const secrets = knownPattern();
+  return secrets ? out.replace(secrets, REDACTED) : out;
+}
+
+/**
+ * At most the first `max` characters of text, scrubbed, and how many characters were left
+ * out. The cut never falls inside a secret (it moves past one that straddles it, which is then
+ * replaced whole), so no piece of a token too short to be recognised is shown; and only a
+ * bounded head of the text is scrubbed, however long the text is.
+ */
+export function scrubbedHead(text: string, max: number): { head: string; omitted: number } {
+  if (text.length <= max) return { head: scrub(text), omitted: 0 };
+  const window = text.slice(0, max + longest + 256);
+  let cut = max;
+  for (const found of [AUTHORIZATION, knownPattern()]) {
+    if (!found) continue;
+    for (const match of window.matchAll(found)) {
+      const end = match.index + match[0].length;
+      if (match.index < cut && end > cut) cut = end;
+    }
   }
-  out = out.replace(pattern, REDACTED);
-  return out;
+  return { head: scrub(text.slice(0, cut)), omitted: text.length - cut };
 }
 
 /** scrub() applied through plain data (log payloads, error details); Secrets print redacted. */

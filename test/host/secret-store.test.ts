@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
 import { Redactor } from '../../tooling/host/redact.js';
@@ -46,6 +46,54 @@ describe('the secrets file', () => {
     expect(error.message).toContain('can be read by other users (mode 0644)');
     expect(error.message).toContain(`chmod 600 "${store.file}"`);
     expect(error.message).not.toContain('CANARY');
+  });
+
+  test('refuses a secrets folder other users can open, saying how to fix it, for reading and writing alike', async () => {
+    const store = SecretStore.forEnv({ XDG_CONFIG_HOME: tempDir() });
+    const reference = store.put(CANARY);
+    chmodSync(store.folder, 0o755);
+    for (const attempt of [() => store.get(reference.$secret), () => store.put('another-CANARY-value')]) {
+      const error = await thrown(attempt);
+      expect(error.message).toContain('is open to other users (mode 0755)');
+      expect(error.message).toContain(`chmod 700 "${store.folder}"`);
+      expect(error.message).not.toContain('CANARY');
+    }
+    chmodSync(store.folder, 0o700);
+    expect(store.get(reference.$secret)).toBe(CANARY);
+  });
+
+  test('refuses a folder or a file that belongs to another user, with the chown that fixes it', async () => {
+    const env = { XDG_CONFIG_HOME: tempDir() };
+    SecretStore.forEnv(env).put(CANARY);
+    // The store is told to expect another owner: the folder and file, made by this user, are then someone else's.
+    const someoneElse = (process.getuid?.() ?? 0) + 1;
+    const error = await thrown(() => SecretStore.forEnv(env, { owner: someoneElse }).get('s-000000000000000000000000'));
+    expect(error.message).toContain('belongs to another user');
+    expect(error.message).toContain('sudo chown "$(id -un)"');
+    expect(error.message).not.toContain('CANARY');
+  });
+
+  test('refuses a secrets file that is a link, neither reading nor writing through it', async () => {
+    const store = SecretStore.forEnv({ XDG_CONFIG_HOME: tempDir() });
+    store.put(CANARY);
+    const elsewhere = join(tempDir(), 'elsewhere.json');
+    writeFileSync(elsewhere, readFileSync(store.file), { mode: 0o600 });
+    rmSync(store.file);
+    symlinkSync(elsewhere, store.file);
+    const before = readFileSync(elsewhere, 'utf8');
+    for (const attempt of [() => store.get('s-000000000000000000000000'), () => store.put('another-CANARY-value')]) {
+      const error = await thrown(attempt);
+      expect(error.message).toContain(`is a link to ${elsewhere}`);
+      expect(error.message).toContain(`mv "${elsewhere}" "${store.file}"`);
+    }
+    expect(readFileSync(elsewhere, 'utf8')).toBe(before);
+    expect(lstatSync(store.file).isSymbolicLink()).toBe(true);
+  });
+
+  test('writes through a fresh temporary file: nothing is left beside the secrets file', () => {
+    const store = SecretStore.forEnv({ XDG_CONFIG_HOME: tempDir() });
+    for (let i = 0; i < 5; i++) store.put(`${CANARY}-${i}`);
+    expect(readdirSync(store.folder)).toEqual(['secrets.json']);
   });
 
   test('a reference is exactly {"$secret": string}', () => {

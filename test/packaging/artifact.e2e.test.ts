@@ -51,6 +51,18 @@ describe('the installable pack', () => {
     for (const path of ['package/LICENSE', 'package/package.json', 'package/dist/client/tripletex-endpoints.json']) expect(own).toContain(path);
   });
 
+  it('points at no source map it does not ship, and carries no tests or .github folders of its dependencies', () => {
+    const compiled = files.filter((f) => /^package\/dist\/.*\.(js|d\.ts)$/.test(f));
+    expect(compiled.length).toBeGreaterThan(10);
+    for (const file of compiled) {
+      const text = readFileSync(join(installed, file), 'utf8');
+      const map = /\/\/# sourceMappingURL=(\S+)/.exec(text)?.[1];
+      if (map !== undefined) expect(files).toContain(join(file, '..', map));
+    }
+    const development = files.filter((f) => f.startsWith('package/node_modules/') && (/\/(test|tests|__tests__|spec|benchmark|\.github)\//.test(f) || /(^|[/.-])(test|spec)\.[cm]?[jt]s$/.test(f)));
+    expect(development).toEqual([]);
+  });
+
   it('depends only on what the pack imports at run time, bundled', () => {
     const pkg = JSON.parse(readFileSync(join(installed, 'package', 'package.json'), 'utf8'));
     const deps = Object.keys(pkg.dependencies);

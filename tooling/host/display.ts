@@ -14,3 +14,11 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function seconds(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
+
+/**
+ * At most `max` characters of text, with a note of how many more there were. For text that is
+ * already redacted whole: a cut made after redaction cannot split a secret the redactor knows.
+ */
+export function shortened(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… [${(text.length - max).toLocaleString('en-US')} more characters not shown]`;
+}

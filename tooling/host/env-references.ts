@@ -1,6 +1,8 @@
+import { envNameProblem, isEnvName, looksLikeToken } from './env-names.js';
 import { MissingEnvError, type Problem } from './errors.js';
 import { findMatches, replaceMatches, type Path } from './json-walk.js';
 import { isSecretReference, readStoredSecret } from './secret-store.js';
+import type { Redactor } from './redact.js';
 import { declaredTypes, isPlainObject, pointerToField, type JsonObject } from './schema-tools.js';
 
 // `{ "$env": "VARIABLE" }` in a workspace object's properties or a flow step's inputs stands for
@@ -21,6 +23,21 @@ export function isEnvReference(value: unknown): value is EnvReference {
 /** Every $env reference inside value, with where it sits. */
 export function findEnvReferences(value: unknown): { variable: string; path: Path }[] {
   return findMatches(value, (node) => (isEnvReference(node) ? node.$env : undefined)).map(({ match, path }) => ({ variable: match, path }));
+}
+
+/**
+ * Every {"$env": …} inside value whose "name" is a pasted value (looksLikeToken): each is
+ * registered with the redactor so that it is never printed, and reported by where it sits,
+ * never by what it is. Names that are merely malformed are the schemas' to report.
+ */
+export function pastedValueProblems(value: unknown, fieldOf: (path: Path) => string, redactor?: Redactor): Problem[] {
+  const problems: Problem[] = [];
+  for (const { variable, path } of findEnvReferences(value)) {
+    if (isEnvName(variable)) continue;
+    redactor?.add(variable);
+    if (looksLikeToken(variable)) problems.push({ field: fieldOf(path), message: envNameProblem(variable)! });
+  }
+  return problems;
 }
 
 /** JSON pointer ("/a/0/b") of a path, as ajv reports instance paths. */

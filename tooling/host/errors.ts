@@ -1,3 +1,5 @@
+import { isEnvName } from './env-names.js';
+
 // Errors the host itself raises. Each carries the exit code the CLI ends with, and a message
 // that names files, objects, fields and variables but never a value that might be secret.
 
@@ -38,7 +40,9 @@ export class FileProblemError extends UsageError {
 /** An environment variable a `{ "$env": … }` reference needs is not set. */
 export class MissingEnvError extends UsageError {
   readonly variables: { variable: string; where: string }[];
-  constructor(variables: { variable: string; where: string }[]) {
+  constructor(given: { variable: string; where: string }[]) {
+    // A pasted token is refused where names are read; should one get this far, it is not printed.
+    const variables = given.map((v) => (isEnvName(v.variable) ? v : { ...v, variable: '(a value where a variable name belongs, not shown)' }));
     const lines = variables.map((v) => `  - ${v.variable} (for ${v.where})`);
     super(`${variables.length === 1 ? 'An environment variable is' : 'Environment variables are'} not set:\n${lines.join('\n')}`);
     this.name = 'MissingEnvError';

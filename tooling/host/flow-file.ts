@@ -1,6 +1,6 @@
 import { dirname, resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
-import { toPointer, type Path } from './env-references.js';
+import { pastedValueProblems, toPointer, type Path } from './env-references.js';
 import { FileProblemError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
@@ -102,8 +102,10 @@ export interface ParseFlowOptions {
 
 /** Checks raw JSON against the flow schema and the pack; returns the flow or throws a FileProblemError listing every problem. */
 export function parseFlow(raw: unknown, label: string, pack: Pack, options: ParseFlowOptions = {}): Flow {
-  // Literal secret inputs are registered first, whatever else is wrong with the file.
+  // Literal secret inputs are registered first, whatever else is wrong with the file, and so
+  // is a token pasted where a variable's name belongs.
   registerLiteralSecrets(raw, pack, options.redactor);
+  const pastedValues = pastedValueProblems(raw, (path) => `${pointerToField(path)}.$env`, options.redactor);
   // A flow file as a whole is held to MAX_INPUT_DEPTH when it is read (json-file.ts); a flow
   // built in memory, like the request command's, may nest a top-level step's input as deep as
   // a body may go. Deeper values never reach the schema check, which recurses.
@@ -193,6 +195,7 @@ export function parseFlow(raw: unknown, label: string, pack: Pack, options: Pars
   };
 
   const steps = parseSteps(file.steps, 'steps', { outputs: new Set(), page: false, error: false });
+  problems.push(...pastedValues);
   if (problems.length > 0) throw new FileProblemError(label, 'the flow cannot run:', problems);
   collectSecretWarnings(steps, pack, label, options.warnings);
   return { label, name: file.name, ...(file.description !== undefined ? { description: file.description } : {}), steps };

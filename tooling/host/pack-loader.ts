@@ -98,7 +98,16 @@ export class PackLoadError extends Error {
   }
 }
 
-export async function loadPack(manifestPath: string): Promise<Pack> {
+export interface LoadPackOptions {
+  /**
+   * Called with every secret value the pack reports through its modules' optional
+   * `watchSecrets` export (the session tokens it creates, the tokens it was given), so the
+   * host's redactor can hide them too (docs/host-contract.md, "Secrets the pack learns").
+   */
+  onSecret?: (value: string) => void;
+}
+
+export async function loadPack(manifestPath: string, options: LoadPackOptions = {}): Promise<Pack> {
   const absolute = resolve(manifestPath);
   const label = displayPath(absolute);
   const raw = await readJsonFile(absolute, label, 'manifest');
@@ -164,6 +173,7 @@ export async function loadPack(manifestPath: string): Promise<Pack> {
           throw new PackLoadError(`${owner}: its module ${displayPath(file)} failed to load: ${(error as Error)?.message ?? String(error)}`);
         }
         if (typeof module[exportName] !== 'function') throw new UsageError(`${owner}: its module ${displayPath(file)} does not export a ${exportName}() function`);
+        if (options.onSecret && typeof module.watchSecrets === 'function') (module.watchSecrets as (listener: (value: string) => void) => unknown)(options.onSecret);
         return module as T;
       })();
       return loaded;

@@ -5,6 +5,8 @@
 // scrubs its own messages too, and this is the host's independent second line. Rows are data
 // and never pass through here (sinks.ts).
 
+import { secretForms } from '../../contract/secret.js';
+
 export const REDACTED = '[redacted]';
 /** See isSecretLike. */
 const MIN_SECRET_LENGTH = 8;
@@ -29,11 +31,14 @@ export class Redactor {
   readonly #known = new Set<string>();
   #pattern: RegExp | undefined;
 
-  /** Registers a secret (when isSecretLike), with the forms it takes when URL-encoded or written inside JSON. */
+  /**
+   * Registers a secret (when isSecretLike), with the forms it takes when URL-encoded, written
+   * inside JSON or inside base64 text (the pack's own secretForms); it is then matched in any
+   * letter case.
+   */
   add(value: unknown): void {
     if (!isSecretLike(value)) return;
-    const forms = [value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)];
-    for (const form of forms) {
+    for (const form of secretForms(value)) {
       if (!this.#known.has(form)) {
         this.#known.add(form);
         this.#pattern = undefined;
@@ -49,7 +54,7 @@ export class Redactor {
     if (this.#known.size === 0) return text;
     if (!this.#pattern) {
       const escaped = [...this.#known].sort((a, b) => b.length - a.length).map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-      this.#pattern = new RegExp(escaped.join('|'), 'g');
+      this.#pattern = new RegExp(escaped.join('|'), 'gi');
     }
     return text.replace(this.#pattern, REDACTED);
   }

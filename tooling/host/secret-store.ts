@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, lstatSync, mkdirSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { UsageError } from './errors.js';
+import { writeFileReplacing } from './safe-files.js';
 import { isPlainObject } from './schema-tools.js';
 
 // Secrets a person typed into the designer. Workspace files get shared and committed, so a
@@ -41,23 +42,120 @@ interface SecretsFile {
 
 const ABOUT = 'Secrets saved by the flow-tripletex designer. Workspace files refer to them as {"$secret": "<id>"}. Keep this file private (mode 0600); never commit or share it.';
 
-export class SecretStore {
-  constructor(readonly file: string) {}
+/** The current user's id, or undefined where there is none (Windows). */
+function currentUid(): number | undefined {
+  return typeof process.getuid === 'function' ? process.getuid() : undefined;
+}
 
-  static forEnv(env: NodeJS.ProcessEnv = process.env): SecretStore {
-    return new SecretStore(secretsFilePath(env));
+export interface SecretStoreOptions {
+  /** The user who must own the folder and the file (default: this process's user). */
+  owner?: number;
+}
+
+function octal(mode: number): string {
+  return (mode & 0o777).toString(8).padStart(4, '0');
+}
+
+/**
+ * Whether a value has the secrets file's shape: a page must never be sent one, whatever
+ * name it is found under (a flow file that is a copy of it).
+ */
+export function looksLikeSecretsFile(value: unknown): boolean {
+  return isPlainObject(value) && isPlainObject(value.secrets) && typeof value.about === 'string' && value.about.startsWith(ABOUT.split('.')[0]!);
+}
+
+/**
+ * The designer's secrets file. Like ssh with a private key, it is used only when nobody else
+ * can touch it: the folder and the file must belong to the user and be closed to others
+ * (0700, 0600); otherwise it is refused, for reading and writing alike, with the command that
+ * fixes it. A secrets file that is a link is refused too, not followed: a link lets whoever
+ * made it choose where the tokens are written. Writes go through an exclusive temporary file
+ * with an unpredictable name (safe-files.ts). Callers that change the file (put, delete) hold
+ * its lock (file-lock.ts) around the read-modify-write.
+ */
+export class SecretStore {
+  readonly folder: string;
+  readonly #owner: number | undefined;
+
+  constructor(
+    readonly file: string,
+    options: SecretStoreOptions = {},
+  ) {
+    this.folder = dirname(file);
+    this.#owner = options.owner ?? currentUid();
+  }
+
+  static forEnv(env: NodeJS.ProcessEnv = process.env, options: SecretStoreOptions = {}): SecretStore {
+    return new SecretStore(secretsFilePath(env), options);
+  }
+
+  /** Checks the folder when it exists (creating it, 0700, when `create`); throws a UsageError with the fix. */
+  ensureFolder(create = false): boolean {
+    if (create) mkdirSync(this.folder, { recursive: true, mode: 0o700 });
+    let stats;
+    try {
+      stats = statSync(this.folder);
+    } catch {
+      return false;
+    }
+    const uid = this.#owner;
+    if (!stats.isDirectory()) throw new UsageError(`The secrets folder ${this.folder} is not a folder; move it away so that the designer can make the folder`);
+    if (uid !== undefined && stats.uid !== uid) {
+      throw new UsageError(`The secrets folder ${this.folder} belongs to another user (uid ${stats.uid}), who could read or swap your tokens. Give it to yourself with: sudo chown "$(id -un)" "${this.folder}" — or set XDG_CONFIG_HOME to a folder of your own`);
+    }
+    if ((stats.mode & 0o077) !== 0) {
+      throw new UsageError(`The secrets folder ${this.folder} is open to other users (mode ${octal(stats.mode)}): they could read or replace the secrets file. Make it private with: chmod 700 "${this.folder}"`);
+    }
+    return true;
+  }
+
+  /** Checks the file when it exists: a regular file of the user's, closed to others. */
+  private checkFile(): boolean {
+    let stats;
+    try {
+      stats = lstatSync(this.file);
+    } catch {
+      return false;
+    }
+    if (stats.isSymbolicLink()) {
+      let target = '(a target that does not exist)';
+      try {
+        target = realpathSync(this.file);
+      } catch {
+        // Described as it is.
+      }
+      throw new UsageError(`The secrets file ${this.file} is a link to ${target}. A link is refused, not followed, since whoever made it chooses where your tokens go. Replace it with the file itself: mv "${target}" "${this.file}"`);
+    }
+    if (!stats.isFile()) throw new UsageError(`The secrets file ${this.file} is not a regular file; move it away (its secrets would then have to be entered again)`);
+    const uid = this.#owner;
+    if (uid !== undefined && stats.uid !== uid) {
+      throw new UsageError(`The secrets file ${this.file} belongs to another user (uid ${stats.uid}). Give it to yourself with: sudo chown "$(id -un)" "${this.file}"`);
+    }
+    if ((stats.mode & 0o077) !== 0) {
+      const open = (stats.mode & 0o044) !== 0 ? 'read' : 'written';
+      throw new UsageError(`The secrets file ${this.file} can be ${open} by other users (mode ${octal(stats.mode)}). Make it private with: chmod 600 "${this.file}"`);
+    }
+    return true;
   }
 
   private read(): SecretsFile {
-    if (!existsSync(this.file)) return { about: ABOUT, secrets: {} };
-    // Like ssh with a private key: a file others can read is refused rather than used.
-    const mode = statSync(this.file).mode & 0o777;
-    if ((mode & 0o077) !== 0) {
-      throw new UsageError(`The secrets file ${this.file} can be read by other users (mode ${mode.toString(8).padStart(4, '0')}). Make it private with: chmod 600 "${this.file}"`);
+    if (!this.ensureFolder() || !this.checkFile()) return { about: ABOUT, secrets: {} };
+    let text: string;
+    try {
+      // O_NOFOLLOW: should the file have become a link since it was checked, nothing is read through it.
+      const fd = openSync(this.file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+      try {
+        text = readFileSync(fd, 'utf8');
+      } finally {
+        closeSync(fd);
+      }
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'ELOOP' ? `The secrets file ${this.file} became a link while being read; it is refused, not followed` : `The secrets file ${this.file} cannot be read (${code ?? 'unknown error'})`);
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(readFileSync(this.file, 'utf8'));
+      parsed = JSON.parse(text);
     } catch {
       throw new UsageError(`The secrets file ${this.file} is not valid JSON; fix or delete it (its secrets would then have to be entered again)`);
     }
@@ -66,12 +164,9 @@ export class SecretStore {
   }
 
   private write(content: SecretsFile): void {
-    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
-    // writeFileSync's mode is masked by the umask, and an existing temp file keeps its mode.
-    chmodSync(temporary, 0o600);
-    renameSync(temporary, this.file);
+    this.ensureFolder(true);
+    this.checkFile();
+    writeFileReplacing(this.file, JSON.stringify(content, null, 2) + '\n', { mode: 0o600 });
   }
 
   get(id: string): string | undefined {

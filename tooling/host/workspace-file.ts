@@ -1,6 +1,6 @@
 import { resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
-import { describePath, envValueProblem, findEnvReferences, isEnvReference, resolveEnvReferences, toPointer } from './env-references.js';
+import { describePath, envValueProblem, findEnvReferences, isEnvReference, pastedValueProblems, resolveEnvReferences, toPointer } from './env-references.js';
 import { FileProblemError, UsageError, type Problem } from './errors.js';
 import { hostValidator } from './host-schemas.js';
 import { readJsonFile } from './json-file.js';
@@ -149,6 +149,8 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
     const type = typeof object.type === 'string' ? pack.objectTypes.get(object.type) : undefined;
     const names = type ? type.secretProperties : Object.keys(properties).filter((key) => typeof properties[key] === 'string');
     registerSecretProperties(redactor, properties, names, (node) => isEnvReference(node) || isSecretReference(node));
+    // A token pasted where a variable's name belongs is a secret too.
+    pastedValueProblems(properties, () => '', redactor);
   }
 
   const structural = check(hostValidator('workspace.schema.json'), raw);
@@ -173,6 +175,7 @@ export async function loadWorkspace(path: string, pack: Pack, redactor: Redactor
     const holes = [...findEnvReferences(properties).map((ref) => toPointer(ref.path)), ...secretReferencePointers(properties)];
     const schemaProblems = check(objectType.validate, properties, { holes });
     for (const p of schemaProblems) problems.push({ field: `${where}, field ${p.field}`, message: p.message });
+    for (const p of pastedValueProblems(properties, (path) => `${where}, field ${describePath(path)}.$env`)) problems.push(p);
     if ('problem' in named) {
       if (!schemaProblems.some((p) => p.field === named.problem.field)) problems.push({ field: `${where}, field ${named.problem.field}`, message: named.problem.message });
       return;

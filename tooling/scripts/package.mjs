@@ -4,7 +4,8 @@
 // connection/, client/, contract/ under dist/) with the data they read, the pack's schemas and
 // docs, a LICENSE, a package.json with only the runtime dependencies, and those dependencies
 // themselves (bundled, so that installing needs no registry). No tooling, tests, TypeScript
-// sources or source maps.
+// sources or source maps: the compiled files lose their sourceMappingURL comment (the maps
+// stay behind), and the bundled dependencies lose their tests, benchmarks and .github folders.
 //
 //   npm run package                  # builds first, writes out/package/flow-tripletex-<version>.tgz
 //   node tooling/scripts/package.mjs --out <folder>
@@ -52,14 +53,18 @@ const stage = join(outDir, 'stage', name);
 rmSync(join(outDir, 'stage'), { recursive: true, force: true });
 mkdirSync(stage, { recursive: true });
 
-// The compiled pack, without source maps (they point at TypeScript sources that are not shipped).
+// The compiled pack, without source maps (they point at TypeScript sources that are not
+// shipped), and without the comments that point at them: a debugger or bundler would look for
+// a map that is not there.
+const SOURCE_MAP_COMMENT = /\n\/\/# sourceMappingURL=[^\n]*\s*$/;
 const imports = new Set();
 for (const folder of PACK_FOLDERS) {
   for (const file of filesUnder(join(root, 'dist', folder))) {
     if (file.endsWith('.map')) continue;
     const target = join(stage, relative(root, file));
     mkdirSync(dirname(target), { recursive: true });
-    cpSync(file, target);
+    if (file.endsWith('.js') || file.endsWith('.d.ts')) writeFileSync(target, readFileSync(file, 'utf8').replace(SOURCE_MAP_COMMENT, '\n'));
+    else cpSync(file, target);
     if (file.endsWith('.js')) {
       for (const match of readFileSync(file, 'utf8').matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)) {
         const specifier = match[1] ?? match[2];
@@ -145,10 +150,23 @@ while (pending.length > 0) {
     else if (!entry.optionalDependencies?.[dep]) fail(`package-lock.json does not say where ${dep} (needed by ${path}) is installed`);
   }
 }
+// What a dependency's package carries for its own development, never loaded at run time.
+const DEVELOPMENT_FOLDERS = new Set(['test', 'tests', '__tests__', 'spec', 'benchmark', 'benchmarks', '.github']);
+const TEST_FILE = /(^|[.-])(test|spec)\.[cm]?[jt]s$/;
 for (const path of bundled) {
   if (!existsSync(join(root, path))) fail(`${path} is not installed: run "npm ci" first`);
-  // Nested node_modules are copied with their own entry in the closure, if they are needed.
-  cpSync(join(root, path), join(stage, path), { recursive: true, filter: (source) => !relative(join(root, path), source).split(/[\\/]/).includes('node_modules') });
+  const entry = JSON.parse(readFileSync(join(root, path, 'package.json'), 'utf8'));
+  const main = entry.main ? relative('.', entry.main) : undefined;
+  cpSync(join(root, path), join(stage, path), {
+    recursive: true,
+    filter: (source) => {
+      const parts = relative(join(root, path), source).split(/[\\/]/);
+      // Nested node_modules are copied with their own entry in the closure, if they are needed.
+      if (parts.includes('node_modules')) return false;
+      if (parts.join('/') === main) return true;
+      return !parts.some((part) => DEVELOPMENT_FOLDERS.has(part)) && !(TEST_FILE.test(parts[parts.length - 1]) && statSync(source).isFile());
+    },
+  });
 }
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const quiet = { cwd: stage, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } };

@@ -1,5 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ConsoleLogger, LOG_LEVELS, Terminal, type HostLogger, type LogLevel } from '../../host/console-context.js';
+import { shortened } from '../../host/display.js';
+import { isEnvName } from '../../host/env-names.js';
 import { UsageError } from '../../host/errors.js';
 import { loadPack, type Pack } from '../../host/pack-loader.js';
 import { DEFAULT_MANIFEST } from '../../host/paths.js';
@@ -44,15 +46,14 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * An environment variable's name given to a flag. Checked here rather than by commander, whose
  * message would repeat the value: someone who pastes a token instead of a name must not see it
- * echoed into their terminal and logs.
+ * echoed into their terminal and logs. The host's isEnvName decides, as it does for flows and
+ * workspaces.
  */
 export function envName(flag: string, value: string, what: { holds: string; variable: string }): string {
-  if (!ENV_NAME.test(value) || looksLikeToken(value)) {
+  if (!isEnvName(value)) {
     secrets.add(value);
     throw new UsageError(
       `${flag} takes the NAME of an environment variable (letters, digits, _), and what was given looks like a value (not shown here). ` +
@@ -61,14 +62,6 @@ export function envName(flag: string, value: string, what: { holds: string; vari
     );
   }
   return value;
-}
-
-/**
- * Tokens are long runs of mixed-case letters and digits (base64, hex); variable names are
- * words joined by _ and usually upper case. A name-shaped token is still a token.
- */
-function looksLikeToken(value: string): boolean {
-  return value.length >= 24 && /[a-z]/.test(value) && /\d/.test(value) && !value.includes('_');
 }
 
 export interface Runtime {
@@ -97,7 +90,8 @@ export function createRuntime(options: Pick<CommonOptions, 'logLevel' | 'progres
 }
 
 export async function loadPackFor(options: Pick<CommonOptions, 'manifest'>): Promise<Pack> {
-  return loadPack(options.manifest ?? DEFAULT_MANIFEST);
+  // The pack's own secrets (session tokens it creates) join the process-wide redactor.
+  return loadPack(options.manifest ?? DEFAULT_MANIFEST, { onSecret: (value) => secrets.add(value) });
 }
 
 /** Exit code for an error: 2 for usage, 130 for cancelled, 1 otherwise. */
@@ -106,12 +100,18 @@ export function exitCodeOf(error: unknown): number {
   return typeof code === 'number' ? code : 1;
 }
 
-/** Prints an error on stderr (as JSON with --json), redacted; returns the exit code. */
+/** Characters of an error message printed at most: the pack cuts what servers say, and this holds for any pack. */
+export const MAX_PRINTED_MESSAGE = 20_000;
+
+/** Prints an error on stderr (as JSON with --json), redacted and cut to MAX_PRINTED_MESSAGE; returns the exit code. */
 export function reportError(error: unknown, options: { json?: boolean; redactor?: Redactor; stream?: NodeJS.WritableStream } = {}): number {
   const redactor = options.redactor ?? secrets;
   const stream = options.stream ?? process.stderr;
-  if (options.json) stream.write(redactor.stringify({ ok: false, error: serializeError(error) }) + '\n');
-  else stream.write(redactor.redact(`flow-tripletex: ${error instanceof Error ? error.message : String(error)}`) + '\n');
+  if (options.json) {
+    const serialized = redactor.redactDeep(serializeError(error)) as Record<string, unknown>;
+    if (typeof serialized.message === 'string') serialized.message = shortened(serialized.message, MAX_PRINTED_MESSAGE);
+    stream.write(JSON.stringify({ ok: false, error: serialized }) + '\n');
+  } else stream.write(shortened(redactor.redact(`flow-tripletex: ${error instanceof Error ? error.message : String(error)}`), MAX_PRINTED_MESSAGE) + '\n');
   return exitCodeOf(error);
 }
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { accessToken, api, ApiError, streamRun, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type StepDocument, type WorkspaceObject } from './api';
+import { accessToken, api, ApiError, streamRun, type BrokenFlow, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type StepDocument, type WorkspaceObject } from './api';
 import { connectionChoices, flatten, newStepId, stepAt, stepTitle, whereOf, withStep, type StepPath } from './flow-model';
 import { ObjectDialog } from './ObjectDialog';
 import { applyEvent, newRun, RunPanel, type RunState } from './RunPanel';
@@ -47,6 +47,7 @@ export function App() {
   const [info, setInfo] = useState<DesignerInfo>();
   const [objects, setObjects] = useState<WorkspaceObject[]>([]);
   const [flows, setFlows] = useState<FlowEntry[]>([]);
+  const [brokenFlows, setBrokenFlows] = useState<BrokenFlow[]>([]);
   const [drafts, setDrafts] = useState<Record<string, FlowDocument>>({});
   const [flowId, setFlowId] = useState<string>();
   const [stepPath, setStepPath] = useState<StepPath>();
@@ -59,8 +60,9 @@ export function App() {
 
   const reloadObjects = useCallback(async () => setObjects(await api.objects()), []);
   const reloadFlows = useCallback(async () => {
-    const list = await api.flows();
+    const { flows: list, broken } = await api.flows();
     setFlows(list);
+    setBrokenFlows(broken);
     return list;
   }, []);
 
@@ -264,6 +266,15 @@ export function App() {
                 );
               })}
             </ul>
+            {brokenFlows.length > 0 && (
+              <ul className="broken-flows" aria-label="Flow files that cannot be opened">
+                {brokenFlows.map((b) => (
+                  <li key={b.id}>
+                    <code>{b.id}</code> <span className="muted small">cannot be opened: it {b.reason}</span>
+                  </li>
+                ))}
+              </ul>
+            )}
             <button type="button" className="secondary" onClick={newFlow} disabled={!info.flowsDir}>
               New flow
             </button>

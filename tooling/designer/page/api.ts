@@ -68,6 +68,12 @@ export interface FlowEntry {
   problems?: Problem[];
 }
 
+/** A flow file the server would not open or could not parse: its name and why, never its content. */
+export interface BrokenFlow {
+  id: string;
+  reason: string;
+}
+
 export interface FlowDocument {
   $schema?: string;
   flowFormat: 1;
@@ -132,7 +138,7 @@ export interface SubmittedObject {
 export const api = {
   designer: () => call<DesignerInfo>('GET', '/api/designer'),
   objects: () => call<{ objects: WorkspaceObject[] }>('GET', '/api/objects').then((r) => r.objects),
-  flows: () => call<{ flows: FlowEntry[] }>('GET', '/api/flows').then((r) => r.flows),
+  flows: () => call<{ flows: FlowEntry[]; broken: BrokenFlow[] }>('GET', '/api/flows'),
   testObject: (body: SubmittedObject) => call<TestOutcome>('POST', '/api/objects/test', body),
   validateObject: (body: SubmittedObject) => call<{ problems: Problem[] }>('POST', '/api/objects/validate', body).then((r) => r.problems),
   saveObject: (body: SubmittedObject) => call<{ saved: string; renamedFrom?: string; updatedFlows: string[] }>('POST', '/api/objects', body),

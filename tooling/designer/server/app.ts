@@ -6,6 +6,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
 import type { ActionContext } from '../../../contract/host.js';
 import { displayPath } from '../../host/display.js';
 import { FileProblemError, UsageError } from '../../host/errors.js';
+import { FileLockError } from '../../host/file-lock.js';
 import type { Pack } from '../../host/pack-loader.js';
 import { labelWordsFor, reworded } from '../../host/words.js';
 import { HOST_ROOT } from '../../host/paths.js';
@@ -14,7 +15,7 @@ import { isPlainObject, type JsonObject } from '../../host/schema-tools.js';
 import { SecretStore } from '../../host/secret-store.js';
 import { FlowFiles, flowsReferring } from './flows.js';
 import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
-import { installSecurity, newAccessToken, TOKEN_HEADER } from './security.js';
+import { installSecurity, newAccessToken, servePublicFiles, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
 // The designer's web server: the page (built by `npm run build` into dist/tooling/designer/page) and
@@ -131,7 +132,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   const token = newAccessToken();
   const secrets = SecretStore.forEnv(env);
   const objects = new WorkspaceObjects(options.workspaceFile, pack, secrets, redactor, env);
-  const flows = new FlowFiles(options.flowsDir, pack, redactor);
+  const flows = new FlowFiles(options.flowsDir, pack, redactor, { privateFiles: [secrets.file] });
   const runs = new RunRegistry();
   const manifestInfo = describeManifest(pack);
   let port = 0;
@@ -143,6 +144,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   app.setErrorHandler((error: FastifyError | Error, _request, reply) => {
     const send = (status: number, body: unknown) => reply.code(status).type('application/json').send(redactor.redactDeep(body));
     if (error instanceof BadRequestError) return send(error.status, { error: { message: error.message, problems: error.problems } });
+    if (error instanceof FileLockError) return send(409, { error: { message: error.message } });
     if (error instanceof FileProblemError) return send(400, { error: { message: error.message, problems: error.problems } });
     if (error instanceof UsageError) return send(400, { error: { message: error.message } });
     const validation = (error as FastifyError).validation;
@@ -154,7 +156,10 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     return send(500, { error: { message: `The designer failed: ${error.message}` } });
   });
 
-  await app.register(fastifyStatic, { root: pageDir, index: ['index.html'], wildcard: false, cacheControl: false, etag: true, lastModified: false, serveDotFiles: false });
+  // The page's own files are the only routes that answer without the access token.
+  await servePublicFiles(app, async (scope) => {
+    await scope.register(fastifyStatic, { root: pageDir, index: ['index.html'], wildcard: false, cacheControl: false, etag: true, lastModified: false, serveDotFiles: false });
+  });
 
   app.get('/api/designer', async () => ({
     pack: manifestInfo,
@@ -208,7 +213,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     return { saved: saved.name, ...(saved.previousName ? { renamedFrom: saved.previousName } : {}), updatedFlows };
   });
 
-  app.get('/api/flows', async () => ({ flows: await flows.list() }));
+  app.get('/api/flows', async () => flows.listAll());
 
   app.post('/api/flows/validate', { schema: { body: runBody } }, async (request) => {
     const { flowId, document } = request.body as { flowId: string; document: unknown };

@@ -1,7 +1,11 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { FileProblemError } from '../../host/errors.js';
+import { withFileLocks } from '../../host/file-lock.js';
+import { parseJsonText } from '../../host/json-file.js';
+import { fileIdentity, readFileInside, writeFileReplacing } from '../../host/safe-files.js';
+import { looksLikeSecretsFile } from '../../host/secret-store.js';
 import { asReference, parseFlow, type Flow } from '../../host/flow-file.js';
 import type { Pack } from '../../host/pack-loader.js';
 import type { Redactor } from '../../host/redact.js';
@@ -10,6 +14,9 @@ import { BadRequestError } from './workspace-objects.js';
 
 // The flows the designer shows: the *.flow.json files of one folder, in the reference host's
 // flow format (docs/flows.md). Every save goes through the same parser as `flow-tripletex run`.
+// The folder may come from a cloned repository, so it is read and written as untrusted:
+// through safe-files.ts (no link followed out of it, no FIFO opened, writes never through a
+// link), and one file that cannot be read or parsed is listed as broken without hiding the rest.
 
 export const FLOW_SUFFIX = '.flow.json';
 const FLOW_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*\.flow\.json$/;
@@ -22,11 +29,23 @@ export interface FlowSummary {
   problems?: { field: string; message: string }[];
 }
 
+/** A *.flow.json file that was not read, or not understood: shown by name with the reason, never its content. */
+export interface BrokenFlow {
+  id: string;
+  reason: string;
+}
+
+export interface FlowFilesOptions {
+  /** Files whose content must never reach the page under any name (the secrets file). */
+  privateFiles?: string[];
+}
+
 export class FlowFiles {
   constructor(
     readonly dir: string | undefined,
     private readonly pack: Pack,
     private readonly redactor: Redactor,
+    private readonly options: FlowFilesOptions = {},
   ) {}
 
   private path(id: string): string {
@@ -40,10 +59,35 @@ export class FlowFiles {
     return (await readdir(this.dir)).filter((f) => FLOW_ID.test(f)).sort();
   }
 
-  async list(): Promise<FlowSummary[]> {
-    const out: FlowSummary[] = [];
+  /**
+   * Reads one flow file as the page may see it: a regular file inside the folder (a link out
+   * of it, a FIFO or a device is refused unopened), valid JSON, and not the secrets file.
+   */
+  private readDocument(id: string): { document: unknown } | { refused: string } {
+    const read = readFileInside(this.path(id), this.dir!, { forbidden: (this.options.privateFiles ?? []).map(fileIdentity) });
+    if ('refused' in read) return read;
+    let document: unknown;
+    try {
+      document = parseJsonText(read.text, id, 'flow file');
+    } catch (error) {
+      // The parser's message locates the mistake without quoting the file.
+      return { refused: error instanceof FileProblemError ? error.message.replace(`${id}: the flow file `, '') : 'is not valid JSON' };
+    }
+    if (looksLikeSecretsFile(document)) return { refused: 'is a copy of a secrets file; its content is never shown' };
+    return { document };
+  }
+
+  /** The folder's flows; one that cannot be read or parsed is listed as broken, and the others still are. */
+  async listAll(): Promise<{ flows: FlowSummary[]; broken: BrokenFlow[] }> {
+    const flows: FlowSummary[] = [];
+    const broken: BrokenFlow[] = [];
     for (const id of await this.ids()) {
-      const raw = JSON.parse(await readFile(this.path(id), 'utf8')) as unknown;
+      const read = this.readDocument(id);
+      if ('refused' in read) {
+        broken.push({ id, reason: read.refused });
+        continue;
+      }
+      const raw = read.document;
       // Parsed first, so that a token written into the file is known to the redactor.
       try {
         this.parse(raw, id);
@@ -53,12 +97,16 @@ export class FlowFiles {
       const document = withoutLiteralSecrets(raw, this.pack);
       try {
         this.parse(document, id);
-        out.push({ id, document });
+        flows.push({ id, document });
       } catch (error) {
-        out.push({ id, document, problems: error instanceof FileProblemError ? error.problems : [{ field: '(file)', message: (error as Error).message }] });
+        flows.push({ id, document, problems: error instanceof FileProblemError ? error.problems : [{ field: '(file)', message: (error as Error).message }] });
       }
     }
-    return out;
+    return { flows, broken };
+  }
+
+  async list(): Promise<FlowSummary[]> {
+    return (await this.listAll()).flows;
   }
 
   /** Checks a flow document as `flow-tripletex run` would; throws a BadRequestError listing problems. */
@@ -71,41 +119,49 @@ export class FlowFiles {
     }
   }
 
+  /** Writes a flow, queued behind other writes of this process to the folder, never through a link. */
   async save(id: string, document: unknown): Promise<void> {
     const path = this.path(id);
     this.parse(document, id);
     const secretProblems = literalSecrets(document, this.pack);
     if (secretProblems.length > 0) throw new BadRequestError(`${id}: a secret input must come from an environment variable, never be written into the flow`, secretProblems);
-    const temporary = `${path}.designer.tmp`;
-    await writeFile(temporary, JSON.stringify(document, null, 2) + '\n');
-    await rename(temporary, path);
+    await withFileLocks([this.dir!], async () => writeFileReplacing(path, JSON.stringify(document, null, 2) + '\n'), { acrossProcesses: false });
   }
 
-  /** Points every {"$workspace": from} at `to`: renaming a connection breaks no flow. Returns the files changed. */
+  /**
+   * Points every {"$workspace": from} at `to`: renaming a connection breaks no flow. Returns the
+   * files changed. Broken and refused files are left as they are.
+   */
   async renameWorkspaceReferences(from: string, to: string): Promise<string[]> {
-    const changed: string[] = [];
-    for (const id of await this.ids()) {
-      const path = this.path(id);
-      const document = JSON.parse(await readFile(path, 'utf8')) as unknown;
-      let count = 0;
-      const walk = (node: unknown): unknown => {
-        const reference = asReference(node);
-        if (reference?.kind === 'workspace' && reference.name === from) {
-          count += 1;
-          return { $workspace: to };
+    if (!this.dir) return [];
+    return withFileLocks(
+      [this.dir],
+      async () => {
+        const changed: string[] = [];
+        for (const id of await this.ids()) {
+          const read = this.readDocument(id);
+          if ('refused' in read) continue;
+          let count = 0;
+          const walk = (node: unknown): unknown => {
+            const reference = asReference(node);
+            if (reference?.kind === 'workspace' && reference.name === from) {
+              count += 1;
+              return { $workspace: to };
+            }
+            if (Array.isArray(node)) return node.map(walk);
+            if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+            return node;
+          };
+          const updated = walk(read.document);
+          if (count > 0) {
+            writeFileReplacing(this.path(id), JSON.stringify(updated, null, 2) + '\n');
+            changed.push(id);
+          }
         }
-        if (Array.isArray(node)) return node.map(walk);
-        if (isPlainObject(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
-        return node;
-      };
-      const updated = walk(document);
-      if (count > 0) {
-        await writeFile(`${path}.designer.tmp`, JSON.stringify(updated, null, 2) + '\n');
-        await rename(`${path}.designer.tmp`, path);
-        changed.push(basename(path));
-      }
-    }
-    return changed;
+        return changed;
+      },
+      { acrossProcesses: false },
+    );
   }
 }
 

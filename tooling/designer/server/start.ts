@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { startSimulator, type RunningSimulator } from '../../simulator/index.js';
 import { loadPack } from '../../host/pack-loader.js';
@@ -69,8 +69,9 @@ function prepareScratch(dir: string, examples: boolean): { workspaceFile: string
 
 export async function startDesigner(options: StartDesignerOptions = {}): Promise<RunningDesigner> {
   const manifest = resolve(options.manifest ?? DEFAULT_MANIFEST);
-  const pack = await loadPack(manifest);
   const redactor = new Redactor();
+  // Session tokens the pack creates are hidden in what the page gets, like the tokens typed in.
+  const pack = await loadPack(manifest, { onSecret: (value) => redactor.add(value) });
   const ownSimulator = !options.workspace && !options.simulator;
   let simulator = options.simulator;
   const exported: string[] = [];
@@ -97,8 +98,10 @@ export async function startDesigner(options: StartDesignerOptions = {}): Promise
     let workspaceFile: string;
     let flowsDir: string | undefined;
     if (options.workspace) {
-      workspaceFile = resolve(options.workspace);
-      const beside = join(dirname(workspaceFile), 'flows');
+      // The file the user named, where a link leads: saves then update it (in a repository, say)
+      // rather than replace the link. Resolved once, here; every write then follows no link.
+      workspaceFile = existsSync(options.workspace) ? realpathSync(options.workspace) : resolve(options.workspace);
+      const beside = join(dirname(resolve(options.workspace)), 'flows');
       flowsDir = options.flows ? resolve(options.flows) : existsSync(beside) ? beside : undefined;
     } else {
       const scratch = prepareScratch(resolve(options.scratchDir ?? join(HOST_ROOT, 'out', 'designer', pack.id)), isDefaultPack);

@@ -1,6 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
-import { isEnvReference, resolveEnvReferences } from '../../host/env-references.js';
+import { readFile } from 'node:fs/promises';
+import { describePath, isEnvReference, pastedValueProblems, resolveEnvReferences } from '../../host/env-references.js';
 import { FileProblemError, UsageError, type Problem } from '../../host/errors.js';
+import { withFileLocks } from '../../host/file-lock.js';
+import { writeFileReplacing } from '../../host/safe-files.js';
 import type { Pack, WorkspaceObjectType } from '../../host/pack-loader.js';
 import type { Redactor } from '../../host/redact.js';
 import { check, isPlainObject, propertySchema, type JsonObject } from '../../host/schema-tools.js';
@@ -122,6 +124,8 @@ export class WorkspaceObjects {
   /** The panel's values with the saved secrets filled in: what Test connection tests. Saves nothing. */
   async forTest(submitted: SubmittedObject): Promise<{ objectType: WorkspaceObjectType; properties: JsonObject }> {
     const objectType = this.typeOf(submitted.type);
+    const pasted = pastedValueProblems(submitted.properties, describePath, this.redactor);
+    if (pasted.length > 0) throw new BadRequestError(`${objectType.title} was not tested: fix the fields marked`, pasted);
     const raw = await this.readRaw();
     const existing = this.find(raw, submitted.type, submitted.originalName);
     const merged: JsonObject = {};
@@ -144,8 +148,19 @@ export class WorkspaceObjects {
     return (await this.prepare(submitted)).problems;
   }
 
-  /** Validates and writes the object; returns its name and the name it had (for renames). */
+  /**
+   * Validates and writes the object; returns its name and the name it had (for renames). The
+   * workspace and the secrets file are locked for the whole read-change-write, in this process
+   * and across processes, so concurrent saves queue instead of losing each other's changes.
+   * New secrets are stored before the workspace refers to them and replaced ones removed after,
+   * so a {"$secret"} the workspace holds always resolves, even if the save stops half-way.
+   */
   async save(submitted: SubmittedObject): Promise<{ name: string; previousName?: string }> {
+    this.secrets.ensureFolder(true);
+    return withFileLocks([this.file, this.secrets.file], () => this.saveLocked(submitted));
+  }
+
+  private async saveLocked(submitted: SubmittedObject): Promise<{ name: string; previousName?: string }> {
     const { objectType, raw, existing, properties, newSecrets, replacedIds, problems, name } = await this.prepare(submitted);
     if (problems.length > 0) throw new BadRequestError(`${objectType.title} was not saved: fix the fields marked`, problems, problems.some((p) => p.message.startsWith('is already the name')) ? 409 : 400);
     for (const [key, value] of newSecrets) properties[key] = this.secrets.put(value);
@@ -193,6 +208,8 @@ export class WorkspaceObjects {
     const candidate: JsonObject = { ...properties, ...Object.fromEntries(newSecrets) };
     const holes = [...Object.entries(candidate).filter(([, v]) => isEnvReference(v)).map(([k]) => `/${k}`), ...secretReferencePointers(candidate)];
     const problems = check(objectType.validate, candidate, { holes });
+    // A token pasted where a variable's name belongs is refused, and never written.
+    problems.push(...pastedValueProblems(submitted.properties, describePath, this.redactor));
     const label = objectType.labelProperty;
     const name = label && typeof candidate[label] === 'string' ? (candidate[label] as string).trim() : submitted.name?.trim();
     if (!name && !problems.some((p) => p.field === (label ?? 'name'))) problems.push({ field: label ?? 'name', message: 'is required: it is the name flows use for the object' });
@@ -202,9 +219,7 @@ export class WorkspaceObjects {
   }
 
   private async writeRaw(raw: RawWorkspace): Promise<void> {
-    const temporary = `${this.file}.designer.tmp`;
-    await writeFile(temporary, JSON.stringify(raw, null, 2) + '\n');
-    await rename(temporary, this.file);
+    writeFileReplacing(this.file, JSON.stringify(raw, null, 2) + '\n');
     // The host's own loader must accept what was written; if not, say so now, not at the next run.
     try {
       await this.load();

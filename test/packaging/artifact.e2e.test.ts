@@ -48,7 +48,7 @@ describe('the installable pack', () => {
       for (const port of action.ports ?? []) if (port.schema) named.push(port.schema);
     }
     for (const path of named) expect(own).toContain(`package/${path}`);
-    for (const path of ['package/LICENSE', 'package/package.json', 'package/dist/client/tripletex-endpoints.json']) expect(own).toContain(path);
+    for (const path of ['package/LICENSE', 'package/package.json', 'package/dist/client/tripletex-endpoints.json', 'package/dist/client/tripletex-endpoint-catalog.json']) expect(own).toContain(path);
   });
 
   it('depends only on what the pack imports at run time, bundled', () => {

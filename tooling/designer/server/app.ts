@@ -14,6 +14,7 @@ import { isPlainObject, type JsonObject } from '../../host/schema-tools.js';
 import { SecretStore } from '../../host/secret-store.js';
 import { FlowFiles, flowsReferring } from './flows.js';
 import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
+import { registerAssistRoutes } from './assist.js';
 import { installSecurity, newAccessToken, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
@@ -119,6 +120,7 @@ function describeManifest(pack: Pack) {
       ports: a.ports.map((p) => ({ id: p.id, title: p.title, kind: p.kind })),
       workspaceObjectInputs: Object.fromEntries(a.workspaceObjectInputs),
       secretInputs: [...a.secretInputs],
+      testable: a.testable,
     })),
     objectOutputs: objectOutputs(pack.manifestPath, pack),
   };
@@ -207,6 +209,8 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     const updatedFlows = saved.previousName ? await flows.renameWorkspaceReferences(saved.previousName, saved.name) : [];
     return { saved: saved.name, ...(saved.previousName ? { renamedFrom: saved.previousName } : {}), updatedFlows };
   });
+
+  registerAssistRoutes(app, { pack, objects, env, redactor });
 
   app.get('/api/flows', async () => ({ flows: await flows.list() }));
 

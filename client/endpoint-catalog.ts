@@ -126,7 +126,7 @@ export function rowFieldOptions(values: unknown): LoadedOptions {
   if (!path) return { options: [], message: 'Choose a Path to see the fields of its rows.' };
   const found = rowFieldsOf(method, path);
   if (!found) return { options: [], message: method === 'GET' ? `Tripletex's spec does not say what a row of GET ${path} holds.` : `Fields selects what ${method} answers with; the spec's row fields are listed for GET requests.` };
-  const options: OptionChoice[] = [{ value: '*', label: '*', description: `Every field of a ${found.schema}; objects inside it as their id and url` }];
+  const options: OptionChoice[] = [{ value: '*', label: '*', description: `every field of the row (${found.schema}); objects in it as their id and url` }];
   for (const field of found.fields) {
     options.push({ value: field.name, label: field.name, description: field.kind === 'v' ? '' : field.kind === 'o' ? 'an object: its id and url' : 'a list of objects: their ids and urls' });
     if (field.kind !== 'v') options.push({ value: `${field.name}(*)`, label: `${field.name}(*)`, description: field.kind === 'o' ? 'the object with every field' : 'each object in the list with every field' });

@@ -95,8 +95,19 @@ function objectOutputs(manifestPath: string, pack: Pack): Record<string, { outpu
   return out;
 }
 
+/** An action's output schema (titles and units for the run panel's summary), or null. */
+function outputSchemaOf(manifestPath: string, file: string | undefined): JsonObject | null {
+  if (!file) return null;
+  try {
+    const schema = JSON.parse(readFileSync(resolve(dirname(manifestPath), file), 'utf8')) as unknown;
+    return isPlainObject(schema) ? schema : null;
+  } catch {
+    return null;
+  }
+}
+
 function describeManifest(pack: Pack) {
-  const manifest = JSON.parse(readFileSync(pack.manifestPath, 'utf8')) as { description?: string; actions: { id: string; category?: string; docs?: string }[]; workspaceObjects: { type: string; docs?: string }[] };
+  const manifest = JSON.parse(readFileSync(pack.manifestPath, 'utf8')) as { description?: string; actions: { id: string; category?: string; docs?: string; outputSchema?: string }[]; workspaceObjects: { type: string; docs?: string }[] };
   return {
     id: pack.id,
     name: pack.name,
@@ -117,6 +128,7 @@ function describeManifest(pack: Pack) {
       category: manifest.actions.find((m) => m.id === a.id)?.category ?? null,
       docs: manifest.actions.find((m) => m.id === a.id)?.docs ?? null,
       inputSchema: a.inputSchema,
+      outputSchema: outputSchemaOf(pack.manifestPath, manifest.actions.find((m) => m.id === a.id)?.outputSchema),
       ports: a.ports.map((p) => ({ id: p.id, title: p.title, kind: p.kind })),
       workspaceObjectInputs: Object.fromEntries(a.workspaceObjectInputs),
       secretInputs: [...a.secretInputs],

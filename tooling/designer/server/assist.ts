@@ -50,14 +50,11 @@ function lookupContext(request: { raw: NodeJS.EventEmitter & { complete?: boolea
   return { signal: controller.signal, log: { debug: quiet, info: quiet, warn: quiet, error: quiet }, emit: async () => undefined };
 }
 
-/** A step of a flow document by its path (["steps", 0, "forEachPage", "steps", 1]), as drafted on the page. */
-function stepOf(document: unknown, path: (string | number)[], pack: Pack): { action: ActionDefinition; inputs: JsonObject } {
-  let node: unknown = document;
-  for (const part of path) node = Array.isArray(node) && typeof part === 'number' ? node[part] : isPlainObject(node) && typeof part === 'string' ? node[part] : undefined;
-  if (!isPlainObject(node) || typeof node.action !== 'string') throw new BadRequestError('No action step at that place in the flow (it may have been removed); reload the page', [], 404);
-  const action = pack.actions.get(node.action);
-  if (!action) throw new BadRequestError(`"${node.action}" is not an action of ${pack.name}`);
-  return { action, inputs: isPlainObject(node.inputs) ? node.inputs : {} };
+/** The step as drafted on the page: its action and its inputs, references unresolved. */
+function stepOf(step: { action: string; inputs?: JsonObject }, pack: Pack): { action: ActionDefinition; inputs: JsonObject } {
+  const action = pack.actions.get(step.action);
+  if (!action) throw new BadRequestError(`"${step.action}" is not an action of ${pack.name}`, [{ field: 'step.action', message: 'is not an action of this pack' }]);
+  return { action, inputs: step.inputs ?? {} };
 }
 
 /** Why a step's inputs cannot be resolved here; said in words for the page. */
@@ -123,15 +120,19 @@ async function callLoader(deps: AssistDependencies, module: { loadOptions?: Reco
 
 const stepBody = {
   type: 'object',
-  required: ['document', 'path'],
+  required: ['step'],
   additionalProperties: false,
   properties: {
-    flowId: { type: 'string' },
-    document: { type: 'object' },
-    path: { type: 'array', maxItems: 64, items: { type: ['string', 'integer'] } },
+    step: {
+      type: 'object',
+      required: ['action'],
+      properties: { action: { type: 'string', minLength: 1 }, inputs: { type: 'object' } },
+    },
     input: { type: 'string', minLength: 1 },
   },
 } as const;
+
+type StepBody = { step: { action: string; inputs?: JsonObject }; input?: string };
 
 const objectOptionsBody = {
   type: 'object',
@@ -174,8 +175,8 @@ export function registerAssistRoutes(app: FastifyInstance, deps: AssistDependenc
 
   // Choices for a step's input, from the step as drafted (references resolved as a run would).
   app.post('/api/steps/options', { schema: { body: stepBody } }, async (request) => {
-    const body = request.body as { document: unknown; path: (string | number)[]; input?: string };
-    const { action, inputs } = stepOf(body.document, body.path, pack);
+    const body = request.body as StepBody;
+    const { action, inputs } = stepOf(body.step, pack);
     const spec = loadOptionsSpec(body.input ? propertySchema(action.inputSchema, body.input) : undefined);
     if (!spec) throw new BadRequestError(`Input ${body.input ?? '(none)'} of ${action.title} has no choices to load`);
     // Only what the choices depend on is resolved: a Path list needs no tokens.
@@ -191,8 +192,7 @@ export function registerAssistRoutes(app: FastifyInstance, deps: AssistDependenc
 
   // Test connection on a step: the action's own test, on the inputs a run would pass it.
   app.post('/api/steps/test', { schema: { body: stepBody } }, async (request) => {
-    const body = request.body as { document: unknown; path: (string | number)[] };
-    const { action, inputs } = stepOf(body.document, body.path, pack);
+    const { action, inputs } = stepOf((request.body as StepBody).step, pack);
     if (!action.testable) throw new BadRequestError(`${action.title} has no Test connection`);
     let values: JsonObject;
     try {

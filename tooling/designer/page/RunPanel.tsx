@@ -143,7 +143,10 @@ export function summaryEntries(output: unknown, schema: JsonObject | null | unde
     else if (value === true) text = 'yes';
     else if (typeof value === 'string') text = value.replace(/-/g, ' ');
     else if (Array.isArray(value)) text = value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('; ');
-    else text = JSON.stringify(value);
+    // An object is shown by its name, or as it is when short; all of it is in the output below.
+    else if (typeof (value as { name?: unknown }).name === 'string') text = (value as { name: string }).name;
+    else if (JSON.stringify(value).length <= 80) text = JSON.stringify(value);
+    else continue;
     entries.push([title, text]);
   }
   return entries;

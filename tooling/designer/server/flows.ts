@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { looksLikeToken } from '../../host/env-name.js';
 import { FileProblemError } from '../../host/errors.js';
 import { asReference, parseFlow, type Flow } from '../../host/flow-file.js';
 import type { Pack } from '../../host/pack-loader.js';
@@ -138,7 +139,7 @@ function withoutLiteralSecrets(document: unknown, pack: Pack): unknown {
     const action = typeof node.action === 'string' ? pack.actions.get(node.action) : undefined;
     if (action && isPlainObject(out.inputs)) {
       const inputs = { ...out.inputs };
-      for (const name of action.secretInputs) if (typeof inputs[name] === 'string') inputs[name] = { $env: '' };
+      for (const name of action.secretInputs) if (typeof inputs[name] === 'string' || tokenAsVariable(inputs[name])) inputs[name] = { $env: '' };
       out.inputs = inputs;
     }
     return out;
@@ -146,7 +147,12 @@ function withoutLiteralSecrets(document: unknown, pack: Pack): unknown {
   return walk(document);
 }
 
-/** Secret inputs written as literal strings anywhere in a flow document. */
+/** {"$env": "eyJ0b2tlbklk…"}: a token pasted where a variable's name belongs. */
+function tokenAsVariable(value: unknown): boolean {
+  return isPlainObject(value) && typeof value.$env === 'string' && looksLikeToken(value.$env);
+}
+
+/** Secret inputs written as literal strings (or as a token in a variable's place) anywhere in a flow document. */
 function literalSecrets(document: unknown, pack: Pack): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
   const visit = (node: unknown, where: string): void => {
@@ -156,6 +162,7 @@ function literalSecrets(document: unknown, pack: Pack): { field: string; message
       if (action && isPlainObject(node.inputs)) {
         for (const name of action.secretInputs) {
           if (typeof node.inputs[name] === 'string') problems.push({ field: `${where}.inputs.${name}`, message: 'is a secret: give the name of an environment variable that holds it' });
+          else if (tokenAsVariable(node.inputs[name])) problems.push({ field: `${where}.inputs.${name}`, message: 'holds a token where the name of an environment variable belongs: put the token in a variable and give its name' });
         }
       }
       for (const [key, value] of Object.entries(node)) visit(value, where ? `${where}.${key}` : key);

@@ -1,6 +1,6 @@
 import { ariaDescribedByIds, type WidgetProps } from '@rjsf/utils';
 import { useCombobox } from 'downshift';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent } from 'react';
 import type { OptionChoice } from './api';
 import { optionWithValue, useOptions, type OptionSource } from './load-options';
 
@@ -61,24 +61,21 @@ export function ChoicesWidget(props: WidgetProps) {
   // value changed from outside (another step, a reload) replaces it. For a number, text that is
   // not one (a name being searched) stays here and never reaches the value.
   const [inputValue, setInputValue] = useState(asText(props.value));
-  const sent = useRef(asText(props.value));
+  // While the field has the focus, what it shows is what was typed: the form answers each
+  // keystroke a little later, and an answer to an earlier one must not undo the later ones.
+  const focused = useRef(false);
   useEffect(() => {
-    const incoming = asText(props.value);
-    if (incoming !== sent.current) {
-      sent.current = incoming;
-      setInputValue(incoming);
-    }
+    if (!focused.current) setInputValue(asText(props.value));
   }, [props.value]);
+  // Opening the field shows every choice; typing narrows them to what was typed since.
+  const [narrowing, setNarrowing] = useState(false);
   const entries = mode === 'list' ? listEntries(inputValue, separator) : [inputValue];
-  const typed = entries[entries.length - 1] ?? '';
+  const typed = narrowing ? (entries[entries.length - 1] ?? '') : '';
   const chosen = mode === 'list' ? new Set(entries.slice(0, -1).map((e) => e.trim())) : new Set<string>();
   const items = matching(options, typed, mode, chosen);
   const statusId = `${props.id}__choices`;
 
-  const send = (value: string | number | undefined) => {
-    sent.current = asText(value);
-    props.onChange(value);
-  };
+  const send = (value: string | number | undefined) => props.onChange(value);
   const commit = (text: string) => {
     setInputValue(text);
     if (mode !== 'integer') return send(text === '' ? undefined : text);
@@ -112,7 +109,14 @@ export function ChoicesWidget(props: WidgetProps) {
           return changes;
       }
     },
-    onInputValueChange: ({ inputValue: next }) => commit(next ?? ''),
+    // A choice picked (click, Enter) changes the text too; typing is taken in onChange below.
+    onInputValueChange: ({ inputValue: next, type }) => {
+      if (type !== useCombobox.stateChangeTypes.InputChange) commit(next ?? '');
+    },
+    onStateChange: ({ type }) => {
+      if (type === useCombobox.stateChangeTypes.InputChange) setNarrowing(true);
+      else if (type === useCombobox.stateChangeTypes.ItemClick || type === useCombobox.stateChangeTypes.InputKeyDownEnter || type === useCombobox.stateChangeTypes.InputBlur) setNarrowing(false);
+    },
   });
   const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps } = combobox;
 
@@ -138,10 +142,17 @@ export function ChoicesWidget(props: WidgetProps) {
           placeholder: typeof props.placeholder === 'string' ? props.placeholder : undefined,
           'aria-describedby': described,
           'aria-invalid': props.rawErrors && props.rawErrors.length > 0 ? true : undefined,
-          onFocus: () => open(),
+          // Taken in the keystroke's own event: downshift reports changes a render later, and a
+          // controlled field that waits for that loses the keys typed meanwhile.
+          onChange: (event: ChangeEvent<HTMLInputElement>) => commit(event.target.value),
+          onFocus: () => {
+            focused.current = true;
+            open();
+          },
           onBlur: () => {
+            focused.current = false;
             // A name searched for and not chosen gives way to the value the field holds.
-            if (mode === 'integer' && inputValue !== asText(props.value)) setInputValue(asText(props.value));
+            if (mode === 'integer') setInputValue(asText(props.value));
             props.onBlur(props.id, props.value);
           },
         })}

@@ -5,6 +5,8 @@ import { assertValid } from '../contract/validation.js';
 import { makeCredentials } from '../connection/credentials.js';
 import { companyLabel } from '../connection/resolved-connection.js';
 import { registerRuntimeConnection, type RuntimeConnectionValue } from '../connection/runtime-connections.js';
+import { asStepResult, clientCompanyOptions, stepAsConnection } from '../connection/client-companies.js';
+import { testConnection, type ConnectionTestResult } from '../connection/test-connection.js';
 
 export const id = 'create-tripletex-connection';
 
@@ -42,3 +44,16 @@ export async function run(inputs: unknown, ctx: ActionContext): Promise<CreateCo
   ctx.log.info(`Created a Tripletex connection for this run (${environment}, ${companyLabel(connection.defaultCompanyId)})`, { ref: connection.ref });
   return { connection };
 }
+
+/**
+ * The step's Test connection: the same test, and the same verdicts, as a Tripletex Connection
+ * workspace object's, on the inputs a run would pass (the host resolves their variables first).
+ */
+export async function test(inputs: unknown, ctx: ActionContext): Promise<ConnectionTestResult> {
+  return asStepResult(await testConnection(stepAsConnection(withoutEmptyCompanyId(inputs)), ctx));
+}
+
+/** Choices for Company Id: an accountant's client companies, by name. */
+export const loadOptions = {
+  clientCompanies: (inputs: unknown, ctx: ActionContext) => clientCompanyOptions(stepAsConnection(inputs), ctx),
+};

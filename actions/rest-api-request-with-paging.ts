@@ -1,5 +1,7 @@
 // REST API Request with paging: any Tripletex endpoint, every row once, one page at a time.
-import type { ActionContext } from '../contract/host.js';
+import type { ActionContext, LoadedOptions } from '../contract/host.js';
+import { endpointPathOptions, queryParameterOptions, rowFieldOptions } from '../client/endpoint-catalog.js';
+import { clientCompanyOptions } from '../connection/client-companies.js';
 import { MAX_INPUT_DEPTH, tooDeep } from '../contract/input-depth.js';
 import { assertValid, type Problem } from '../contract/validation.js';
 import { resolveConnectionInput } from '../connection/connection-input.js';
@@ -407,3 +409,20 @@ function explain(error: unknown, method: string, path: string, query: Record<str
 function count(n: number, noun: string): string {
   return `${n.toLocaleString('en-US')} ${noun}${n === 1 ? '' : 's'}`;
 }
+
+/**
+ * Choices a designer offers while the step is filled in (`x-load-options` in the input schema):
+ * Tripletex's documented paths for the Method, the chosen path's query parameters, the fields of
+ * its rows, and the client companies of an accountant's workspace connection.
+ */
+export const loadOptions = {
+  endpointPaths: async (inputs: unknown) => endpointPathOptions(inputs),
+  queryParameters: async (inputs: unknown) => queryParameterOptions(inputs),
+  rowFields: async (inputs: unknown) => rowFieldOptions(inputs),
+  clientCompanies: async (inputs: unknown, ctx: ActionContext): Promise<LoadedOptions> => {
+    const connection = typeof inputs === 'object' && inputs !== null ? (inputs as { connection?: unknown }).connection : undefined;
+    if (typeof connection !== 'object' || connection === null) return { options: [], message: 'Choose a Connection to see the companies it can reach.' };
+    if ('ref' in connection) return { options: [], message: 'The connection is made while the flow runs; test it on its Create Tripletex Connection step to see its client companies.' };
+    return clientCompanyOptions(connection, ctx);
+  },
+};

@@ -45,12 +45,38 @@ export interface TestResult {
  */
 export type WatchSecrets = (listener: (value: string) => void) => () => void;
 
+/** One choice a load-options method offers for an input (`x-load-options` in a schema). */
+export interface OptionChoice {
+  value: string | number;
+  label: string;
+  description?: string;
+  /** For an object input: a key the value must have (a host adds it when the choices change). */
+  required?: boolean;
+}
+
+export interface LoadedOptions {
+  options: OptionChoice[];
+  /** A sentence for a person: where the choices come from, or why there are none. */
+  message?: string;
+}
+
+/**
+ * Fills an input's choices from what the pack knows or asks Tripletex, like a "load options"
+ * method: `values` are the panel's values (a workspace object's properties, or a step's inputs
+ * with references resolved as a run resolves them). Never throws for a failed lookup.
+ */
+export type LoadOptionsMethod = (values: unknown, ctx: ActionContext) => Promise<LoadedOptions>;
+
 export interface WorkspaceObjectModule {
   test(properties: unknown, ctx: ActionContext): Promise<TestResult>;
   watchSecrets?: WatchSecrets;
+  loadOptions?: Record<string, LoadOptionsMethod>;
 }
 
 export interface ActionModule {
   run(inputs: unknown, ctx: ActionContext): Promise<unknown>;
   watchSecrets?: WatchSecrets;
+  /** Present when the manifest marks the action `testable`: the step's own Test connection. */
+  test?(inputs: unknown, ctx: ActionContext): Promise<TestResult>;
+  loadOptions?: Record<string, LoadOptionsMethod>;
 }

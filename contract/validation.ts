@@ -14,7 +14,7 @@ const addFormats = ((addFormatsModule as unknown as { default: AddFormats | { de
   ((addFormatsModule as unknown as { default: AddFormats }).default);
 
 /** Annotation keywords our schemas use for renderers; ajv must know them to stay strict. */
-const ANNOTATIONS = ['x-order', 'x-secret', 'x-widget', 'x-workspace-object-type', 'x-flow'];
+const ANNOTATIONS = ['x-order', 'x-secret', 'x-widget', 'x-workspace-object-type', 'x-flow', 'x-advanced', 'x-load-options', 'x-unit'];
 
 let ajv: Ajv | undefined;
 

@@ -52,10 +52,11 @@ describeInBrowser('the designer in Chromium', () => {
   let tokens: { consumer: string; employee: string };
 
   const dialog = () => page.getByRole('dialog');
+  const notice = () => page.getByRole('status', { name: 'Notice' });
   const panel = () => page.getByRole('complementary', { name: 'Properties' });
   const openFlow = async (name: string) => {
     await page.getByRole('navigation').getByRole('button', { name, exact: true }).click();
-    await page.getByRole('heading', { level: 2, name }).waitFor(WAIT);
+    await page.getByRole('heading', { level: 2, name, exact: true }).waitFor(WAIT);
   };
   const openStep = async (name: RegExp) => {
     await page.getByRole('list', { name: 'Steps' }).getByRole('button', { name }).click();
@@ -142,13 +143,19 @@ describeInBrowser('the designer in Chromium', () => {
     await screenshot(page, '05-test-passed');
     expect(readJson(fx.workspaceFile).objects.some((o: Saved) => o.properties.name === 'Acme (simulator)')).toBe(false);
 
+    // Save closes the panel, the page confirms it, and the step that asked for it uses it.
     await dialog().getByRole('button', { name: 'Save' }).click();
-    await see(dialog(), 'Saved.');
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+    await see(notice(), 'Saved Tripletex Connection "Acme (simulator)".');
+    await until('the step uses the new connection', async () => (await selectedText(connection)) === 'Acme (simulator)');
     // Once saved, the tokens are not in the page any more: the fields are empty and say a value is set.
+    await panel().getByRole('button', { name: 'Edit' }).click();
+    await dialog().getByRole('heading', { name: 'Tripletex Connection: Acme (simulator)' }).waitFor(WAIT);
     expect(await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).inputValue()).toBe('');
     await see(dialog(), 'A value is set (kept in your secrets file, never shown)');
+    expect(await page.content()).not.toContain(tokens.employee);
     await dialog().getByRole('button', { name: 'Close' }).click();
-    await until('the step uses the new connection', async () => (await selectedText(connection)) === 'Acme (simulator)');
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
 
     const entry = readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)');
     expect(entry.properties.consumerToken).toEqual({ $secret: expect.stringMatching(/^s-/) });
@@ -169,12 +176,13 @@ describeInBrowser('the designer in Chromium', () => {
     await see(verdict, 'These tokens belong to Tripletex production, not to the Tripletex test environment. To use them there, turn off "Use Tripletex test environment".');
     await screenshot(page, '06-environment-hint');
     await dialog().getByRole('button', { name: 'Save' }).click();
-    await see(dialog(), 'Saved.');
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
     expect(readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)').properties.useTestEnvironment).toBe(true);
+    await panel().getByRole('button', { name: 'Edit' }).click();
     await dialog().getByRole('checkbox', { name: 'Use Tripletex test environment' }).uncheck();
     await dialog().getByRole('button', { name: 'Save' }).click();
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
     await until('the switch is saved off', () => readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Acme (simulator)').properties.useTestEnvironment === false);
-    await dialog().getByRole('button', { name: 'Close' }).click();
   });
 
   test('validation messages come from the schema and name the field', async () => {
@@ -190,7 +198,17 @@ describeInBrowser('the designer in Chromium', () => {
     // Fixing a field clears its message as you type.
     await dialog().getByRole('textbox', { name: 'Consumer token', exact: true }).fill(tokens.consumer);
     await dialog().getByText('Consumer token must not contain spaces').waitFor({ state: 'hidden', ...WAIT });
+    // Close with typed edits asks first; Keep editing keeps them, Discard changes drops them.
     await dialog().getByRole('button', { name: 'Close' }).click();
+    const confirm = dialog().getByRole('alertdialog', { name: 'Discard changes?' });
+    await see(confirm, 'What you typed in this panel has not been saved.');
+    await screenshot(page, '07b-discard-changes');
+    await confirm.getByRole('button', { name: 'Keep editing' }).click();
+    expect(await dialog().getByRole('textbox', { name: 'Consumer token', exact: true }).inputValue()).toBe(tokens.consumer);
+    await page.keyboard.press('Escape');
+    await confirm.getByRole('button', { name: 'Discard changes' }).click();
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+    expect(readJson(fx.workspaceFile).objects).toHaveLength(5);
   });
 
   test('Save writes the chosen connection into the flow file', async () => {
@@ -203,8 +221,8 @@ describeInBrowser('the designer in Chromium', () => {
     await page.getByRole('list', { name: 'Tripletex Connection objects' }).getByRole('button', { name: 'Demo company', exact: true }).click();
     await dialog().getByRole('combobox', { name: 'Name', exact: true }).fill('Demo company AS');
     await dialog().getByRole('button', { name: 'Save' }).click();
-    await see(dialog(), 'Renamed from "Demo company"');
-    await dialog().getByRole('button', { name: 'Close' }).click();
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+    await see(notice(), 'Saved Tripletex Connection "Demo company AS" (renamed from "Demo company"');
     expect(readJson(join(fx.flowsDir, 'all-customers.flow.json')).steps[0].inputs.connection).toEqual({ $workspace: 'Demo company AS' });
     await openFlow('All customers, page by page');
     await openStep(/REST API Request with paging/);
@@ -222,7 +240,13 @@ describeInBrowser('the designer in Chromium', () => {
     await see(page.getByRole('table', { name: 'Rows' }), 'First 100 of 6,000 rows');
     expect(await page.getByRole('table', { name: 'Rows' }).locator('tbody tr').count()).toBe(100);
     await see(page.getByTestId('port-customers'), 'Continue');
-    await see(page.getByTestId('port-customers'), 'end-of-results');
+    // The summary in words, under the output schema's titles: no raw keys, no nulls, no zeros.
+    await see(page.getByTestId('port-customers'), 'Why it stopped');
+    await see(page.getByTestId('port-customers'), 'end of results');
+    const summary = (await page.getByTestId('port-customers').locator('dl.summary').textContent()) ?? '';
+    for (const raw of ['rateLimitWaitMs', 'stoppedEarly', 'versionDigest', 'null', 'durationMs', 'false']) expect(summary).not.toContain(raw);
+    await see(page.locator('details.log > summary'), /^Log \(\d+ lines?\)$/);
+    expect(await page.getByRole('progressbar', { name: 'Progress of REST API Request with paging' }).getAttribute('aria-valuetext')).toBe('done');
     await screenshot(page, '08-run-completed');
     expect(problems).toEqual([]);
   });
@@ -237,7 +261,7 @@ describeInBrowser('the designer in Chromium', () => {
     expect(await selectedText(panel().getByRole('combobox', { name: 'Connection' }))).toBe('Output of step "connect" (Create Tripletex Connection)');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);
-    await see(page.getByRole('article', { name: 'Step REST API Request with paging' }), 'Connection used: Per-run connection "Per-run connection" made by step "connect" (Create Tripletex Connection) in this run, production');
+    await see(page.getByRole('article', { name: 'Step REST API Request with paging' }), 'Connection used: Per-run connection made by step "connect" (Create Tripletex Connection) in this run, production');
     expect(await page.getByTestId('rows-customers').textContent()).toBe('6,000');
     await screenshot(page, '10-per-run-connection');
   });
@@ -252,10 +276,185 @@ describeInBrowser('the designer in Chromium', () => {
     await screenshot(page, '11-on-error');
   });
 
+  test('the connection dialog on a 900-px-high window: demo tokens inside it, an eye on tokens, Test and Save in view after a failed test', async () => {
+    await page.setViewportSize({ width: 1400, height: 900 });
+    try {
+      await page.getByRole('button', { name: 'New Tripletex Connection' }).click();
+      await dialog().getByRole('heading', { name: 'New Tripletex Connection' }).waitFor(WAIT);
+      await dialog().getByRole('combobox', { name: 'Name', exact: true }).fill('Clerk (demo tokens)');
+      await dialog().getByText("Use the simulator's demo tokens").click();
+      await dialog().getByRole('button', { name: 'Demo company, a read-only clerk (production)' }).click();
+      const consumer = dialog().getByRole('textbox', { name: 'Consumer token', exact: true });
+      expect(await consumer.inputValue()).toBe(tokens.consumer);
+      expect(await consumer.getAttribute('type')).toBe('password');
+      const eye = dialog().getByRole('button', { name: 'Show Consumer token' });
+      await eye.click();
+      expect(await consumer.getAttribute('type')).toBe('text');
+      expect(await eye.getAttribute('aria-pressed')).toBe('true');
+      await eye.click();
+      expect(await consumer.getAttribute('type')).toBe('password');
+      await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).fill('wrong-employee-token-0000');
+      await dialog().getByRole('button', { name: 'Test connection' }).click();
+      await see(dialog().getByRole('status', { name: 'Test result' }), 'Test failed');
+      // However long the verdict, Test and Save stay on screen, and the verdict is scrolled into view.
+      for (const name of ['Test connection', 'Save']) {
+        const box = (await dialog().getByRole('button', { name, exact: true }).boundingBox())!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.y + box.height).toBeLessThanOrEqual(900);
+      }
+      const verdict = (await dialog().getByText('Test failed').boundingBox())!;
+      expect(verdict.y + verdict.height).toBeLessThanOrEqual(900);
+      await screenshot(page, '16-dialog-900px-failed-test');
+      await dialog().getByRole('button', { name: 'Close' }).click();
+      await dialog().getByRole('alertdialog', { name: 'Discard changes?' }).getByRole('button', { name: 'Discard changes' }).click();
+      await dialog().waitFor({ state: 'hidden', ...WAIT });
+    } finally {
+      await page.setViewportSize({ width: 1440, height: 1000 });
+    }
+  });
+
+  test("the client-company picker: an accountant's Test connection fills Default Company Id's choices by name, and a second Test passes with the chosen one", async () => {
+    await page.getByRole('list', { name: 'Tripletex Connection objects' }).getByRole('button', { name: 'Accounting office', exact: true }).click();
+    await dialog().getByRole('heading', { name: 'Tripletex Connection: Accounting office' }).waitFor(WAIT);
+    const verdict = dialog().getByRole('status', { name: 'Test result' });
+    await dialog().getByRole('button', { name: 'Test connection' }).click();
+    await see(verdict, "this is an accountant's employee token");
+    await see(dialog(), "3 client companies this accountant's token reaches in Tripletex production.");
+    const company = dialog().getByRole('combobox', { name: 'Default Company Id', exact: true });
+    await company.click();
+    const choices = dialog().getByRole('listbox', { name: 'Choices for Default Company Id' }).getByRole('option');
+    await choices.first().waitFor(WAIT);
+    expect(await choices.count()).toBe(3);
+    const larsen = dialog().getByRole('option', { name: /^Larsen & Jensen AS/ });
+    const larsenId = /id (\d+)/.exec((await larsen.textContent()) ?? '')![1]!;
+    expect(fx.simulator.companies.production.clientCompanyIds).toContain(Number(larsenId));
+    await screenshot(page, '17-client-company-picker');
+    await larsen.click();
+    expect(await company.inputValue()).toBe(larsenId);
+    await see(dialog(), `Larsen & Jensen AS (id ${larsenId}`);
+    await dialog().getByRole('button', { name: 'Test connection' }).click();
+    await see(verdict, 'Test passed');
+    await see(verdict, 'working for client Larsen & Jensen AS');
+    await screenshot(page, '18-client-company-test-passed');
+    // Typing a number still works; a name can be searched for too.
+    const other = fx.simulator.companies.production.clientCompanyIds.find((id) => String(id) !== larsenId)!;
+    await company.fill(String(other));
+    expect(await company.inputValue()).toBe(String(other));
+    await company.fill('larsen');
+    await dialog().getByRole('option', { name: /^Larsen & Jensen AS/ }).click();
+    await dialog().getByRole('button', { name: 'Save' }).click();
+    await dialog().waitFor({ state: 'hidden', ...WAIT });
+    expect(readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Accounting office').properties.defaultCompanyId).toBe(Number(larsenId));
+
+    // The same picker for a paging step's Company Id when its connection is an accountant's.
+    await openFlow('All customers, page by page');
+    await openStep(/REST API Request with paging/);
+    await panel().getByRole('combobox', { name: 'Connection' }).selectOption({ label: 'Accounting office' });
+    const stepCompany = panel().getByRole('combobox', { name: 'Company Id', exact: true });
+    await stepCompany.click();
+    await panel().getByRole('option', { name: /^Kristiansen Marine AS/ }).click();
+    expect(fx.simulator.companies.production.clientCompanyIds).toContain(Number(await stepCompany.inputValue()));
+    await panel().getByRole('combobox', { name: 'Connection' }).selectOption({ label: 'Demo company AS' });
+    await stepCompany.fill('');
+  });
+
+  test('Test connection on a Create Tripletex Connection step, with a variable set and one unset; a pasted token is not kept', async () => {
+    await openFlow('Export every customer');
+    await openStep(/Create Tripletex Connection/);
+    await see(panel(), "TRIPLETEX_EMPLOYEE_TOKEN is set in the designer's environment (its value is never shown).");
+    const result = panel().getByRole('status', { name: 'Test result' });
+    await panel().getByRole('button', { name: 'Test connection' }).click();
+    await see(result, 'Test passed');
+    await see(result, 'Connected to Tripletex production');
+    const employee = panel().getByRole('textbox', { name: 'Employee token', exact: true });
+    await employee.fill('MY_TRIPLETEX_EMPLOYEE_TOKEN');
+    await see(panel(), "MY_TRIPLETEX_EMPLOYEE_TOKEN is not set in the designer's environment");
+    await panel().getByRole('button', { name: 'Test connection' }).click();
+    await see(result, 'Test failed');
+    await see(result, "Environment variable MY_TRIPLETEX_EMPLOYEE_TOKEN is not set in the designer's environment. Export it in the terminal and start the designer again");
+    await screenshot(page, '19-create-step-test-unset-variable');
+    await employee.fill(tokens.employee);
+    await see(panel().getByRole('alert'), 'That looks like a token, not the name of an environment variable, so it was not kept.');
+    expect(await employee.inputValue()).toBe('MY_TRIPLETEX_EMPLOYEE_TOKEN');
+    expect(await page.content()).not.toContain(tokens.employee);
+    await screenshot(page, '20-create-step-token-pasted');
+    await employee.fill('TRIPLETEX_EMPLOYEE_TOKEN');
+    await panel().getByRole('button', { name: 'Save' }).click();
+    await see(panel(), 'Saved export-customers.flow.json');
+    const saved = JSON.stringify(readJson(join(fx.flowsDir, 'export-customers.flow.json')));
+    expect(saved).toContain('"employeeToken":{"$env":"TRIPLETEX_EMPLOYEE_TOKEN"}');
+    expect(saved).not.toContain(tokens.employee);
+  });
+
+  test('a paging step shows the inputs a person sets and folds the rest under Advanced, all reachable', async () => {
+    await openFlow('Invoices for the first quarter of 2025');
+    await openStep(/REST API Request with paging/);
+    const fold = panel().locator('details.advanced');
+    await see(fold.locator('summary'), /^Advanced — 12 more inputs, 2 set$/);
+    const basic = ['Connection', 'Method', 'Path', 'Query', 'Body', 'Company Id', 'Fields'];
+    const advanced = ['Start index', 'Items per page', 'Max page count', 'Sorting', 'End dates are inclusive', 'Pages fetched ahead', 'Timeout per request (seconds)', 'If-None-Match', 'Largest answer (MB)', 'Longest rate-limit wait (seconds)', 'Resume from', 'Send as written (skip endpoint checks)'];
+    // A required field's label ends in its red mark.
+    const field = (name: string) => panel().getByLabel(new RegExp(`^${name.replace(/[()]/g, '\\$&')}\\*?$`));
+    for (const name of basic) expect(await field(name).isVisible()).toBe(true);
+    for (const name of advanced) expect(await field(name).isVisible()).toBe(false);
+    await screenshot(page, '21-advanced-folded');
+    await fold.locator('summary').click();
+    for (const name of advanced) expect(await field(name).isVisible()).toBe(true);
+    expect(await field('Items per page').inputValue()).toBe('500');
+    await fold.locator('summary').click();
+  });
+
+  test("Path completes from Tripletex's endpoints and fills Query with the required parameters; Fields offers the row's fields, which the run table shows", async () => {
+    const path = panel().getByRole('combobox', { name: 'Path', exact: true });
+    await path.fill('/balanceS');
+    await panel().getByRole('option', { name: /^\/balanceSheet — Get balance sheet/ }).click();
+    expect(await path.inputValue()).toBe('/balanceSheet');
+    const query = panel().getByRole('textbox', { name: 'Query', exact: true });
+    await until('Query has the required parameters', async () => {
+      const value = JSON.parse(await query.inputValue()) as Record<string, unknown>;
+      return value.dateFrom === '' && value.dateTo === '';
+    });
+    const required = panel().getByRole('list', { name: 'Required parameters' });
+    await see(required, 'dateFrom');
+    await see(required, 'Format is yyyy-MM-dd (from and incl.)');
+    await see(required, 'Format is yyyy-MM-dd (to and excl.)');
+    await screenshot(page, '22-path-completion');
+
+    await openFlow('All customers, page by page');
+    await openStep(/REST API Request with paging/);
+    const fields = panel().getByRole('combobox', { name: 'Fields', exact: true });
+    await fields.click();
+    await fields.press('End');
+    await fields.pressSequentially(',postal');
+    await panel().getByRole('option', { name: /^postalAddress\(\*\)/ }).click();
+    expect(await fields.inputValue()).toBe('id,name,email,postalAddress(*)');
+    await screenshot(page, '23-fields-choices');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);
+    expect(await page.getByRole('table', { name: 'Rows' }).locator('thead th').allTextContents()).toEqual(['#', 'id', 'name', 'email', 'postalAddress']);
+  });
+
+  test("the run panel shows the open flow's run: none after switching to another flow, the same one back", async () => {
+    await openFlow('Invoices for the first quarter of 2025');
+    expect(await page.getByTestId('run-status').count()).toBe(0);
+    await openFlow('All customers, page by page');
+    await see(page.getByTestId('run-status'), 'Flow completed');
+    expect(problems).toEqual([]);
+  });
+
   test('Cancel stops a run while it waits for the rate limit', async () => {
     // Three requests per four minutes: after the first pages the run waits for the rate limit
     // (a wait it takes: under the 300 s a request may wait by default).
     fx.simulator.setRateLimit({ limit: 3, windowMs: 240_000 });
+    try {
+      await cancelWhileWaiting();
+    } finally {
+      fx.simulator.setRateLimit({ limit: 100_000, windowMs: 10_000 });
+      freshProcessState();
+    }
+  });
+
+  async function cancelWhileWaiting(): Promise<void> {
     await openFlow('All customers, page by page');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const step = page.getByRole('article', { name: 'Step REST API Request with paging' });
@@ -266,10 +465,15 @@ describeInBrowser('the designer in Chromium', () => {
     await screenshot(page, '12-waiting-for-rate-limit');
     await page.getByRole('button', { name: 'Cancel' }).click();
     await see(page.getByTestId('run-status'), 'Run cancelled after', RUN_WAIT);
+    // The bar stops moving and says how the step ended; no step is left "running".
+    const bar = step.getByRole('progressbar', { name: 'Progress of REST API Request with paging' });
+    expect(await bar.getAttribute('aria-valuetext')).toBe('stopped by Cancel');
+    expect(await bar.getAttribute('value')).toBe('1');
+    await see(step, /Stopped by Cancel after [\d,]+ rows?\./);
+    expect(await step.getByText(/Waiting .* for Tripletex's rate limit/).count()).toBe(0);
+    await page.getByRole('button', { name: 'Cancel' }).waitFor({ state: 'hidden', ...WAIT });
     await screenshot(page, '13-cancelled');
-    fx.simulator.setRateLimit({ limit: 100_000, windowMs: 10_000 });
-    freshProcessState();
-  });
+  }
 
   test('everything on the page can be reached with the keyboard', async () => {
     await page.reload();

@@ -48,7 +48,22 @@ describe('the installable pack', () => {
       for (const port of action.ports ?? []) if (port.schema) named.push(port.schema);
     }
     for (const path of named) expect(own).toContain(`package/${path}`);
-    for (const path of ['package/LICENSE', 'package/package.json', 'package/dist/client/tripletex-endpoints.json']) expect(own).toContain(path);
+    for (const path of ['package/LICENSE', 'package/package.json', 'package/dist/client/tripletex-endpoints.json', 'package/dist/client/tripletex-endpoint-catalog.json']) expect(own).toContain(path);
+  });
+
+  it('ships docs whose links all lead to files in the package', () => {
+    const docs = files.filter((f) => /^package\/docs\/[^/]+\.md$/.test(f));
+    expect(docs.length).toBeGreaterThan(5);
+    const broken: string[] = [];
+    for (const doc of docs) {
+      const text = readFileSync(join(installed, doc), 'utf8');
+      for (const [, target] of text.matchAll(/\]\((?![a-z][a-z0-9+.-]*:|#)([^)#\s]+)(?:#[^)\s]*)?\)/gi)) {
+        const file = join(doc, '..', target!).split('\\').join('/');
+        if (!files.includes(file)) broken.push(`${doc} → ${target}`);
+      }
+    }
+    expect(broken).toEqual([]);
+    expect(readFileSync(join(installed, 'package/docs/real-tripletex.md'), 'utf8')).toContain('docs/cli.md in the flow-tripletex repository, not in this package');
   });
 
   it('points at no source map it does not ship, and carries no tests or .github folders of its dependencies', () => {

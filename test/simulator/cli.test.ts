@@ -99,7 +99,8 @@ describe('flow-tripletex simulator (CLI)', () => {
     }
     expect(await printed.exited).toBe(0);
 
-    const file = join(mkdtempSync(join(tmpdir(), 'sim-env-')), 'simulator.env');
+    // A folder that does not exist yet, as out/ is in a fresh clone: it is made.
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-env-')), 'out', 'simulator.env');
     const written = run(['simulator', '--size', '5', '--write-env-file', file]);
     try {
       await waitFor(written, () => written.stdout().includes('Stop with Ctrl+C.'), 'the banner');

@@ -5,7 +5,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { Command, CommanderError } from 'commander';
 import { secrets } from '../host/redact.js';
-import { versionText } from '../host/version.js';
+import { manifestArgument, versionText } from '../host/version.js';
 
 // A run's pages are short-lived: what the in-order delivery keeps alive is at most prefetchPages
 // + 1 pages, some 10 MB, yet with V8's defaults the heap and the answers' buffers grow to
@@ -20,7 +20,7 @@ const program = new Command();
 program
   .name('flow-tripletex')
   .description('Reference host for the flow-tripletex pack: run its connection test and actions, flow files, a local Tripletex simulator, and the designer page.')
-  .version(versionText(), '-V, --version', 'print the tool\'s version and the pack it loads')
+  .version(versionText(manifestArgument(process.argv.slice(2))), '-V, --version', 'print the tool\'s version and the pack it loads (with --manifest <file>, that pack)')
   .showHelpAfterError('(add --help for usage)')
   .configureOutput({
     // "--consumer-token=<value>" is an unknown option whose text holds a value: never echo it.

@@ -5,21 +5,27 @@
 // CLI's flags, the host's flow and workspace loaders, and the designer's saves (its page can
 // call it too, to warn at the field).
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** What a variable name may look like in a flow ({"$env": NAME}). */
+export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * Tokens are long runs of mixed-case letters and digits (base64, hex); variable names are
- * words joined by _ and usually upper case. A name-shaped token is still a token, and base64
- * of JSON ("eyJ…", what Tripletex tokens are) is one whatever its length.
+ * Tokens are long runs of mixed-case letters and digits (base64, hex, UUIDs); variable names are
+ * words joined by _ and usually upper case. A name-shaped token is still a token, and base64 of
+ * JSON ("eyJ…", what Tripletex tokens are, "test-eyJ…" in the test environment) is one whatever
+ * its length. Surrounding white space (a paste) does not change the verdict.
  */
-export function looksLikeToken(value: string): boolean {
-  if (/^eyJ[A-Za-z0-9+/=_-]{13,}$/.test(value)) return true;
-  return value.length >= 24 && /[a-z]/.test(value) && /\d/.test(value) && !value.includes('_');
+export function looksLikeToken(text: string): boolean {
+  const value = text.trim();
+  if (/^(test-)?eyJ[A-Za-z0-9+/=_-]{13,}$/.test(value)) return true;
+  if (value.length < 20 || /\s/.test(value)) return false;
+  // Not name-shaped (dashes of a UUID, base64 padding) and long: a value, not a name.
+  if (!ENV_NAME_PATTERN.test(value)) return true;
+  return !value.includes('_') && /[a-z]/.test(value) && /\d/.test(value);
 }
 
 /** Whether value can be an environment variable's name: letters, digits and _, not a token. */
 export function isEnvName(value: string): boolean {
-  return ENV_NAME.test(value) && !looksLikeToken(value);
+  return ENV_NAME_PATTERN.test(value) && !looksLikeToken(value);
 }
 
 /** The problem with a would-be variable name, in words that never repeat it; undefined when it is a name. */

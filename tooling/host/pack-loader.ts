@@ -44,6 +44,8 @@ export interface ActionDefinition {
   secretInputs: Set<string>;
   /** Top-level output properties the output schema marks secret, likewise. */
   secretOutputs: Set<string>;
+  /** The manifest marks it `testable`: its module exports test(inputs, ctx), a step's Test connection. */
+  testable: boolean;
   load(): Promise<ActionModule>;
 }
 
@@ -68,7 +70,7 @@ interface Manifest {
   name: string;
   version: string;
   workspaceObjects: { type: string; title: string; schema: string; module: string; labelProperty?: string; secretProperties?: string[] }[];
-  actions: { id: string; title: string; inputSchema: string; outputSchema: string; module: string; ports?: ManifestPort[] }[];
+  actions: { id: string; title: string; inputSchema: string; outputSchema: string; module: string; ports?: ManifestPort[]; testable?: boolean }[];
 }
 
 /** Ports a manifest that lists none is taken to have: the contract's continue and onError. */
@@ -222,6 +224,7 @@ export async function loadPack(manifestPath: string, options: LoadPackOptions = 
       workspaceObjectInputs,
       secretInputs: secretPropertyNames(inputSchema),
       secretOutputs: secretPropertyNames(schemas.get(resolve(dir, a.outputSchema))),
+      testable: a.testable === true,
       load: importer<ActionModule>(a.module, `Action "${a.id}"`, 'run'),
     });
   }

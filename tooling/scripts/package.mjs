@@ -87,12 +87,21 @@ for (const file of readdirSync(join(root, 'schemas'))) {
   if (file.endsWith('.json') && !HOST_ONLY_SCHEMAS.has(file)) cpSync(join(root, 'schemas', file), join(stage, 'schemas', file));
 }
 mkdirSync(join(stage, 'docs'));
-for (const file of PACK_DOCS) cpSync(join(root, 'docs', file), join(stage, 'docs', file));
+// A link to a page that is not shipped (the CLI's, the designer's, the simulator's) would lead
+// nowhere inside the artifact: it becomes plain text that says where the page is.
+function withShippedLinks(markdown) {
+  return markdown.replace(/\[([^\]]+)\]\((?![a-z][a-z0-9+.-]*:|#)([^)#\s]+)(#[^)\s]*)?\)/gi, (whole, text, target) => {
+    if (PACK_DOCS.includes(target)) return whole;
+    const where = target.startsWith('../') ? target.slice(3) : `docs/${target}`;
+    return `${text} (${where} in the flow-tripletex repository, not in this package)`;
+  });
+}
+for (const file of PACK_DOCS) writeFileSync(join(stage, 'docs', file), withShippedLinks(readFileSync(join(root, 'docs', file), 'utf8')));
 writeFileSync(
   join(stage, 'docs', 'README.md'),
   `# ${manifest.name} pack ${manifest.version}: documentation\n\n` +
     PACK_DOCS.map((file) => `- [${file.replace(/\.md$/, '')}](${file})`).join('\n') +
-    '\n\nThe reference host (the flow-tripletex CLI and designer), the Tripletex simulator and the tests live in the source repository, not in this artifact; links to their pages lead there.\n',
+    '\n\nThe reference host (the flow-tripletex CLI and designer), the Tripletex simulator and the tests live in the source repository, not in this artifact; these pages name their pages there.\n',
 );
 cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));
 writeFileSync(

@@ -171,3 +171,13 @@ describe('secrets', () => {
     for (const text of printed) expect(text).not.toContain(CANARY);
   });
 });
+
+describe('--version with --manifest', () => {
+  test('names the pack that --manifest loads, not the repository\'s', async () => {
+    for (const args of [['--version', '--manifest', FAKE_MANIFEST], ['--manifest', FAKE_MANIFEST, '--version'], [`--manifest=${FAKE_MANIFEST}`, '-V']]) {
+      const result = await runCli(args, { env: env(), cwd: dir });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^flow-tripletex \d+\.\d+\.\d+\npack fake 1\.0\.0 \(manifest version 1, .*fake-pack\/manifest\.json\)\n$/);
+    }
+  });
+});

@@ -262,7 +262,7 @@ describe('request', () => {
     const body = await cli(['request', 'POST', '/customer', '--workspace', workspace, '--connection', 'Canary company', '--body', badBody]);
     expect(body.code).toBe(2);
     expect(body.stderr).toContain('bad-body.json: the body file is not valid JSON: line 1, column 10');
-  });
+  }, 120_000); // eleven CLI processes in turn: on two loaded cores that is more than the default 30 s
 
   test('missing variables for per-run credentials are named, with the flag that names them', async () => {
     const result = await cli(['request', 'GET', '/customer', '--employee-token-env', 'MY_EMPLOYEE_TOKEN'], { TRIPLETEX_CONSUMER_TOKEN: CANARY.consumer });

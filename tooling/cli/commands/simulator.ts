@@ -1,5 +1,5 @@
-import { writeFileSync } from 'node:fs';
-import { resolve as resolvePath } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { demoVariables, exportLines } from '../../host/demo-variables.js';
 import { displayPath } from '../../host/display.js';
@@ -102,7 +102,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--write-env-file <path>', 'write the export lines (URLs and demo tokens) to this file (mode 0600) instead of printing them; load it with `source <path>`')
   withExamples(command, [
     ['a simulator; paste the export lines it prints into another terminal', 'flow-tripletex simulator'],
-    ['the same variables written to a file, to `source` in another terminal', 'flow-tripletex simulator --write-env-file simulator.env'],
+    ['the same variables written to a file under out/ (which git ignores), to `source` in another terminal', 'flow-tripletex simulator --write-env-file out/simulator.env'],
     ['one GET /customer in ten answered 500, every request printed', 'flow-tripletex simulator --fault GET:/customer=500@0.1 --log-requests'],
   ]);
   command.action(async (flags: Flags) => {
@@ -133,6 +133,7 @@ export function registerSimulatorCommand(program: Command): void {
       const lines = exportLines(demoVariables(sim));
       if (flags.writeEnvFile !== undefined) {
         const file = resolvePath(flags.writeEnvFile);
+        mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, `# flow-tripletex simulator (seed ${flags.seed}): its URLs and fake demo tokens, under the names examples/demo.workspace.json uses.\n${lines.join('\n')}\n`, { mode: 0o600 });
         out.push(`Wrote the URLs and demo tokens to ${displayPath(file)}. In another terminal, load them with:`, `  source ${displayPath(file)}`, '');
       } else {

@@ -2,7 +2,8 @@ import { useCallback, useEffect, useMemo, useState } from 'react';
 import { accessToken, api, ApiError, streamRun, type BrokenFlow, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type StepDocument, type WorkspaceObject } from './api';
 import { connectionChoices, flatten, newStepId, stepAt, stepTitle, whereOf, withStep, type StepPath } from './flow-model';
 import { ObjectDialog } from './ObjectDialog';
-import { applyEvent, newRun, RunPanel, type RunState } from './RunPanel';
+import { applyEvent, newRun, plural, RunPanel, type RunState } from './RunPanel';
+import { columnsForStep } from './run-columns';
 import { StepPanel } from './StepPanel';
 
 // The designer: Workspace Objects and flows on the left, the open flow in the middle with its
@@ -15,7 +16,7 @@ interface DialogState {
   name?: string;
   /** A Connection dropdown that asked for the new object: it gets the object once saved. */
   returnTo?: { flowId: string; path: StepPath; input: string };
-  /** Which opening of the dialog this is: a save keeps the same one open. */
+  /** Which opening of the dialog this is. */
   session: number;
 }
 
@@ -52,7 +53,9 @@ export function App() {
   const [flowId, setFlowId] = useState<string>();
   const [stepPath, setStepPath] = useState<StepPath>();
   const [dialog, setDialog] = useState<DialogState>();
-  const [run, setRun] = useState<RunState>();
+  // One run per flow: switching flows shows that flow's run (or none), and a run keeps going.
+  const [runs, setRuns] = useState<Record<string, RunState>>({});
+  const [notice, setNotice] = useState<string>();
   const [problems, setProblems] = useState<Problem[]>([]);
   const [saveState, setSaveState] = useState<string>();
   const [loadError, setLoadError] = useState<string>();
@@ -82,6 +85,13 @@ export function App() {
   }, [reloadObjects, reloadFlows]);
 
   const saved = flows.find((f) => f.id === flowId);
+  const run = flowId ? runs[flowId] : undefined;
+  const setRunOf = (id: string, update: (current: RunState | undefined) => RunState | undefined) =>
+    setRuns((all) => {
+      const next = update(all[id]);
+      const { [id]: _old, ...rest } = all;
+      return next ? { ...rest, [id]: next } : rest;
+    });
   const document: FlowDocument | undefined = flowId ? drafts[flowId] ?? saved?.document : undefined;
   const dirty = flowId !== undefined && drafts[flowId] !== undefined;
   const placed = useMemo(() => (document ? flatten(document.steps) : []), [document]);
@@ -98,6 +108,11 @@ export function App() {
     setDrafts((current) => ({ ...current, [id]: next }));
     setSaveState(undefined);
   };
+
+  // A confirmation stays until the next panel opens.
+  useEffect(() => {
+    if (dialog) setNotice(undefined);
+  }, [dialog]);
 
   // Problems follow the draft: the server parses it as `flow-tripletex run` would.
   useEffect(() => {
@@ -127,23 +142,31 @@ export function App() {
   };
 
   const startRun = async () => {
-    if (!flowId || !document) return;
-    let state = newRun(flowId, document.name);
-    setRun(state);
+    if (!flowId || !document || !info) return;
+    const id = flowId;
+    setRunOf(id, () => newRun(id, document.name));
+    // The rows table shows the fields the Fields input names (or the row's, for *), as they load.
+    for (const placed of flatten(document.steps)) {
+      const action = info.pack.actions.find((a) => a.id === placed.step.action);
+      const stepId = placed.step.id;
+      if (!action || !stepId) continue;
+      void columnsForStep(action, placed.step).then(
+        (columns) => columns && setRunOf(id, (current) => (current ? { ...current, columns: { ...current.columns, [stepId]: columns } } : current)),
+        () => undefined,
+      );
+    }
     try {
-      await streamRun(flowId, document, (event) => {
-        state = applyEvent(state, event);
-        setRun(state);
-      });
+      await streamRun(id, document, (event) => setRunOf(id, (current) => applyEvent(current ?? newRun(id, document.name), event)));
     } catch (error) {
-      setRun({ ...state, status: 'refused', message: (error as Error).message, ...(error instanceof ApiError ? { problems: error.problems } : {}) });
+      setRunOf(id, (current) => ({ ...(current ?? newRun(id, document.name)), status: 'refused', message: (error as Error).message, ...(error instanceof ApiError ? { problems: error.problems } : {}) }));
     }
   };
 
   const cancelRun = async () => {
-    if (!run?.runId) return;
-    setRun((current) => (current ? { ...current, cancelling: true } : current));
-    await api.cancelRun(run.runId).catch(() => undefined);
+    if (!flowId || !run?.runId) return;
+    const runId = run.runId;
+    setRunOf(flowId, (current) => (current ? { ...current, cancelling: true } : current));
+    await api.cancelRun(runId).catch(() => undefined);
   };
 
   const newFlow = () => {
@@ -163,7 +186,7 @@ export function App() {
     setStepPath(['steps', document.steps.length]);
   };
 
-  const onObjectSaved = async (name: string, previousName: string | undefined) => {
+  const onObjectSaved = async (name: string, previousName: string | undefined, confirmation: string) => {
     await reloadObjects();
     if (previousName) {
       await reloadFlows();
@@ -175,7 +198,9 @@ export function App() {
       const step = base ? stepAt(base, returnTo.path) : undefined;
       if (base && step) updateDraft(returnTo.flowId, withStep(base, returnTo.path, { ...step, inputs: { ...(step.inputs ?? {}), [returnTo.input]: { $workspace: name } } }));
     }
-    setDialog((current) => (current ? { type: current.type, name, session: current.session } : current));
+    // Saved: the panel closes and the page says so (the Connection dropdown shows the object).
+    setDialog(undefined);
+    setNotice(confirmation);
   };
 
   if (loadError) {
@@ -208,6 +233,9 @@ export function App() {
               <span className="badge live">Tripletex</span> production {info.environments.production} · test {info.environments.test}
             </>
           )}
+        </p>
+        <p className="notice" role="status" aria-live="polite" aria-label="Notice">
+          {notice}
         </p>
       </header>
       <div className="layout">
@@ -295,27 +323,6 @@ export function App() {
               Add step
             </button>
           </section>
-          {info.simulator && (
-            <details className="sim-tokens">
-              <summary>Simulator demo tokens</summary>
-              <p className="small">{info.simulator.note}</p>
-              {(['production', 'test'] as const).map((environment) => (
-                <div key={environment}>
-                  <h3>{environment === 'production' ? 'Production' : 'Test environment'}</h3>
-                  <label>
-                    Consumer token ({environment})
-                    <input readOnly value={info.simulator!.tokens[environment].consumerToken} onFocus={(e) => e.target.select()} />
-                  </label>
-                  {Object.entries(info.simulator!.tokens[environment].employeeTokens).map(([kind, token]) => (
-                    <label key={kind}>
-                      Employee token, {kind} ({environment})
-                      <input readOnly value={token} onFocus={(e) => e.target.select()} />
-                    </label>
-                  ))}
-                </div>
-              ))}
-            </details>
-          )}
         </nav>
         <main className="canvas">
           {document && flowId ? (
@@ -354,7 +361,7 @@ export function App() {
                       <button type="button" className={`step-card${current ? ' selected' : ''}${stepProblems.length ? ' invalid' : ''}`} aria-pressed={current ? true : false} onClick={() => setStepPath(p.path)}>
                         <span className="step-title">{stepTitle(p.step, info)}</span>
                         {p.step.id && <span className="step-id"> {p.step.id}</span>}
-                        {stepProblems.length > 0 && <span className="step-warning"> — {stepProblems.length} problem(s)</span>}
+                        {stepProblems.length > 0 && <span className="step-warning"> — {plural(stepProblems.length, 'problem')}</span>}
                       </button>
                     </li>
                   );
@@ -365,7 +372,7 @@ export function App() {
           ) : (
             <p className="muted">No flow is open. {info.flowsDir ? 'Choose one on the left, or make a new one.' : ''}</p>
           )}
-          {run && <RunPanel run={run} onCancel={cancelRun} />}
+          {run && <RunPanel run={run} onCancel={cancelRun} outputSchemaOf={(action) => info.pack.actions.find((a) => a.id === action)?.outputSchema} />}
         </main>
         <aside className="panel" aria-label="Properties">
           {selected ? (

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { FlowResult, Problem, RunEvent } from './api';
+import type { FlowResult, JsonObject, Problem, RunEvent } from './api';
 
 // What a run looks like while it happens: per step the connection it used, a progress bar
 // with pages, rows, requests and rate-limit waits, then the port it took (Continue with the
@@ -7,6 +7,8 @@ import type { FlowResult, Problem, RunEvent } from './api';
 
 export interface StepRun {
   stepId: string;
+  /** The action's id, for its output schema's titles. */
+  action: string;
   title: string;
   /** The action has a For each page port: pages, rows and a progress bar make sense. */
   paging: boolean;
@@ -38,6 +40,8 @@ export interface RunState {
   result?: FlowResult;
   message?: string;
   problems?: Problem[];
+  /** The rows table's columns per step, from its Fields input (run-columns.ts). */
+  columns?: Record<string, string[]>;
 }
 
 export function newRun(flowId: string, flowName: string): RunState {
@@ -46,13 +50,24 @@ export function newRun(flowId: string, flowName: string): RunState {
 
 const MAX_LOG_LINES = 200;
 
+/** Once the run is over no step is running, whatever events a cancel cut short. */
+function settled(state: RunState): RunState {
+  const steps = Object.fromEntries(Object.entries(state.steps).map(([id, step]) => [id, step.running ? { ...step, running: false, waitingMs: 0 } : step]));
+  return { ...state, steps };
+}
+
+/** "1 row", "2 rows", "1,000 rows". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count.toLocaleString('en-US')} ${count === 1 ? one : many}`;
+}
+
 export function applyEvent(state: RunState, event: RunEvent): RunState {
   switch (event.type) {
     case 'run':
       return { ...state, runId: event.runId, status: 'running' };
     case 'step': {
       if (event.phase === 'start') {
-        const run: StepRun = { stepId: event.stepId, title: event.title, paging: event.paging, ...(event.connection ? { connection: event.connection } : {}), pages: 0, rows: 0, requests: 0, retries: 0, rateLimitWaits: 0, waitingMs: 0, running: true };
+        const run: StepRun = { stepId: event.stepId, action: event.action, title: event.title, paging: event.paging, ...(event.connection ? { connection: event.connection } : {}), pages: 0, rows: 0, requests: 0, retries: 0, rateLimitWaits: 0, waitingMs: 0, running: true };
         return { ...state, order: state.order.includes(event.stepId) ? state.order : [...state.order, event.stepId], steps: { ...state.steps, [event.stepId]: run } };
       }
       const before = state.steps[event.stepId];
@@ -76,9 +91,9 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
     case 'log':
       return { ...state, logs: [...state.logs, { level: event.level, message: event.message }].slice(-MAX_LOG_LINES) };
     case 'done':
-      return { ...state, status: event.result.status, result: event.result, cancelling: false };
+      return { ...settled(state), status: event.result.status, result: event.result, cancelling: false };
     case 'failed':
-      return { ...state, status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}) };
+      return { ...settled(state), status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}) };
     default:
       return state;
   }
@@ -97,10 +112,12 @@ function statusLine(run: RunState): string {
       return `Starting "${run.flowName}"…`;
     case 'running':
       return run.cancelling ? 'Cancelling…' : `Running "${run.flowName}"…`;
-    case 'completed':
-      return `Flow completed in ${seconds(run.result?.durationMs ?? 0)}${run.result?.handledErrors ? ` (${run.result.handledErrors} error(s) handled by On Error steps)` : ''}.`;
+    case 'completed': {
+      const handled = run.result?.handledErrors ?? 0;
+      return `Flow completed in ${seconds(run.result?.durationMs ?? 0)}${handled > 0 ? ` (${handled === 1 ? '1 error handled by On Error steps' : `${handled} errors handled by On Error steps`})` : ''}.`;
+    }
     case 'cancelled':
-      return `Run cancelled after ${n(rows)} rows.`;
+      return `Run cancelled after ${plural(rows, 'row')}.`;
     case 'failed':
       return `Flow failed${run.result?.failedStep ? ` at step "${run.result.failedStep}"` : ''}: ${run.result?.error?.message ?? 'unknown error'}`;
     case 'refused':
@@ -108,23 +125,49 @@ function statusLine(run: RunState): string {
   }
 }
 
-/** Top-level scalar values of an output (the summary a Continue port carries). */
-function summaryEntries(output: unknown): [string, string][] {
-  if (typeof output !== 'object' || output === null) return [];
+/**
+ * The summary a Continue port carries, in words: each property under its output-schema title,
+ * durations in seconds, and only what says something (no empty lists, no "false", no nulls,
+ * no zero counts). The counts above already show pages, rows, requests and waits.
+ */
+export function summaryEntries(output: unknown, schema: JsonObject | null | undefined, shown: Set<string> = new Set()): [string, string][] {
+  if (typeof output !== 'object' || output === null || Array.isArray(output)) return [];
+  const properties = ((schema?.properties ?? {}) as Record<string, { title?: unknown; 'x-unit'?: unknown }>);
   const entries: [string, string][] = [];
   for (const [key, value] of Object.entries(output)) {
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) entries.push([key, typeof value === 'number' ? n(value) : String(value)]);
-    else if (Array.isArray(value)) entries.push([key, value.length === 0 ? '(none)' : value.map(String).join('; ')]);
-    else entries.push([key, JSON.stringify(value)]);
+    if (shown.has(key) || value === null || value === undefined || value === false || value === 0 || value === '') continue;
+    if (Array.isArray(value) && value.length === 0) continue;
+    const title = typeof properties[key]?.title === 'string' ? (properties[key]!.title as string) : words(key);
+    let text: string;
+    if (typeof value === 'number') text = properties[key]?.['x-unit'] === 'ms' ? seconds(value) : n(value);
+    else if (value === true) text = 'yes';
+    else if (typeof value === 'string') text = value.replace(/-/g, ' ');
+    else if (Array.isArray(value)) text = value.map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v))).join('; ');
+    // An object is shown by its name, or as it is when short; all of it is in the output below.
+    else if (typeof (value as { name?: unknown }).name === 'string') text = (value as { name: string }).name;
+    else if (JSON.stringify(value).length <= 80) text = JSON.stringify(value);
+    else continue;
+    entries.push([title, text]);
   }
   return entries;
 }
 
-function columnsOf(rows: unknown[]): string[] {
+/** A property name without a title, in words: "nextIndex" → "next index". */
+function words(key: string): string {
+  const spaced = key.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+  return spaced.charAt(0).toUpperCase() + spaced.slice(1);
+}
+
+/** Summary properties the counts above the port already show. */
+const COUNTED = new Set(['pages', 'items', 'requests', 'rateLimitWaits']);
+
+const MAX_COLUMNS = 10;
+
+function columnsOf(rows: unknown[], limit: number): string[] {
   const columns: string[] = [];
   for (const row of rows.slice(0, 20)) {
     if (typeof row !== 'object' || row === null) continue;
-    for (const key of Object.keys(row)) if (!columns.includes(key) && columns.length < 8) columns.push(key);
+    for (const key of Object.keys(row)) if (!columns.includes(key) && columns.length < limit) columns.push(key);
   }
   return columns;
 }
@@ -134,10 +177,30 @@ function cell(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void }) {
+export interface RunPanelProps {
+  run: RunState;
+  onCancel(): void;
+  /** An action's output schema: titles and units for its summary. */
+  outputSchemaOf?(action: string): JsonObject | null | undefined;
+}
+
+/** The bar's last state: full when the step went on, marked when it failed or the run stopped it. */
+function endState(step: StepRun, run: RunState): 'continued' | 'failed' | 'cancelled' {
+  if (step.port === 'continue') return 'continued';
+  if (step.port === 'onError' || step.port === 'failed') return 'failed';
+  return run.status === 'failed' || run.status === 'refused' ? 'failed' : 'cancelled';
+}
+
+const END_WORDS = { continued: 'done', failed: 'failed', cancelled: 'stopped by Cancel' };
+
+export function RunPanel({ run, onCancel, outputSchemaOf }: RunPanelProps) {
   const titleId = useId();
   const running = run.status === 'starting' || run.status === 'running';
-  const columns = columnsOf(run.rows);
+  const wanted = run.rowsStep ? run.columns?.[run.rowsStep] : undefined;
+  const present = columnsOf(run.rows, 1000);
+  // The Fields list's order, for the fields the rows hold; else the rows' own keys.
+  const columns = wanted ? wanted.filter((c) => present.includes(c)).slice(0, MAX_COLUMNS) : present.slice(0, MAX_COLUMNS);
+  const hiddenColumns = (wanted ? wanted.filter((c) => present.includes(c)).length : present.length) - columns.length;
   const totalRows = run.rowsStep ? run.steps[run.rowsStep]?.rows ?? run.rows.length : 0;
   return (
     <section className="run-panel" aria-labelledby={titleId}>
@@ -172,7 +235,13 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
                 Connection used: <strong>{step.connection}</strong>
               </p>
             )}
-            {step.paging && <progress aria-label={`Progress of ${step.title}`} {...(step.running ? {} : { value: 1, max: 1 })} />}
+            {step.paging &&
+              (step.running ? (
+                <progress aria-label={`Progress of ${step.title}`} />
+              ) : (
+                <progress className={`ended ${endState(step, run)}`} aria-label={`Progress of ${step.title}`} aria-valuetext={END_WORDS[endState(step, run)]} value={1} max={1} />
+              ))}
+            {step.paging && !step.running && endState(step, run) === 'cancelled' && <p className="stopped">Stopped by Cancel after {plural(step.rows, 'row')}.</p>}
             {step.paging && (
             <dl className="counts">
               <div>
@@ -203,15 +272,21 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
                   <strong>{port}</strong>
                   {step.port !== 'continue' && step.error?.message ? `: ${step.error.message}` : ''}
                 </p>
-                {step.port === 'continue' && summaryEntries(step.output).length > 0 && (
+                {step.port === 'continue' && summaryEntries(step.output, outputSchemaOf?.(step.action), step.paging ? COUNTED : undefined).length > 0 && (
                   <dl className="summary">
-                    {summaryEntries(step.output).map(([key, value]) => (
+                    {summaryEntries(step.output, outputSchemaOf?.(step.action), step.paging ? COUNTED : undefined).map(([key, value]) => (
                       <div key={key}>
                         <dt>{key}</dt>
                         <dd>{value}</dd>
                       </div>
                     ))}
                   </dl>
+                )}
+                {step.port === 'continue' && step.output !== undefined && (
+                  <details className="output-json">
+                    <summary>The output as the next step sees it</summary>
+                    <pre>{JSON.stringify(step.output, null, 2)}</pre>
+                  </details>
                 )}
               </div>
             )}
@@ -222,7 +297,8 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
         <div className="rows">
           <table aria-label="Rows">
             <caption>
-              First {n(run.rows.length)} of {n(totalRows)} rows from step <code>{run.rowsStep}</code>
+              First {n(run.rows.length)} of {plural(totalRows, 'row')} from step <code>{run.rowsStep}</code>
+              {hiddenColumns > 0 ? ` (${plural(columns.length, 'field')} of ${n(columns.length + hiddenColumns)} as columns)` : ''}
             </caption>
             <thead>
               <tr>
@@ -249,12 +325,12 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
       )}
       {run.result && run.result.files.length > 0 && (
         <p className="files">
-          Files written: {run.result.files.map((f) => `${f.path} (${n(f.lines)} lines)`).join(', ')}
+          Files written: {run.result.files.map((f) => `${f.path} (${plural(f.lines, 'line')})`).join(', ')}
         </p>
       )}
       {run.logs.length > 0 && (
         <details className="log">
-          <summary>Log ({run.logs.length} lines)</summary>
+          <summary>Log ({plural(run.logs.length, 'line')})</summary>
           <ol>
             {run.logs.map((line, i) => (
               <li key={i} className={line.level}>

@@ -1,10 +1,12 @@
 import Form from '@rjsf/core';
 import type { UiSchema } from '@rjsf/utils';
-import { useId, useMemo } from 'react';
-import type { ActionInfo, DesignerInfo, JsonObject, Problem, StepDocument } from './api';
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { api, type ActionInfo, type DesignerInfo, type JsonObject, type Problem, type StepDocument } from './api';
 import type { PlacedStep } from './flow-model';
+import { forgetOptions, stepOptionKey, type LoadSpec, type OptionSource } from './load-options';
 import { errorSchemaOf, inputsFromForm, stepForm, structuralValidator, type ConnectionChoice } from './schema-form';
 import { templates } from './templates';
+import { clientsOf, Verdict, type TestState } from './Verdict';
 import { widgets } from './widgets';
 
 // The property panel of a flow step: the action's input schema as a form, the Connection
@@ -29,7 +31,44 @@ export function StepPanel(props: StepPanelProps) {
   const step = placed.step;
   const titleId = useId();
   const title = step.title ?? action?.title ?? step.action ?? 'Step';
-  const form = useMemo(() => (action ? stepForm(action, step, { choicesFor: props.choicesFor }) : undefined), [action, step, props.choicesFor]);
+  const latest = useRef(step);
+  latest.current = step;
+  const [outcome, setOutcome] = useState<TestState>();
+  const [testing, setTesting] = useState(false);
+  const optionSource = useCallback(
+    (name: string, spec: LoadSpec): OptionSource | undefined => {
+      if (!action) return undefined;
+      const inputs = latest.current.inputs ?? {};
+      const depends = spec.dependsOn ?? Object.keys(inputs);
+      // A lookup that needs a connection or a token may call Tripletex: only when the field is opened.
+      const talks = !spec.dependsOn || depends.some((d) => action.workspaceObjectInputs[d] !== undefined || action.secretInputs.includes(d));
+      return {
+        spec,
+        key: stepOptionKey(action.id, name, spec, inputs),
+        eager: !talks,
+        load: () => api.stepOptions(latest.current, name),
+      };
+    },
+    [action],
+  );
+  const form = useMemo(() => (action ? stepForm(action, step, { choicesFor: props.choicesFor, optionSource }) : undefined), [action, step, props.choicesFor, optionSource]);
+  // A verdict is about the inputs it was given: an edit makes it stale.
+  const inputsText = JSON.stringify(step.inputs ?? {});
+  useEffect(() => setOutcome(undefined), [inputsText]);
+  const test = async () => {
+    setTesting(true);
+    setOutcome(undefined);
+    try {
+      const answer = await api.testStep(latest.current);
+      // Choices that depend on the tokens are asked again with what the test has just seen.
+      if (clientsOf(answer).length > 0 && action) forgetOptions(`step:${action.id}:`);
+      setOutcome(answer);
+    } catch (error) {
+      setOutcome({ error: (error as Error).message });
+    } finally {
+      setTesting(false);
+    }
+  };
   const uiSchema = useMemo(() => {
     if (!form || !action) return undefined;
     const ui: UiSchema = { ...form.uiSchema };
@@ -97,6 +136,15 @@ export function StepPanel(props: StepPanelProps) {
       ) : (
         <pre className="step-json">{JSON.stringify(step, null, 2)}</pre>
       )}
+      {action?.testable && (
+        <div className="step-test">
+          <button type="button" onClick={test} disabled={testing}>
+            Test connection
+          </button>
+          <p className="small muted">Tests the connection this step makes, with the environment variables as a run here reads them. Saves nothing.</p>
+          <Verdict outcome={outcome} busy={testing} />
+        </div>
+      )}
       {action && (
         <div className="ports">
           <h3>Ports</h3>
@@ -125,9 +173,13 @@ export function StepPanel(props: StepPanelProps) {
 function describePort(id: string, kind: string, step: StepDocument): string {
   if (kind === 'stream') {
     const handler = step.forEachPage;
-    const parts = [handler?.writeRowsTo ? `rows to ${handler.writeRowsTo}` : '', handler?.steps ? `${handler.steps.length} nested step(s) per page` : ''].filter(Boolean);
+    const nested = handler?.steps?.length ?? 0;
+    const parts = [handler?.writeRowsTo ? `rows to ${handler.writeRowsTo}` : '', nested > 0 ? `${nested === 1 ? '1 nested step' : `${nested} nested steps`} per page` : ''].filter(Boolean);
     return parts.length > 0 ? parts.join('; ') : 'each page is shown in the run panel';
   }
-  if (kind === 'error') return step.onError ? `${step.onError.length} onError step(s) run instead of the rest` : 'not handled: the flow fails';
+  if (kind === 'error') {
+    const count = step.onError?.length ?? 0;
+    return step.onError ? `${count === 1 ? '1 step runs' : `${count} steps run`} instead of the rest` : 'not handled: the flow fails';
+  }
   return id === 'continue' ? 'on to the next step' : 'output';
 }

@@ -23,10 +23,29 @@ export interface ActionInfo {
   category: string | null;
   docs: string | null;
   inputSchema: JsonObject;
+  /** Titles and units of the output's properties (the run panel's summary). */
+  outputSchema: JsonObject | null;
   ports: { id: string; title: string; kind: 'stream' | 'output' | 'error' }[];
   workspaceObjectInputs: Record<string, string>;
   secretInputs: string[];
+  /** The step has a Test connection of its own (the manifest's `testable`). */
+  testable: boolean;
 }
+
+/** One choice of an input with `x-load-options`. */
+export interface OptionChoice {
+  value: string | number;
+  label: string;
+  description?: string;
+  required?: boolean;
+}
+
+export interface LoadedOptions {
+  options: OptionChoice[];
+  message?: string;
+}
+
+export type VariableState = 'set' | 'empty' | 'unset' | 'not-a-name' | 'looks-like-a-token';
 
 export interface DesignerInfo {
   pack: {
@@ -126,7 +145,7 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 export interface TestOutcome {
   result: { ok: boolean; message: string; [key: string]: unknown };
-  log: { level: string; message: string }[];
+  log?: { level: string; message: string }[];
 }
 
 export interface SubmittedObject {
@@ -144,6 +163,10 @@ export const api = {
   saveObject: (body: SubmittedObject) => call<{ saved: string; renamedFrom?: string; updatedFlows: string[] }>('POST', '/api/objects', body),
   validateFlow: (flowId: string, document: FlowDocument) => call<{ problems: Problem[] }>('POST', '/api/flows/validate', { flowId, document }).then((r) => r.problems),
   saveFlow: (flowId: string, document: FlowDocument) => call<{ saved: string }>('PUT', `/api/flows/${encodeURIComponent(flowId)}`, document),
+  objectOptions: (body: SubmittedObject & { property: string }) => call<LoadedOptions>('POST', '/api/objects/options', body),
+  stepOptions: (step: StepDocument, input: string) => call<LoadedOptions>('POST', '/api/steps/options', { step: { action: step.action, inputs: step.inputs ?? {} }, input }),
+  testStep: (step: StepDocument) => call<TestOutcome>('POST', '/api/steps/test', { step: { action: step.action, inputs: step.inputs ?? {} } }),
+  environment: (names: string[]) => call<{ variables: Record<string, VariableState>; tokens?: number[] }>('POST', '/api/environment', { names }),
   cancelRun: (runId: string) => call<unknown>('POST', `/api/runs/${encodeURIComponent(runId)}/cancel`, {}),
 };
 

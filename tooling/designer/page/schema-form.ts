@@ -1,5 +1,7 @@
 import type { ErrorSchema, RJSFSchema, UiSchema, ValidatorType } from '@rjsf/utils';
 import type { ActionInfo, JsonObject, ObjectTypeInfo, Problem, StepDocument, WorkspaceObject } from './api';
+import type { ChoicesMode } from './ChoicesWidget';
+import { loadSpecOf, type LoadSpec, type OptionSource } from './load-options';
 
 // From the pack's JSON Schemas to what the form renderer (react-jsonschema-form) draws:
 // the schema (x-order becomes ui:order; secrets get the secret widget) and, for a flow step,
@@ -31,18 +33,47 @@ export function isSecretProperty(property: JsonObject | undefined): boolean {
 
 const HIDE_SUBMIT = { 'ui:submitButtonOptions': { norender: true } };
 
+/** Where an input with `x-load-options` gets its choices; undefined draws it as a plain field. */
+export type OptionSourceFor = (name: string, spec: LoadSpec) => OptionSource | undefined;
+
+/** How the choices widget fills a property: a list, a number, or the whole text. */
+export function choicesMode(property: JsonObject, spec: LoadSpec): ChoicesMode {
+  if (spec.separator) return 'list';
+  const types = Array.isArray(property.type) ? property.type : [property.type];
+  return types.includes('integer') || types.includes('number') ? 'integer' : 'text';
+}
+
+/** The property drawn by the choices widget: its schema examples would be a second, native list. */
+function withChoices(name: string, property: JsonObject, optionSource: OptionSourceFor | undefined, uiSchema: UiSchema): JsonObject {
+  const spec = loadSpecOf(property);
+  const source = spec && optionSource?.(name, spec);
+  if (!spec || !source) return property;
+  uiSchema[name] = { 'ui:widget': 'choices', 'ui:options': { source, mode: choicesMode(property, spec) } };
+  const { examples: _examples, ...rest } = property;
+  return rest;
+}
+
+/** Inputs the schema folds under Advanced (`x-advanced`), for the form's object template. */
+function advancedOf(schema: Schema): string[] {
+  return Object.entries(schema.properties ?? {})
+    .filter(([, property]) => property['x-advanced'] === true)
+    .map(([name]) => name);
+}
+
 /** The property panel of a workspace object. Saved secrets are not required again: empty keeps them. */
-export function objectForm(type: ObjectTypeInfo, object: WorkspaceObject | undefined): { schema: RJSFSchema; uiSchema: UiSchema } {
+export function objectForm(type: ObjectTypeInfo, object: WorkspaceObject | undefined, optionSource?: OptionSourceFor): { schema: RJSFSchema; uiSchema: UiSchema } {
   const schema = withoutIds(type.schema);
   const secrets = new Set(type.secretProperties);
   const kept = new Set(Object.entries(object?.secrets ?? {}).filter(([, state]) => state.source !== 'none').map(([name]) => name));
-  const uiSchema: UiSchema = { 'ui:order': [...orderOf(schema), '*'], ...HIDE_SUBMIT };
-  for (const name of Object.keys(schema.properties ?? {})) {
-    if (secrets.has(name) || isSecretProperty(schema.properties?.[name])) {
+  const uiSchema: UiSchema = { 'ui:order': [...orderOf(schema), '*'], ...HIDE_SUBMIT, 'ui:options': { advanced: advancedOf(schema) } };
+  const properties: Record<string, JsonObject> = {};
+  for (const [name, property] of Object.entries(schema.properties ?? {})) {
+    if (secrets.has(name) || isSecretProperty(property)) {
       uiSchema[name] = { 'ui:widget': 'secret', 'ui:options': { secretState: object?.secrets[name] ?? { source: 'none' } } };
-    }
+      properties[name] = property;
+    } else properties[name] = withChoices(name, property, optionSource, uiSchema);
   }
-  return { schema: { ...schema, required: (schema.required ?? []).filter((name) => !kept.has(name)) } as RJSFSchema, uiSchema };
+  return { schema: { ...schema, properties, required: (schema.required ?? []).filter((name) => !kept.has(name)) } as RJSFSchema, uiSchema };
 }
 
 export interface ConnectionChoice {
@@ -53,6 +84,8 @@ export interface ConnectionChoice {
 export interface StepFormContext {
   /** Choices of the Connection dropdown for each object type. */
   choicesFor(type: string): ConnectionChoice[];
+  /** Where inputs with `x-load-options` get their choices. */
+  optionSource?: OptionSourceFor;
 }
 
 type Reference = { $workspace: string } | { $from: string } | { $env: string };
@@ -108,7 +141,7 @@ export function stepForm(action: ActionInfo, step: StepDocument, context: StepFo
   const source = withoutIds(action.inputSchema);
   const inputs = step.inputs ?? {};
   const properties: Record<string, JsonObject> = {};
-  const uiSchema: UiSchema = { 'ui:order': [...orderOf(source), '*'], ...HIDE_SUBMIT };
+  const uiSchema: UiSchema = { 'ui:order': [...orderOf(source), '*'], ...HIDE_SUBMIT, 'ui:options': { advanced: advancedOf(source) } };
   const formData: JsonObject = {};
   const required = [...(source.required ?? [])];
   for (const [name, property] of Object.entries(source.properties ?? {})) {
@@ -138,14 +171,16 @@ export function stepForm(action: ActionInfo, step: StepDocument, context: StepFo
       }
       case 'json': {
         properties[name] = { type: 'string', ...base };
-        uiSchema[name] = { 'ui:widget': 'json' };
+        const spec = loadSpecOf(property);
+        const parameters = spec && context.optionSource?.(name, spec);
+        uiSchema[name] = { 'ui:widget': 'json', ...(parameters ? { 'ui:options': { source: parameters } } : {}) };
         // Text that is not valid JSON yet stays as typed.
         if (typeof value === 'string') formData[name] = value;
         else if (value !== undefined) formData[name] = JSON.stringify(value, null, 2);
         break;
       }
       default: {
-        properties[name] = property;
+        properties[name] = withChoices(name, property, context.optionSource, uiSchema);
         if (value !== undefined) formData[name] = value;
       }
     }

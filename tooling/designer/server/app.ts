@@ -15,6 +15,7 @@ import { isPlainObject, type JsonObject } from '../../host/schema-tools.js';
 import { SecretStore } from '../../host/secret-store.js';
 import { FlowFiles, flowsReferring } from './flows.js';
 import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
+import { registerAssistRoutes } from './assist.js';
 import { installSecurity, newAccessToken, servePublicFiles, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
@@ -95,8 +96,19 @@ function objectOutputs(manifestPath: string, pack: Pack): Record<string, { outpu
   return out;
 }
 
+/** An action's output schema (titles and units for the run panel's summary), or null. */
+function outputSchemaOf(manifestPath: string, file: string | undefined): JsonObject | null {
+  if (!file) return null;
+  try {
+    const schema = JSON.parse(readFileSync(resolve(dirname(manifestPath), file), 'utf8')) as unknown;
+    return isPlainObject(schema) ? schema : null;
+  } catch {
+    return null;
+  }
+}
+
 function describeManifest(pack: Pack) {
-  const manifest = JSON.parse(readFileSync(pack.manifestPath, 'utf8')) as { description?: string; actions: { id: string; category?: string; docs?: string }[]; workspaceObjects: { type: string; docs?: string }[] };
+  const manifest = JSON.parse(readFileSync(pack.manifestPath, 'utf8')) as { description?: string; actions: { id: string; category?: string; docs?: string; outputSchema?: string }[]; workspaceObjects: { type: string; docs?: string }[] };
   return {
     id: pack.id,
     name: pack.name,
@@ -117,9 +129,11 @@ function describeManifest(pack: Pack) {
       category: manifest.actions.find((m) => m.id === a.id)?.category ?? null,
       docs: manifest.actions.find((m) => m.id === a.id)?.docs ?? null,
       inputSchema: a.inputSchema,
+      outputSchema: outputSchemaOf(pack.manifestPath, manifest.actions.find((m) => m.id === a.id)?.outputSchema),
       ports: a.ports.map((p) => ({ id: p.id, title: p.title, kind: p.kind })),
       workspaceObjectInputs: Object.fromEntries(a.workspaceObjectInputs),
       secretInputs: [...a.secretInputs],
+      testable: a.testable,
     })),
     objectOutputs: objectOutputs(pack.manifestPath, pack),
   };
@@ -212,6 +226,8 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     const updatedFlows = saved.previousName ? await flows.renameWorkspaceReferences(saved.previousName, saved.name) : [];
     return { saved: saved.name, ...(saved.previousName ? { renamedFrom: saved.previousName } : {}), updatedFlows };
   });
+
+  registerAssistRoutes(app, { pack, objects, env, redactor });
 
   app.get('/api/flows', async () => flows.listAll());
 

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { looksLikeToken } from '../../host/env-names.js';
 import { FileProblemError } from '../../host/errors.js';
 import { withFileLocks } from '../../host/file-lock.js';
 import { parseJsonText } from '../../host/json-file.js';
@@ -194,7 +195,7 @@ function withoutLiteralSecrets(document: unknown, pack: Pack): unknown {
     const action = typeof node.action === 'string' ? pack.actions.get(node.action) : undefined;
     if (action && isPlainObject(out.inputs)) {
       const inputs = { ...out.inputs };
-      for (const name of action.secretInputs) if (typeof inputs[name] === 'string') inputs[name] = { $env: '' };
+      for (const name of action.secretInputs) if (typeof inputs[name] === 'string' || tokenAsVariable(inputs[name])) inputs[name] = { $env: '' };
       out.inputs = inputs;
     }
     return out;
@@ -202,7 +203,12 @@ function withoutLiteralSecrets(document: unknown, pack: Pack): unknown {
   return walk(document);
 }
 
-/** Secret inputs written as literal strings anywhere in a flow document. */
+/** {"$env": "eyJ0b2tlbklk…"}: a token pasted where a variable's name belongs. */
+function tokenAsVariable(value: unknown): boolean {
+  return isPlainObject(value) && typeof value.$env === 'string' && looksLikeToken(value.$env);
+}
+
+/** Secret inputs written as literal strings anywhere in a flow document (a token in a variable's place is the flow parser's to refuse). */
 function literalSecrets(document: unknown, pack: Pack): { field: string; message: string }[] {
   const problems: { field: string; message: string }[] = [];
   const visit = (node: unknown, where: string): void => {

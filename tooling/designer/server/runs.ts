@@ -110,7 +110,8 @@ function connectionWords(step: ActionStep, request: RunRequest, outputs: Map<str
       let value: unknown = outputs.get(reference.source);
       for (const part of reference.path) value = isPlainObject(value) ? value[part] : undefined;
       const made = isPlainObject(value) ? value : {};
-      const name = typeof made.name === 'string' ? `"${made.name}" ` : '';
+      // A name that only says "per-run connection" again is not repeated.
+      const name = typeof made.name === 'string' && made.name.trim() !== '' && made.name.trim().toLowerCase() !== 'per-run connection' ? `"${made.name.trim()}" ` : '';
       const maker = request.flow.steps.find((s) => s.id === reference.source);
       const makerTitle = maker?.kind === 'action' ? request.pack.actions.get(maker.action)?.title ?? maker.action : reference.source;
       const environment = typeof made.useTestEnvironment === 'boolean' ? `, ${made.useTestEnvironment ? 'test environment' : 'production'}` : '';

@@ -4,8 +4,9 @@ import { fileURLToPath } from 'node:url';
 // What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
 // paths exist, which query parameters an operation requires, and which of its date parameters
 // end a range exclusively or inclusively (read from their descriptions, whatever their names).
-// Extracted by tooling/scripts/extract-endpoint-facts.mjs into client/tripletex-endpoints.json. Tripletex adds endpoints between releases, so an operation
-// missing here is unknown, never forbidden.
+// Extracted by tooling/scripts/extract-endpoint-facts.mjs into client/tripletex-endpoints.json.
+// Tripletex adds endpoints between releases, so an operation missing here is unknown, never
+// forbidden.
 
 export type ParameterKind = 'date' | 'integer' | 'number' | 'boolean' | 'string';
 

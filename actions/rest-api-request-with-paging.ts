@@ -7,7 +7,7 @@ import { companyLabel } from '../connection/resolved-connection.js';
 import { untilSettledOrAborted } from '../contract/abortable.js';
 import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import type { FetchedPage, StopReason } from '../client/paginate.js';
-import { emptyRanges, isDateOnly, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
+import { emptyRanges, isDateOnly, normalisePath, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { operationFacts } from '../client/endpoint-facts.js';
 import { checkEndpoint } from '../client/endpoint-check.js';
 import { hint, type Hint } from '../contract/hints.js';
@@ -101,13 +101,21 @@ const DEFAULTS = {
 // (the page For each page holds plus 4 ahead).
 export const FETCH_AHEAD_BUDGET_BYTES = 5 * DEFAULT_MAX_RESPONSE_BYTES;
 
-/** Paging belongs to the action's own inputs; in Query they would fight with them. */
+/** Query parameters the action sets from its own inputs; in Query they would fight with them. */
 const RESERVED_QUERY = new Map([
-  ['from', 'startIndex'],
-  ['count', 'itemsPerPage'],
   ['fields', 'fields'],
   ['sorting', 'sorting'],
 ]);
+
+/** Paging's own parameters: reserved only where the action pages (GET). A PUT may document a `count` of its own. */
+const PAGING_QUERY = new Map([
+  ['from', 'startIndex'],
+  ['count', 'itemsPerPage'],
+]);
+
+function reservedQuery(method: HttpMethod): Map<string, string> {
+  return method === 'GET' ? new Map([...PAGING_QUERY, ...RESERVED_QUERY]) : RESERVED_QUERY;
+}
 
 interface Prepared {
   inputs: PagingInputs & typeof DEFAULTS;
@@ -124,11 +132,14 @@ export function prepare(raw: unknown): Prepared {
   const valid = assertValid<PagingInputs>('rest-api-request-with-paging.input.schema.json', normalised, 'REST API Request with paging: invalid input');
   const inputs = { ...DEFAULTS, ...valid };
   const problems: Problem[] = [...pathProblems(inputs.path)];
+  // From here on, every check and the requests themselves see the one spelling of the path.
+  inputs.path = normalisePath(inputs.path);
   const warnings: string[] = [];
   const hints: Hint[] = [];
   let query: Record<string, unknown> = { ...(inputs.query ?? {}) };
+  const reserved = reservedQuery(inputs.method);
   for (const name of Object.keys(query)) {
-    const instead = RESERVED_QUERY.get(name);
+    const instead = reserved.get(name);
     if (instead) problems.push({ field: `query.${name}`, message: `is set by the action; use the "${instead}" input instead` });
   }
   // A path or query Tripletex is known to refuse is refused here, in English, before sending.
@@ -137,7 +148,7 @@ export function prepare(raw: unknown): Prepared {
       method: inputs.method,
       path: inputs.path,
       query,
-      supplied: new Set(RESERVED_QUERY.keys()),
+      supplied: new Set(reserved.keys()),
       skipChecks: inputs.skipEndpointChecks === true,
       inclusiveEndDates: inputs.inclusiveEndDates === true,
       today: osloDate(Date.now()),

@@ -73,7 +73,14 @@ export function templateFor(path: string): string | undefined {
     let matches = true;
     for (let i = 0; i < segments.length; i++) {
       const expected = template.segments[i]!;
-      if (expected.startsWith('{') && expected.endsWith('}')) continue;
+      if (expected.startsWith('{') && expected.endsWith('}')) {
+        // An empty segment is no id (a path is normalised before it gets here; this is the guard).
+        if (segments[i] === '') {
+          matches = false;
+          break;
+        }
+        continue;
+      }
       if (expected !== segments[i]) {
         matches = false;
         break;

@@ -95,6 +95,14 @@ describe('a year of postings over the result limit, paged in date windows (nock)
     expect((ctx.pages as PortPage[]).map((p) => p.index)).toEqual(ctx.pages.map((_, i) => i));
   });
 
+  it('splits /ledger/posting/ (a trailing slash) like /ledger/posting: the path is read once, without it', async () => {
+    serve(postings);
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/ledger/posting/', query: year, itemsPerPage: 500 }, ctx);
+    expect(ids(ctx.pages)).toEqual(postings.map((p) => p.id));
+    expect(summary.splits).toBeGreaterThan(0);
+  });
+
   it('stops after maxPageCount with a resume point, and the next run continues exactly there', async () => {
     serve(postings);
     const first = recordingContext();

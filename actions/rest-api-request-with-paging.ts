@@ -15,6 +15,7 @@ import { osloDate } from '../contract/oslo-date.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { newRequestStats } from '../client/request-stats.js';
+import { HandedOnIds } from '../client/handed-on-ids.js';
 import { safeLogger } from '../client/safe-logger.js';
 import { TripletexClient, type ApiResponse } from '../connection/tripletex-client.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpMethod, type QueryValue } from '../client/transport.js';
@@ -79,6 +80,8 @@ export interface PagingSummary {
   splits?: number;
   /** Set when rows may remain: the next run's resume input. */
   resume?: ResumePoint;
+  /** Rows left out because a row with the same id had been handed on already in this run (the list shifted while it was paged). */
+  repeatedRowsLeftOut?: number;
   warnings: string[];
 }
 
@@ -236,8 +239,8 @@ function classify(response: ApiResponse): FetchedPage {
   return { ...base, kind: 'single', values: value === undefined || value === null ? [] : [value], value };
 }
 
-function toPortPage(page: WindowedPage): PortPage {
-  const out: PortPage = { index: page.index, from: page.from, values: page.values, status: page.status, requestId: page.requestId ?? null };
+function toPortPage(page: WindowedPage, index: number, values: unknown[]): PortPage {
+  const out: PortPage = { index, from: page.from, values, status: page.status, requestId: page.requestId ?? null };
   if (page.window) out.window = page.window;
   if (page.from !== null) out.count = page.count;
   if (page.kind === 'single') out.value = page.value;
@@ -331,16 +334,36 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     fetchPage,
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
+    smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
     isTooLarge: (error) => error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE,
     dayTooLarge: (window, cause) => dayTooLarge(window, cause, range!),
   });
 
+  // Rows a shifting list would bring back (sorting -id while rows are created) are handed on once.
+  const handedOn = new HandedOnIds();
+  let sortingNote = range && inputs.sorting !== undefined ? sortingAcrossWindows(inputs.sorting, range) : undefined;
+  let firstWindow: DateWindow | undefined;
   try {
     for await (const page of paging.pages) {
+      if (sortingNote && page.window) {
+        firstWindow ??= page.window;
+        if (page.window.from !== firstWindow.from) {
+          // Said once, as the second window begins: from here on the order starts again.
+          const note = sortingNote(page.window);
+          sortingNote = undefined;
+          warnings.push(note);
+          log.warn(note);
+        }
+      }
+      const before = handedOn.leftOut;
+      const values = page.from === null ? page.values : handedOn.filter(page.values);
+      if (before === 0 && handedOn.leftOut > 0) log.warn(`Page ${page.index} brought back rows already handed on in this run (by id): the list is shifting while it is paged. They are left out.`);
+      // Every row of this page had been handed on: nothing to give the flow.
+      if (values.length === 0 && page.values.length > 0) continue;
       // A host that never settles emit after cancelling must not keep the run pending.
-      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page)), ctx.signal);
+      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page, pages, values)), ctx.signal);
       pages += 1;
-      items += page.values.length;
+      items += values.length;
       report();
     }
     // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
@@ -368,6 +391,12 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     stopReason: result.stopReason,
     warnings: [...warnings, ...result.warnings],
   };
+  if (handedOn.leftOut > 0) {
+    summary.repeatedRowsLeftOut = handedOn.leftOut;
+    summary.warnings.push(
+      `${count(handedOn.leftOut, 'row')} came back that had been handed on already in this run (same id): the list shifted while it was paged, as it does when rows are created or removed during a run${inputs.sorting ? ` sorted by "${inputs.sorting}"` : ''}. They were left out, so every row was handed on once. Sort by id (ascending) so that new rows come last.`,
+    );
+  }
   if (shiftedEndDates.length > 0) summary.shiftedEndDates = shiftedEndDates;
   if (plan) {
     summary.windows = result.windows;
@@ -383,11 +412,39 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   return summary;
 }
 
+/**
+ * A warning for a sorting that cannot hold across date windows, or undefined when it can (the
+ * range's own date, ascending, first). Windows follow each other in date order, so any other
+ * order restarts at each window's start.
+ */
+function sortingAcrossWindows(sorting: string, range: NonNullable<Prepared['range']>): ((window: DateWindow) => string) | undefined {
+  const first = sorting.split(',')[0]!.trim().replace(/^\+/, '');
+  const dateField = range.fromParam.endsWith('From') ? range.fromParam.slice(0, -'From'.length) : undefined;
+  if (dateField !== undefined && first === dateField) return undefined;
+  return (window) =>
+    `Rows are in "${sorting}" order only within each date window: Tripletex refused ${range.fromParam} ${range.window.from} to ${range.toParam} ${range.window.to} whole, so it was paged in windows, one after another by date, and the order starts again at each window (the second starts at ${window.from}). Sort by ${dateField ? `"${dateField}"` : 'the range\'s date'} for one order across the run, or sort the rows after the run.`;
+}
+
 /** Tripletex's code for a query that matches more rows than it will serve (10,000). */
 const RESULT_SET_TOO_LARGE = 23000;
 
+/**
+ * The limit a 23000 names ("Result set too large. Limit of 1.000 reached.", with Norwegian
+ * thousands separators), when it is below the page size asked for: then the page size was
+ * refused, not the rows the query matches, and a smaller page is the cure, not a narrower query.
+ */
+function pageSizeLimit(error: unknown, count: number): number | undefined {
+  if (!(error instanceof TripletexApiError) || error.status !== 422 || error.code !== RESULT_SET_TOO_LARGE) return undefined;
+  const named = /limit of\s*(\d{1,3}(?:[.,\s]\d{3})*|\d+)/i.exec(`${error.tripletexMessage ?? ''} ${error.developerMessage ?? ''}`);
+  const limit = named ? Number(named[1]!.replace(/\D/g, '')) : undefined;
+  return limit !== undefined && Number.isSafeInteger(limit) && limit >= 1 && limit < count ? limit : undefined;
+}
+
+/** Said wherever a 23000 is blamed on the rows matched: the one other cause Tripletex has for it. */
+const OR_THE_PAGE_SIZE = 'If the query cannot match that many rows, the page size is the cause instead: give a smaller itemsPerPage.';
+
 function dayTooLarge(window: DateWindow, cause: unknown, range: NonNullable<Prepared['range']>): Error {
-  const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …).`;
+  const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …). ${OR_THE_PAGE_SIZE}`;
   return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary, cause.hints) : new Error(summary);
 }
 
@@ -400,7 +457,7 @@ function explain(error: unknown, method: string, path: string, query: Record<str
   if (error.code === RESULT_SET_TOO_LARGE && method === 'GET' && !splittableRange(path, query)) {
     const ranges = (operationFacts(method, path)?.facts.dateRanges ?? []).filter((r) => r.end === 'exclusive' && r.from !== undefined);
     const how = ranges.length > 0 ? `give a date range (${ranges.map((r) => `${r.from}/${r.to}`).join(' or ')}) and the action pages it in windows small enough` : 'narrow the query with a filter';
-    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}`, error.hints);
+    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}. ${OR_THE_PAGE_SIZE}`, error.hints);
   }
   const empty = emptyRanges(method, path, query);
   if (empty.length === 0) return error;

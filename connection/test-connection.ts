@@ -304,9 +304,10 @@ async function clientsOf(client: TripletexClient, signal: AbortSignal): Promise<
         companyId: 0,
         signal: pageSignal,
       });
-      const body = (response.body ?? {}) as { values?: unknown; from?: unknown };
+      const body = (response.body ?? {}) as { values?: unknown; from?: unknown; fullResultSize?: unknown };
       const values = Array.isArray(body.values) ? body.values : [];
-      return { kind: 'list', values, status: response.status, envelopeFrom: typeof body.from === 'number' ? body.from : null };
+      const fullResultSize = typeof body.fullResultSize === 'number' ? body.fullResultSize : null;
+      return { kind: 'list', values, fullResultSize, status: response.status, envelopeFrom: typeof body.from === 'number' ? body.from : null };
     },
   });
   try {

@@ -83,7 +83,7 @@ describe('endpoint checks before sending (nock)', () => {
     // "/invoice/" would otherwise be judged as /invoice/{id}: no required dates, no end date shifted.
     const missing = await refusal({ path: '/invoice/' });
     expect(missing.message).toMatch(/GET \/invoice requires invoiceDateFrom and invoiceDateTo/);
-    nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000 }).reply(200, { values: [{ id: 9 }] });
+    nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000 }).reply(200, { fullResultSize: 1, values: [{ id: 9 }] });
     const summary = await run({ connection, path: '/invoice/', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-03-31' } }, recordingContext());
     expect(summary).toMatchObject({ items: 1, shiftedEndDates: ['invoiceDateTo'], warnings: [] });
   });
@@ -99,7 +99,7 @@ describe('endpoint checks before sending (nock)', () => {
   });
 
   it('sends a path unlike any documented one, with a warning (Tripletex adds endpoints)', async () => {
-    nock(BASE).get('/v2/brandNewFeature/list').query(true).reply(200, { values: [{ id: 1 }] });
+    nock(BASE).get('/v2/brandNewFeature/list').query(true).reply(200, { fullResultSize: 1, values: [{ id: 1 }] });
     const ctx = recordingContext();
     const summary = await run({ connection, path: '/brandNewFeature/list' }, ctx);
     expect(summary.items).toBe(1);

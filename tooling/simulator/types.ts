@@ -28,6 +28,12 @@ export interface ListBehaviour {
   wholeSet?: boolean;
   /** Overrides inexactFullResultSize for this list. */
   fullResultSize?: FullResultSizeMode;
+  /**
+   * Before answering each page, add this many new rows, as if other users were creating them
+   * while a client pages: with `sorting=-id` they come first and push the rest down a page.
+   * /customer only (the one list the simulator creates rows in).
+   */
+  grow?: number;
 }
 
 /** What a fault answer with a status carries as its body. */

@@ -31,7 +31,13 @@ export function checkRateLimit(rateLimit: RateLimitSetting | undefined): RateLim
   if (rateLimit === undefined) return { ...DEFAULT_RATE_LIMIT };
   if (!(Number.isInteger(rateLimit.limit) && rateLimit.limit >= 0)) throw new Error('rateLimit.limit must be a whole number ≥ 0');
   if (!(Number.isFinite(rateLimit.windowMs) && rateLimit.windowMs > 0)) throw new Error('rateLimit.windowMs must be > 0');
-  return { limit: rateLimit.limit, windowMs: rateLimit.windowMs, ...(rateLimit.omitResetHeader ? { omitResetHeader: true } : {}) };
+  if (rateLimit.reportResetSeconds !== undefined && !(Number.isInteger(rateLimit.reportResetSeconds) && rateLimit.reportResetSeconds >= 0)) throw new Error('rateLimit.reportResetSeconds must be a whole number ≥ 0');
+  return {
+    limit: rateLimit.limit,
+    windowMs: rateLimit.windowMs,
+    ...(rateLimit.omitResetHeader ? { omitResetHeader: true } : {}),
+    ...(rateLimit.reportResetSeconds !== undefined ? { reportResetSeconds: rateLimit.reportResetSeconds } : {}),
+  };
 }
 
 export function checkRevokeAfter(n: number | undefined): number | undefined {

@@ -13,6 +13,8 @@ export interface RateLimitSetting {
   limit: number;
   windowMs: number;
   omitResetHeader?: boolean;
+  /** Say this many seconds in every X-Rate-Limit-Reset, whatever the window: a proxy or gateway rewriting the header (observed: always 1 against a 10 s window). */
+  reportResetSeconds?: number;
 }
 
 /** How a list reports fullResultSize: Tripletex's inexact from+count+1, the exact total, or 0 (recorded on some endpoints). */

@@ -68,7 +68,8 @@ const all = scenarios({
 });
 
 if (options.list) {
-  for (const scenario of all) process.stdout.write(`${scenario.name.padEnd(16)}${scenario.summary}\n`);
+  const width = Math.max(...all.map((s) => s.name.length)) + 2;
+  for (const scenario of all) process.stdout.write(`${scenario.name.padEnd(width)}${scenario.summary}\n`);
   process.exit(0);
 }
 

@@ -393,9 +393,9 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   };
   if (handedOn.leftOut > 0) {
     summary.repeatedRowsLeftOut = handedOn.leftOut;
-    summary.warnings.push(
-      `${count(handedOn.leftOut, 'row')} came back that had been handed on already in this run (same id): the list shifted while it was paged, as it does when rows are created or removed during a run${inputs.sorting ? ` sorted by "${inputs.sorting}"` : ''}. They were left out, so every row was handed on once. Sort by id (ascending) so that new rows come last.`,
-    );
+    const note = `${count(handedOn.leftOut, 'row')} came back that had been handed on already in this run (same id): the list shifted while it was paged, as it does when rows are created or removed during a run${inputs.sorting ? ` sorted by "${inputs.sorting}"` : ''}. They were left out, so every row was handed on once. Sort by id (ascending) so that new rows come last.`;
+    summary.warnings.push(note);
+    log.warn(note);
   }
   if (shiftedEndDates.length > 0) summary.shiftedEndDates = shiftedEndDates;
   if (plan) {

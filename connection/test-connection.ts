@@ -408,7 +408,7 @@ function tokensApart(connection: ResolvedConnection, here: SessionFailureReason,
   if (consumerHome === environment) {
     return fail(
       'employee-token-invalid',
-      `The employee token is invalid: ${theEnvironment(environment)} knows the consumer token but does not accept the employee token with it (wrong, revoked, or made for another integration's consumer token). ${capitalized(theEnvironment(other))} does not know the consumer token, so the employee token could not be tried there. Ask a Tripletex administrator for a new employee token made for this integration.${tripletexSays(error)}`,
+      `The employee token is invalid: ${theEnvironment(environment)} knows the consumer token but not this employee token with it (wrong, revoked, or made for another integration's consumer token), and it does not look made for ${theEnvironment(other)}. Ask a Tripletex administrator for a new employee token made for this integration.${tripletexSays(error)}`,
       extra,
     );
   }

@@ -120,7 +120,7 @@ describe('Tripletex Connection against the simulator', () => {
     // A production employee token that production refuses with its own consumer token is plainly invalid.
     const invalid = await testConnection(props(prod().consumerToken, Buffer.from(JSON.stringify({ tokenId: 1, token: 'revoked' })).toString('base64')), recordingContext());
     expect(invalid).toMatchObject({ ok: false, reason: 'employee-token-invalid' });
-    expect(invalid.message).toMatch(/The employee token is invalid: Tripletex production knows the consumer token but does not accept the employee token with it/);
+    expect(invalid.message).toMatch(/The employee token is invalid: Tripletex production knows the consumer token but not this employee token with it .*, and it does not look made for the Tripletex test environment\. Ask a Tripletex administrator/);
   });
 
   it('says the service cannot be reached when nothing listens', async () => {

@@ -35,7 +35,7 @@ import { CancelledError } from '../contract/errors.js';
 // learnt so far, and opens the next with one request, whose answer says whether the window had
 // really ended (the budget back: it lasts no longer than that) or not (it lasts longer). Between
 // those bounds it closes in, a little at a time from the length that held, until they are within
-// a tenth of the window: at most one refused request a window, and usually one in all.
+// a tenth of the window: at most one refused request a window while it does.
 //
 // Several processes (or machines) on one token pair share nothing but Tripletex's counters. An
 // answer shows how far `remaining` fell; when it fell further than this process spent, others are
@@ -264,7 +264,7 @@ export class RateLimiter {
   #previousWindowMin: number | undefined;
   /** When the current window began, as answers show it: the send time of its first request we saw counted. */
   #startedAt: number | undefined;
-  /** Refusals in a row right after a predicted window end, with nothing accepted between (see the top). */
+  /** Predicted window ends in a row that the first answer after them showed false (see the top). */
   #prematureInARow = 0;
   /** After a premature rollover: the next window is opened by one request, not a burst. */
   #confirmRollovers = false;

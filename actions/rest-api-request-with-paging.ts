@@ -9,7 +9,7 @@ import { companyLabel } from '../connection/resolved-connection.js';
 import { untilSettledOrAborted } from '../contract/abortable.js';
 import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import type { FetchedPage, StopReason } from '../client/paginate.js';
-import { emptyRanges, isDateOnly, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
+import { emptyRanges, isDateOnly, normalisePath, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { operationFacts } from '../client/endpoint-facts.js';
 import { checkEndpoint } from '../client/endpoint-check.js';
 import { hint, type Hint } from '../contract/hints.js';
@@ -17,6 +17,7 @@ import { osloDate } from '../contract/oslo-date.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { newRequestStats } from '../client/request-stats.js';
+import { HandedOnIds } from '../client/handed-on-ids.js';
 import { safeLogger } from '../client/safe-logger.js';
 import { TripletexClient, type ApiResponse } from '../connection/tripletex-client.js';
 import { DEFAULT_MAX_RESPONSE_BYTES, type HttpMethod, type QueryValue } from '../client/transport.js';
@@ -84,6 +85,8 @@ export interface PagingSummary {
   splits?: number;
   /** Set when rows may remain: the next run's resume input. */
   resume?: ResumePoint;
+  /** Rows left out because a row with the same id had been handed on already in this run (the list shifted while it was paged). */
+  repeatedRowsLeftOut?: number;
   warnings: string[];
 }
 
@@ -106,13 +109,21 @@ const DEFAULTS = {
 // (the page For each page holds plus 4 ahead).
 export const FETCH_AHEAD_BUDGET_BYTES = 5 * DEFAULT_MAX_RESPONSE_BYTES;
 
-/** Paging belongs to the action's own inputs; in Query they would fight with them. */
+/** Query parameters the action sets from its own inputs; in Query they would fight with them. */
 const RESERVED_QUERY = new Map([
-  ['from', 'startIndex'],
-  ['count', 'itemsPerPage'],
   ['fields', 'fields'],
   ['sorting', 'sorting'],
 ]);
+
+/** Paging's own parameters: reserved only where the action pages (GET). A PUT may document a `count` of its own. */
+const PAGING_QUERY = new Map([
+  ['from', 'startIndex'],
+  ['count', 'itemsPerPage'],
+]);
+
+function reservedQuery(method: HttpMethod): Map<string, string> {
+  return method === 'GET' ? new Map([...PAGING_QUERY, ...RESERVED_QUERY]) : RESERVED_QUERY;
+}
 
 interface Prepared {
   inputs: PagingInputs & typeof DEFAULTS;
@@ -129,11 +140,14 @@ export function prepare(raw: unknown): Prepared {
   const valid = assertValid<PagingInputs>('rest-api-request-with-paging.input.schema.json', normalised, 'REST API Request with paging: invalid input');
   const inputs = { ...DEFAULTS, ...valid };
   const problems: Problem[] = [...pathProblems(inputs.path)];
+  // From here on, every check and the requests themselves see the one spelling of the path.
+  inputs.path = normalisePath(inputs.path);
   const warnings: string[] = [];
   const hints: Hint[] = [];
   let query: Record<string, unknown> = { ...(inputs.query ?? {}) };
+  const reserved = reservedQuery(inputs.method);
   for (const name of Object.keys(query)) {
-    const instead = RESERVED_QUERY.get(name);
+    const instead = reserved.get(name);
     if (instead) problems.push({ field: `query.${name}`, message: `is set by the action; use the "${instead}" input instead` });
   }
   // A path or query Tripletex is known to refuse is refused here, in English, before sending.
@@ -142,7 +156,7 @@ export function prepare(raw: unknown): Prepared {
       method: inputs.method,
       path: inputs.path,
       query,
-      supplied: new Set(RESERVED_QUERY.keys()),
+      supplied: new Set(reserved.keys()),
       skipChecks: inputs.skipEndpointChecks === true,
       inclusiveEndDates: inputs.inclusiveEndDates === true,
       today: osloDate(Date.now()),
@@ -230,8 +244,8 @@ function classify(response: ApiResponse): FetchedPage {
   return { ...base, kind: 'single', values: value === undefined || value === null ? [] : [value], value };
 }
 
-function toPortPage(page: WindowedPage): PortPage {
-  const out: PortPage = { index: page.index, from: page.from, values: page.values, status: page.status, requestId: page.requestId ?? null };
+function toPortPage(page: WindowedPage, index: number, values: unknown[]): PortPage {
+  const out: PortPage = { index, from: page.from, values, status: page.status, requestId: page.requestId ?? null };
   if (page.window) out.window = page.window;
   if (page.from !== null) out.count = page.count;
   if (page.kind === 'single') out.value = page.value;
@@ -325,16 +339,36 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     fetchPage,
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
+    smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
     isTooLarge: (error) => error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE,
     dayTooLarge: (window, cause) => dayTooLarge(window, cause, range!),
   });
 
+  // Rows a shifting list would bring back (sorting -id while rows are created) are handed on once.
+  const handedOn = new HandedOnIds();
+  let sortingNote = range && inputs.sorting !== undefined ? sortingAcrossWindows(inputs.sorting, range) : undefined;
+  let firstWindow: DateWindow | undefined;
   try {
     for await (const page of paging.pages) {
+      if (sortingNote && page.window) {
+        firstWindow ??= page.window;
+        if (page.window.from !== firstWindow.from) {
+          // Said once, as the second window begins: from here on the order starts again.
+          const note = sortingNote(page.window);
+          sortingNote = undefined;
+          warnings.push(note);
+          log.warn(note);
+        }
+      }
+      const before = handedOn.leftOut;
+      const values = page.from === null ? page.values : handedOn.filter(page.values);
+      if (before === 0 && handedOn.leftOut > 0) log.warn(`Page ${page.index} brought back rows already handed on in this run (by id): the list is shifting while it is paged. They are left out.`);
+      // Every row of this page had been handed on: nothing to give the flow.
+      if (values.length === 0 && page.values.length > 0) continue;
       // A host that never settles emit after cancelling must not keep the run pending.
-      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page)), ctx.signal);
+      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page, pages, values)), ctx.signal);
       pages += 1;
-      items += page.values.length;
+      items += values.length;
       report();
     }
     // Cancelled while the last page was with the flow: the run did not finish, whatever came back.
@@ -362,6 +396,12 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     stopReason: result.stopReason,
     warnings: [...warnings, ...result.warnings],
   };
+  if (handedOn.leftOut > 0) {
+    summary.repeatedRowsLeftOut = handedOn.leftOut;
+    const note = `${count(handedOn.leftOut, 'row')} came back that had been handed on already in this run (same id): the list shifted while it was paged, as it does when rows are created or removed during a run${inputs.sorting ? ` sorted by "${inputs.sorting}"` : ''}. They were left out, so every row was handed on once. Sort by id (ascending) so that new rows come last.`;
+    summary.warnings.push(note);
+    log.warn(note);
+  }
   if (shiftedEndDates.length > 0) summary.shiftedEndDates = shiftedEndDates;
   if (plan) {
     summary.windows = result.windows;
@@ -377,11 +417,39 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   return summary;
 }
 
+/**
+ * A warning for a sorting that cannot hold across date windows, or undefined when it can (the
+ * range's own date, ascending, first). Windows follow each other in date order, so any other
+ * order restarts at each window's start.
+ */
+function sortingAcrossWindows(sorting: string, range: NonNullable<Prepared['range']>): ((window: DateWindow) => string) | undefined {
+  const first = sorting.split(',')[0]!.trim().replace(/^\+/, '');
+  const dateField = range.fromParam.endsWith('From') ? range.fromParam.slice(0, -'From'.length) : undefined;
+  if (dateField !== undefined && first === dateField) return undefined;
+  return (window) =>
+    `Rows are in "${sorting}" order only within each date window: Tripletex refused ${range.fromParam} ${range.window.from} to ${range.toParam} ${range.window.to} whole, so it was paged in windows, one after another by date, and the order starts again at each window (the second starts at ${window.from}). Sort by ${dateField ? `"${dateField}"` : 'the range\'s date'} for one order across the run, or sort the rows after the run.`;
+}
+
 /** Tripletex's code for a query that matches more rows than it will serve (10,000). */
 const RESULT_SET_TOO_LARGE = 23000;
 
+/**
+ * The limit a 23000 names ("Result set too large. Limit of 1.000 reached.", with Norwegian
+ * thousands separators), when it is below the page size asked for: then the page size was
+ * refused, not the rows the query matches, and a smaller page is the cure, not a narrower query.
+ */
+function pageSizeLimit(error: unknown, count: number): number | undefined {
+  if (!(error instanceof TripletexApiError) || error.status !== 422 || error.code !== RESULT_SET_TOO_LARGE) return undefined;
+  const named = /limit of\s*(\d{1,3}(?:[.,\s]\d{3})*|\d+)/i.exec(`${error.tripletexMessage ?? ''} ${error.developerMessage ?? ''}`);
+  const limit = named ? Number(named[1]!.replace(/\D/g, '')) : undefined;
+  return limit !== undefined && Number.isSafeInteger(limit) && limit >= 1 && limit < count ? limit : undefined;
+}
+
+/** Said wherever a 23000 is blamed on the rows matched: the one other cause Tripletex has for it. */
+const OR_THE_PAGE_SIZE = 'If the query cannot match that many rows, the page size is the cause instead: give a smaller itemsPerPage.';
+
 function dayTooLarge(window: DateWindow, cause: unknown, range: NonNullable<Prepared['range']>): Error {
-  const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …).`;
+  const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …). ${OR_THE_PAGE_SIZE}`;
   return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary, cause.hints) : new Error(summary);
 }
 
@@ -394,7 +462,7 @@ function explain(error: unknown, method: string, path: string, query: Record<str
   if (error.code === RESULT_SET_TOO_LARGE && method === 'GET' && !splittableRange(path, query)) {
     const ranges = (operationFacts(method, path)?.facts.dateRanges ?? []).filter((r) => r.end === 'exclusive' && r.from !== undefined);
     const how = ranges.length > 0 ? `give a date range (${ranges.map((r) => `${r.from}/${r.to}`).join(' or ')}) and the action pages it in windows small enough` : 'narrow the query with a filter';
-    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}`, error.hints);
+    return new TripletexApiError(error.details, `${error.message}. Tripletex refuses a query that matches more than 10,000 rows, whatever the page size: ${how}. ${OR_THE_PAGE_SIZE}`, error.hints);
   }
   const empty = emptyRanges(method, path, query);
   if (empty.length === 0) return error;

@@ -41,6 +41,19 @@ export function checkEndpoint(request: EndpointRequest): EndpointVerdict {
   // "/invoice/detials" fits "/invoice/{id}"; a word where an id belongs may be a slip of a path.
   const nearest = !known || wordForAnId(known, path) ? nearMisses(path) : [];
   const template = nearest.length > 0 ? undefined : known;
+  // "/customer/abc": the path of a documented endpoint with a word where it takes an id, and no
+  // other endpoint it could be a slip of. Tripletex answers 400 (code 12000).
+  if (template && nearest.length === 0 && wordForAnId(template, path)) {
+    const word = wordsForIds(template, path).join(', ');
+    if (request.skipChecks) {
+      verdict.warnings.push(`${path} has ${word} where ${template} takes a numeric id; it was sent as written, as asked.`);
+    } else {
+      const anyway = hint(SEND_ANYWAY);
+      verdict.hints.push(anyway);
+      verdict.problems.push({ field: 'path', message: `has ${word} where ${template} takes a numeric id (a whole number), and Tripletex refuses anything else; to send it as written, ${anyway.text}` });
+    }
+    return verdict;
+  }
   if (!template) {
     if (nearest.length === 0) {
       verdict.warnings.push(`${method} ${path} is not in Tripletex's API as this pack knows it (version ${version}); it was sent as written.`);
@@ -76,15 +89,22 @@ export function checkEndpoint(request: EndpointRequest): EndpointVerdict {
   return verdict;
 }
 
-/** Whether a path fills an id segment of its template ({id}, {employeeId}) with something that is not a number. */
-function wordForAnId(template: string, path: string): boolean {
+/** What a path has in the id segments of its template ({id}, {employeeId}) that is not a number, quoted. */
+function wordsForIds(template: string, path: string): string[] {
   const expected = template.split('/');
   const given = path.split('/');
-  return expected.some((segment, i) => /^\{(id|\w*Id|\w*ID)\}$/.test(segment) && !/^\d+$/.test(given[i] ?? ''));
+  return expected.flatMap((segment, i) => (/^\{(id|\w*Id|\w*ID)\}$/.test(segment) && !/^\d+$/.test(given[i] ?? '') ? [JSON.stringify(given[i] ?? '')] : []));
 }
 
+/** Whether a path fills an id segment of its template ({id}, {employeeId}) with something that is not a number. */
+function wordForAnId(template: string, path: string): boolean {
+  return wordsForIds(template, path).length > 0;
+}
+
+/** Missing, empty, or only spaces: Tripletex reads a value of spaces as none. */
 function isBlank(value: unknown): boolean {
-  return value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0);
+  if (Array.isArray(value)) return value.every(isBlank);
+  return value === undefined || value === null || (typeof value === 'string' && value.trim() === '');
 }
 
 /** A value that shows the form a parameter takes: this month for a date range, a placeholder for an id. */

@@ -3,15 +3,17 @@ import { fileURLToPath } from 'node:url';
 
 // What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
 // paths exist, which query parameters an operation requires, and which of its date parameters
-// end a range exclusively or inclusively. Extracted by tooling/scripts/extract-endpoint-facts.mjs into
-// client/tripletex-endpoints.json. Tripletex adds endpoints between releases, so an operation
-// missing here is unknown, never forbidden.
+// end a range exclusively or inclusively (read from their descriptions, whatever their names).
+// Extracted by tooling/scripts/extract-endpoint-facts.mjs into client/tripletex-endpoints.json.
+// Tripletex adds endpoints between releases, so an operation missing here is unknown, never
+// forbidden.
 
 export type ParameterKind = 'date' | 'integer' | 'number' | 'boolean' | 'string';
 
 export interface DateRange {
-  /** The `…From` partner, when the operation has one. */
+  /** The parameter that starts the range (dateFrom, fromDate, startDate, periodStart), when the operation has one. */
   from?: string;
+  /** The parameter that ends it, whatever its name (dateTo, toDate, endDate, periodEnd, date). */
   to: string;
   /** As the parameter's description promises: "To and excluding" or "to and incl.". */
   end: 'exclusive' | 'inclusive';
@@ -71,7 +73,14 @@ export function templateFor(path: string): string | undefined {
     let matches = true;
     for (let i = 0; i < segments.length; i++) {
       const expected = template.segments[i]!;
-      if (expected.startsWith('{') && expected.endsWith('}')) continue;
+      if (expected.startsWith('{') && expected.endsWith('}')) {
+        // An empty segment is no id (a path is normalised before it gets here; this is the guard).
+        if (segments[i] === '') {
+          matches = false;
+          break;
+        }
+        continue;
+      }
       if (expected !== segments[i]) {
         matches = false;
         break;

@@ -28,3 +28,22 @@ export function theEnvironment(environment: EnvironmentName): string {
 export function otherEnvironment(environment: EnvironmentName): EnvironmentName {
   return environment === 'test' ? 'production' : 'test';
 }
+
+function isOverridden(environment: EnvironmentName, env: NodeJS.ProcessEnv): boolean {
+  return (env[BASE_URL_VARIABLES[environment]]?.trim() ?? '') !== '';
+}
+
+/**
+ * Why tokens refused in `environment` must not be tried in the other one, or undefined when
+ * they may. Both at Tripletex's own hosts, or both pointed elsewhere together (the simulator),
+ * they may. With only one pointed elsewhere (a local server, a proxy), the other is Tripletex's
+ * real host: tokens meant for the one place are not sent to the other.
+ */
+export function otherEnvironmentOffLimits(environment: EnvironmentName, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const other = otherEnvironment(environment);
+  const moved = [environment, other].filter((e) => isOverridden(e, env));
+  if (moved.length !== 1) return undefined;
+  const set = moved[0]!;
+  const unset = otherEnvironment(set);
+  return `${BASE_URL_VARIABLES[set]} points ${theEnvironment(set)} at another server while ${BASE_URL_VARIABLES[unset]} is not set, so the tokens were not sent to ${theEnvironment(other)}`;
+}

@@ -15,7 +15,14 @@ import { CancelledError } from '../contract/errors.js';
 // Some endpoints serve fewer rows a page than `count` asks for (Tripletex has one capped at 50).
 // A short page whose own fullResultSize says more rows exist is therefore not taken for the end:
 // one request from the next row tells, and if it brings rows, paging goes on at the size the
-// endpoint really serves.
+// endpoint really serves. The same goes for a short first page whose fullResultSize proves
+// nothing (0, none, fewer rows than the page holds: all recorded on real endpoints): a capped
+// endpoint can say 0 as well. Later short pages end the run as always; by then the size the
+// endpoint serves is known.
+//
+// Some endpoints refuse a `count` above a limit of their own (422, code 23000, "Limit of
+// 1.000"): `smallerPageAfter` tells such a refusal from others, and the page is asked for again
+// at the size the endpoint takes, as are the pages after it.
 
 export interface PageFetch {
   index: number;
@@ -56,10 +63,17 @@ export interface PaginateOptions {
   fetchPage(page: PageFetch, signal: AbortSignal): Promise<FetchedPage>;
   signal?: AbortSignal;
   onWarning?(message: string): void;
+  /**
+   * For a page that failed: the smaller count the endpoint would take instead (it refused the
+   * page size, not the query), or undefined. Must be below `page.count` to be used.
+   */
+  smallerPageAfter?(error: unknown, page: PageFetch): number | undefined;
 }
 
 export interface PaginateResult {
   stopReason: StopReason;
+  /** The page size the endpoint took, when it refused the one asked for (see smallerPageAfter). */
+  refusedPageSize?: { asked: number; served: number };
   /** True when rows may remain that were not emitted (see nextIndex). */
   stoppedEarly: boolean;
   /** `from` of the first row not emitted: the startIndex that continues this run. */
@@ -169,6 +183,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
   let pagesDropped = 0;
   let lastStatus: number | undefined;
   let versionDigest: string | null | undefined;
+  let refusedPageSize: PaginateResult['refusedPageSize'];
   let started = false;
   let finished = false;
 
@@ -221,8 +236,10 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
     let previousRows = 0;
     let previousCount = itemsPerPage;
     let overlapWarned = false;
-    /** The short page that said more rows exist, while the request after it is out. */
-    let capped: { index: number; from: number; rows: number; count: number; claimed: number } | undefined;
+    /** A page asked for again at a smaller size after the endpoint refused its size, until that answer comes. */
+    let resized: { index: number; asked: number; served: number } | undefined;
+    /** The short page that did not prove the end, while the request after it is out. */
+    let capped: { index: number; from: number; rows: number; count: number; claimed: number | undefined } | undefined;
     try {
       for (let index = 0; index < maxPageCount; index++) {
         if (signal?.aborted) throw new CancelledError();
@@ -236,9 +253,28 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         if (!settled.ok) {
           if (signal?.aborted) throw new CancelledError();
           dropAfter(index);
+          const page = { index, from: fromOf(index), count: countOf(index) };
+          const smaller = options.smallerPageAfter?.(settled.error, page);
+          if (smaller !== undefined && Number.isSafeInteger(smaller) && smaller >= 1 && smaller < page.count) {
+            // The endpoint refused the page size, not the query: ask again from the same row at
+            // the size it takes. Each refusal lowers the size, so this ends. Whether the size
+            // was the cause only the answer to that request shows.
+            resized = { index, asked: resized?.asked ?? page.count, served: smaller };
+            requested = index;
+            stretch = { index, from: page.from, size: smaller };
+            capped = undefined;
+            index -= 1;
+            continue;
+          }
           throw settled.error;
         }
         pagesFetched += 1;
+        if (resized?.index === index) {
+          // The smaller page was accepted: the size was what the endpoint refused.
+          refusedPageSize = { asked: resized.asked, served: resized.served };
+          warn(`Page ${index} (from ${fromOf(index)}) was refused for asking ${resized.asked} rows at once; the endpoint takes ${resized.served}, so paging went on ${resized.served} rows at a time. Set itemsPerPage to ${resized.served} to save the refused request.`);
+          resized = undefined;
+        }
         const fetched = settled.page;
         const values = Array.isArray(fetched.values) ? fetched.values : [];
         lastStatus = fetched.status;
@@ -268,8 +304,9 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         const full = rows >= count;
         const claimed = typeof fetched.fullResultSize === 'number' ? fetched.fullResultSize : undefined;
         // A short page that its own answer says is not the last: the endpoint serves fewer rows
-        // than asked for (see the top), unless the next request shows otherwise.
-        const cappedHere = !full && rows > 0 && claimed !== undefined && claimed > from + rows;
+        // than asked for (see the top), unless the next request shows otherwise. So is a short
+        // first page whose total says nothing either way (0, absent, fewer than it holds).
+        const cappedHere = !full && rows > 0 && ((claimed !== undefined && claimed > from + rows) || (index === 0 && !(claimed !== undefined && claimed >= from + rows)));
         // Only a page that does not end the run can be a repeat that matters.
         const identity = full || cappedHere ? identityOf(values) : undefined;
         const answeredFrom = typeof fetched.envelopeFrom === 'number' ? fetched.envelopeFrom : undefined;
@@ -298,8 +335,9 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         }
         if (capped !== undefined && rows > 0) {
           // The request after a short page brought more rows: the short page was a cap.
+          const said = capped.claimed !== undefined && capped.claimed > capped.from + capped.rows ? `while its fullResultSize said ${capped.claimed}` : `and its fullResultSize (${capped.claimed ?? 'none'}) said nothing of more`;
           warn(
-            `Page ${capped.index} (from ${capped.from}) returned ${capped.rows} rows where ${capped.count} were asked for, while its fullResultSize said ${capped.claimed}; the next request found more rows. The endpoint serves at most ${capped.rows} rows a page, so paging went on ${capped.rows} rows at a time.`,
+            `Page ${capped.index} (from ${capped.from}) returned ${capped.rows} rows where ${capped.count} were asked for, ${said}; the next request found more rows. The endpoint serves at most ${capped.rows} rows a page, so paging went on ${capped.rows} rows at a time.`,
           );
         }
         capped = undefined;
@@ -331,7 +369,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
           dropAfter(index);
           requested = index + 1;
           stretch = { index: index + 1, from: from + rows, size: rows };
-          capped = { index, from, rows, count, claimed: claimed! };
+          capped = { index, from, rows, count, claimed };
           // One request tells whether there is more; fetching ahead resumes once it has.
           requestUpTo(index + 1, index + 1);
         } else {
@@ -375,6 +413,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
       };
       if (lastStatus !== undefined) out.lastStatus = lastStatus;
       if (versionDigest !== undefined) out.versionDigest = versionDigest;
+      if (refusedPageSize !== undefined) out.refusedPageSize = refusedPageSize;
       return out;
     },
   };

@@ -24,6 +24,19 @@ import { CancelledError } from '../contract/errors.js';
 // queued at the server. The limiter dates it from the answer less the shortest round trip seen:
 // no request is counted later than that after it was sent, unless the fastest one queued too.
 //
+// When Reset lies: a proxy or gateway may rewrite X-Rate-Limit-Reset (observed: always 1 s
+// against a real 10 s window). Believed, it rolls the window over every second, and every burst
+// sent into the still-running window is refused. The first answer after a predicted end shows
+// whether the window really ended: refused, or accepted without the budget back, it had not.
+// Once may be rounding, a late start (see ROUNDING_SLACK_MS) or others spending; then the next
+// window is opened by one request, not a burst. Twice in a row cannot be: Reset has proven
+// wrong. From then on the limiter learns the window's length from the answers themselves (see
+// #observeLearning): it keeps pacing by `remaining`, waits out each window for the length
+// learnt so far, and opens the next with one request, whose answer says whether the window had
+// really ended (the budget back: it lasts no longer than that) or not (it lasts longer). Between
+// those bounds it closes in, a little at a time from the length that held, until they are within
+// a tenth of the window: at most one refused request a window while it does.
+//
 // Several processes (or machines) on one token pair share nothing but Tripletex's counters. An
 // answer shows how far `remaining` fell; when it fell further than this process spent, others are
 // spending too (see #noteFall). Then this process counts what they have sent since its latest
@@ -129,6 +142,8 @@ export interface RateLimiterSnapshot {
   waitedMs: number;
   /** This process's share of the window, when answers show others spending on the same tokens. */
   share?: number;
+  /** Set once X-Rate-Limit-Reset has proven wrong: the window length the limiter now waits out, learnt from answers. */
+  learnedWindowMs?: number;
 }
 
 // Before the first answer the budget is unknown and might be tiny, so the first request goes
@@ -154,6 +169,11 @@ const ASSUMED_WINDOW_MS = 10_000;
 // ends from it, then add slack, doubling up to a granularity step.
 const ROUNDING_SLACK_MS = 1000;
 const MIN_LEARNED_SLACK_MS = 100;
+
+// While learning the window's length (Reset proven wrong): how close the bounds must be before
+// the limiter stops trying shorter windows, as a share of the longest that held.
+const LEARNED_TOLERANCE_SHARE = 0.1;
+const MIN_LEARNED_TOLERANCE_MS = 200;
 
 // Evidence of other spenders needs more than one request the fall cannot explain: requests sent
 // together may be counted in another order than they were sent.
@@ -240,6 +260,20 @@ export class RateLimiter {
   #epoch = 0;
   #rolloverUnconfirmed = false;
   #extraSlackMs = 0;
+  /** The lowest `remaining` of the window we left at a local rollover: an answer above it shows the budget came back. */
+  #previousWindowMin: number | undefined;
+  /** When the current window began, as answers show it: the send time of its first request we saw counted. */
+  #startedAt: number | undefined;
+  /** Predicted window ends in a row that the first answer after them showed false (see the top). */
+  #prematureInARow = 0;
+  /** After a premature rollover: the next window is opened by one request, not a burst. */
+  #confirmRollovers = false;
+  /** Once Reset has proven wrong: what answers have shown of the window's length. */
+  #learned: { atLeastMs?: number; atMostMs?: number } | undefined;
+  /** Probes in a row into a window whose start is unknown (learning mode): they back off exponentially. */
+  #blindProbes = 0;
+  /** Shorter windows that held in a row (learning mode): the next step down is twice as long. */
+  #shorterHeld = 0;
   /** Whether window ends may be dated from the answer less the shortest round trip (see the top); a refusal after an early rollover turns it off. */
   #shortenByRoundTrip = true;
   /** Shortest time from grant to answer seen: no request is counted later than this before its answer arrives, unless the fastest one queued too. */
@@ -314,7 +348,11 @@ export class RateLimiter {
   backoffAfter429(headers: RateLimitHeaders, attempt: number, maxWaitMs = Infinity): number {
     const now = this.#now();
     let wait: number;
-    if (headers.resetSeconds !== undefined && headers.resetSeconds > 0) {
+    if (this.#learned) {
+      // Reset has proven wrong: wait out the window as the answers have shown it (#observeLearning
+      // has just placed its end).
+      wait = Math.max(0, (this.#windowEndsAt ?? now + this.#minBackoffMs) + this.#marginMs() - now);
+    } else if (headers.resetSeconds !== undefined && headers.resetSeconds > 0) {
       wait = headers.resetSeconds * 1000 + this.#marginMs() + this.#extraSlackMs;
       // The answer has already told the limiter where its window ends (see #observe), more
       // closely than Reset counted from now does.
@@ -342,6 +380,7 @@ export class RateLimiter {
     if (this.#mode === 'known') out.remaining = Math.max(0, this.#budget());
     if (this.#windowEndsAt !== undefined) out.windowEndsAt = this.#windowEndsAt;
     if (this.#share() < 1) out.share = this.#share();
+    if (this.#learned) out.learnedWindowMs = this.#guessMs();
     return out;
   }
 
@@ -376,7 +415,7 @@ export class RateLimiter {
 
   /** The pause before the first request of a new window: a small share of the window's length. */
   #marginMs(): number {
-    const windowMs = this.#windowLengthMs ?? ASSUMED_WINDOW_MS;
+    const windowMs = this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
     return Math.min(MAX_SAFETY_MARGIN_MS, Math.max(MIN_SAFETY_MARGIN_MS, windowMs * SAFETY_MARGIN_SHARE));
   }
 
@@ -386,7 +425,7 @@ export class RateLimiter {
     if (this.#mode === 'unadvertised') return go;
     if (this.#mode === 'cold') return this.#inFlight < COLD_CONCURRENCY ? go : { kind: 'slot' };
     if (this.#windowEndsAt !== undefined) {
-      const opensAt = this.#windowEndsAt + this.#marginMs() + this.#extraSlackMs;
+      const opensAt = this.#windowEndsAt + this.#marginMs() + (this.#learned ? 0 : this.#extraSlackMs);
       if (now < opensAt) {
         if (this.#budget() > 0) return go;
         if (this.#inFlight > 0 && this.#portion(this.#spare()) > 0) return { kind: 'answers', at: opensAt };
@@ -394,6 +433,8 @@ export class RateLimiter {
       }
       if (!this.#rollOver()) return this.#decide(now);
     }
+    // A window that was believed over too early before: one request finds out, then the rest.
+    if (this.#rolloverUnconfirmed && this.#confirmRollovers) return this.#inFlight === 0 ? go : { kind: 'slot' };
     if (this.#budget() > 0) return go;
     // A fresh window whose budget the requests in flight may hold: their answers will tell.
     // If none are in flight (they all failed unanswered) one probe finds out.
@@ -405,6 +446,7 @@ export class RateLimiter {
    * flight (it may land in it). Answers false when `limit` is unknown and we went cold instead.
    */
   #rollOver(): boolean {
+    this.#previousWindowMin = this.#windowMin;
     this.#previousWindowEndsAt = this.#windowEndsAt;
     this.#windowEndsAt = undefined;
     this.#windowEndsAfter = undefined;
@@ -528,7 +570,7 @@ export class RateLimiter {
       else if (this.#mode === 'cold' && this.#limit === undefined) this.#mode = 'unadvertised';
       return;
     }
-    if (rateLimited && resetSeconds === undefined) {
+    if (rateLimited && resetSeconds === undefined && !this.#learned) {
       this.#forget();
       return;
     }
@@ -536,6 +578,10 @@ export class RateLimiter {
     const reported = rateLimited ? 0 : remaining;
     const roundTrip = Math.max(0, now - grant.sentAt);
     this.#minRoundTripMs = Math.min(this.#minRoundTripMs ?? roundTrip, roundTrip);
+    if (this.#learned) {
+      this.#observeLearning(grant, reported, rateLimited, now);
+      return;
+    }
     if (resetSeconds !== undefined) this.#windowLengthMs = Math.max(this.#windowLengthMs ?? 0, resetSeconds * 1000);
 
     // Where this answer's window ends: Reset is whole seconds, rounded up by a server that
@@ -557,6 +603,8 @@ export class RateLimiter {
       const lowest = reported ?? this.#limit;
       if (lowest === undefined) return;
       this.#adopt(earliest, latest, lowest);
+      // The window began no later than this request: as good a start as answers can show.
+      if (!rateLimited) this.#startedAt = grant.sentAt;
       if (!rateLimited && reported !== undefined) this.#noteFall(grant.sentAt, reported);
       return;
     }
@@ -566,8 +614,24 @@ export class RateLimiter {
     // before the true end, which our latest estimate is at or after.
     const later = reference === undefined || (earliest !== undefined && earliest > reference);
     if (later) {
-      if (rateLimited && this.#rolloverUnconfirmed && grant.epoch === this.#epoch) this.#learnFromEarlyRollover(resetSeconds);
+      const before = this.#windowEndsAt !== undefined ? this.#windowMin : this.#previousWindowMin;
+      // The first answer after a rollover the headers predicted: refused, or accepted without
+      // the budget back, the server's window had not ended.
+      const opener = this.#rolloverUnconfirmed && grant.epoch === this.#epoch;
+      if (opener && (rateLimited || (reported !== undefined && before !== undefined && reported < before))) {
+        this.#confirmRollovers = true;
+        this.#prematureInARow += 1;
+        if (this.#prematureInARow >= 2) {
+          this.#beginLearning(grant.sentAt, reported ?? 0, now);
+          return;
+        }
+        if (rateLimited) this.#learnFromEarlyRollover(resetSeconds);
+      } else if (opener) {
+        this.#prematureInARow = 0;
+      }
       this.#adopt(earliest, latest, reported ?? this.#limit ?? 0);
+      // A window starts where the budget comes back, whatever Reset claims.
+      if (!rateLimited && reported !== undefined && (before === undefined || before <= 0 || reported >= before)) this.#startedAt = grant.sentAt;
       if (!rateLimited && reported !== undefined) this.#noteFall(grant.sentAt, reported);
       return;
     }
@@ -589,6 +653,128 @@ export class RateLimiter {
     if (resetSeconds === 0) this.#extraSlackMs = Math.max(this.#extraSlackMs, ROUNDING_SLACK_MS);
     else if (this.#shortenByRoundTrip) this.#shortenByRoundTrip = false;
     else this.#extraSlackMs = Math.min(ROUNDING_SLACK_MS, Math.max(MIN_LEARNED_SLACK_MS, this.#extraSlackMs * 2));
+  }
+
+  /**
+   * Reset has proven wrong (twice in a row the window it said had ended went on): from now on
+   * the window's length is learnt from answers. The request answered at `sentAt` shows the
+   * window still running then, so it lasts at least that long since it began; `left` is what
+   * that answer said remains of it.
+   */
+  #beginLearning(sentAt: number, left: number, now: number): void {
+    this.#learned = this.#startedAt === undefined ? {} : { atLeastMs: Math.max(0, sentAt - this.#startedAt) };
+    this.#confirmRollovers = true;
+    this.#mode = 'known';
+    this.#epoch += 1;
+    this.#windowMin = left;
+    this.#lost = 0;
+    this.#rolloverUnconfirmed = false;
+    this.#windowEndsAfter = undefined;
+    this.#previousWindowEndsAt = undefined;
+    this.#windowEndsAt = this.#learnedEnd(now);
+  }
+
+  /**
+   * An answer once Reset is no longer believed. The first answer after a rollover is the probe
+   * that opened it: accepted with the budget back, the window had ended (it lasts at most that
+   * long) and a new one starts; refused, or accepted without the budget back, it had not (it
+   * lasts longer), and its end moves on. Other answers of the window only pace it.
+   */
+  #observeLearning(grant: Grant, reported: number | undefined, rateLimited: boolean, now: number): void {
+    if (this.#mode !== 'known') {
+      // Cold again (a 429 that said nothing): the first answer since tells where we stand.
+      if (grant.epoch !== this.#epoch) return;
+      if (rateLimited) this.#holdLearnedWindow(undefined, now);
+      else this.#startLearnedWindow(grant.sentAt, reported, now);
+      return;
+    }
+    if (this.#rolloverUnconfirmed && grant.epoch === this.#epoch) {
+      const elapsed = this.#startedAt === undefined ? undefined : Math.max(0, grant.sentAt - this.#startedAt);
+      // Accepted where the window we left had nothing left, or with more left than it had: a
+      // new window. (The same window can only have less left.)
+      const before = this.#previousWindowMin;
+      const fresh = !rateLimited && (reported === undefined || before === undefined || before <= 0 || reported >= before);
+      if (fresh) {
+        if (elapsed !== undefined) this.#bound('atMostMs', elapsed);
+        this.#startLearnedWindow(grant.sentAt, reported, now);
+      } else if (elapsed !== undefined && this.#learned!.atMostMs !== undefined && elapsed >= this.#learned!.atMostMs) {
+        // Later than any window has lasted: not the old window going on, but a new one that
+        // others on the same tokens have used up. Nothing learnt; ask again soon.
+        this.#holdLearnedWindow(reported, now, true);
+      } else {
+        if (elapsed !== undefined) this.#bound('atLeastMs', elapsed);
+        this.#holdLearnedWindow(reported, now);
+      }
+      return;
+    }
+    if (grant.epoch !== this.#epoch || this.#windowEndsAt === undefined) return;
+    if (reported !== undefined) this.#windowMin = Math.min(this.#windowMin, reported);
+    if (reported !== undefined && !rateLimited) this.#noteFall(grant.sentAt, reported);
+  }
+
+  /** A window began with the request sent at `sentAt`: pace it by its budget, and wait it out for the length learnt. */
+  #startLearnedWindow(sentAt: number, reported: number | undefined, now: number): void {
+    this.#mode = 'known';
+    this.#epoch += 1;
+    this.#startedAt = sentAt;
+    this.#blindProbes = 0;
+    this.#windowMin = reported ?? this.#limit ?? 0;
+    this.#lost = 0;
+    this.#rolloverUnconfirmed = false;
+    this.#previousWindowEndsAt = undefined;
+    this.#startWindowShare();
+    this.#windowEndsAt = this.#learnedEnd(now);
+    if (reported !== undefined) this.#noteFall(sentAt, reported);
+  }
+
+  /** The window we thought over goes on: nothing left of it for now, and its end is moved by what was learnt (or, `soon`, a backoff). */
+  #holdLearnedWindow(reported: number | undefined, now: number, soon = false): void {
+    this.#mode = 'known';
+    this.#windowMin = reported ?? 0;
+    this.#lost = 0;
+    this.#rolloverUnconfirmed = false;
+    this.#previousWindowEndsAt = undefined;
+    this.#windowEndsAt = this.#learnedEnd(now, soon);
+  }
+
+  /** Narrows what is known of the window's length; a bound that contradicts the other replaces it (windows may change). */
+  #bound(which: 'atLeastMs' | 'atMostMs', ms: number): void {
+    const learned = this.#learned!;
+    if (which === 'atLeastMs') {
+      this.#shorterHeld = 0;
+      learned.atLeastMs = Math.max(learned.atLeastMs ?? 0, ms);
+      if (learned.atMostMs !== undefined && learned.atMostMs <= learned.atLeastMs) delete learned.atMostMs;
+    } else {
+      if (learned.atMostMs !== undefined && ms < learned.atMostMs) this.#shorterHeld += 1;
+      learned.atMostMs = Math.min(learned.atMostMs ?? Infinity, ms);
+      if (learned.atLeastMs !== undefined && learned.atLeastMs >= learned.atMostMs) delete learned.atLeastMs;
+    }
+  }
+
+  /**
+   * The length to wait a window out for: with no end seen yet, Tripletex's 10 s or a doubling
+   * of what was seen to run; with both bounds, the one that held once they are close. Until then
+   * a little shorter than the one that held (most windows keep their length, so a window is
+   * usually refused at most once there), in steps that double while shorter ones keep holding,
+   * or the middle when the bounds are far closer together.
+   */
+  #guessMs(): number {
+    const { atLeastMs, atMostMs } = this.#learned ?? {};
+    if (atMostMs === undefined) return Math.max(ASSUMED_WINDOW_MS, atLeastMs === undefined ? 0 : Math.min(2 * atLeastMs, atLeastMs + ASSUMED_WINDOW_MS));
+    const low = atLeastMs ?? 0;
+    const tolerance = Math.max(MIN_LEARNED_TOLERANCE_MS, atMostMs * LEARNED_TOLERANCE_SHARE);
+    if (atMostMs - low <= tolerance) return atMostMs;
+    return Math.max(low + (atMostMs - low) / 2, atMostMs - 0.9 * tolerance * 2 ** Math.min(this.#shorterHeld, 10));
+  }
+
+  /** Where the current window ends as learnt; with its start unknown (or `soon`), a backoff that doubles with each blind probe. */
+  #learnedEnd(now: number, soon = false): number {
+    if (this.#startedAt === undefined || soon) {
+      const wait = Math.min(this.#maxBackoffMs, this.#minBackoffMs * 2 ** Math.min(this.#blindProbes, 30));
+      this.#blindProbes += 1;
+      return now + wait;
+    }
+    return Math.max(now, this.#startedAt + this.#guessMs());
   }
 
   #adopt(windowEndsAfter: number | undefined, windowEndsAt: number | undefined, lowest: number): void {

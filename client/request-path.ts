@@ -25,7 +25,18 @@ export function pathProblems(path: string, field = 'path'): Problem[] {
   if (/^\/v2(\/|$)/i.test(decoded)) say('must leave out /v2: the connection adds it (write /customer, not /v2/customer)');
   if (/[\u0000-\u001f\u007f]/.test(decoded)) say('must not contain control characters');
   if (/%2f/i.test(path)) say('must not contain an encoded slash (%2F)');
+  const twice = /%25[0-9a-f]{2}/i.exec(path);
+  if (twice) say(`is percent-encoded twice: ${twice[0]} is ${decodeURIComponent(twice[0])} encoded again; write the character itself or encode it once`);
   return problems;
+}
+
+/**
+ * The one spelling of a path that every check and every request uses: a trailing slash is
+ * dropped, because Tripletex serves `/invoice/` as `/invoice`, while the spec's templates would
+ * read the empty segment after it as an id (`/invoice/{id}`) and judge the wrong endpoint.
+ */
+export function normalisePath(path: string): string {
+  return path.length > 1 && path.endsWith('/') && !path.endsWith('//') ? path.slice(0, -1) : path;
 }
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;

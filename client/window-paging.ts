@@ -46,6 +46,8 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
 
   async function* iterate(): AsyncGenerator<WindowedPage, void, undefined> {
     let startIndex = options.startIndex;
+    // A page size the endpoint refused in one window is refused in every other: keep the one it took.
+    let itemsPerPage = options.itemsPerPage;
     let last: PaginateResult | undefined;
     for (;;) {
       const window = plan?.next();
@@ -54,6 +56,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       const paging = paginate({
         ...options,
         startIndex,
+        itemsPerPage,
         maxPageCount: options.maxPageCount - emitted,
         fetchPage: (page, signal) => options.fetchPage(page, window, signal),
       });
@@ -66,6 +69,9 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
         }
       } catch (error) {
         if (!plan || !window || fromThisWindow > 0 || !options.isTooLarge(error)) throw error;
+        const refused = paging.result();
+        itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
+        totals.warnings.push(...refused.warnings);
         try {
           plan.refused();
         } catch (refusal) {
@@ -75,6 +81,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
         continue;
       }
       last = paging.result();
+      itemsPerPage = last.refusedPageSize?.served ?? itemsPerPage;
       totals.pagesFetched += last.pagesFetched;
       totals.pagesDropped += last.pagesDropped;
       totals.warnings.push(...last.warnings);

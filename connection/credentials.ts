@@ -31,3 +31,22 @@ export function makeCredentials(environment: EnvironmentName, consumerToken: str
     fingerprint: fingerprintOf(environment, consumer.reveal(), employee.reveal()),
   };
 }
+
+/**
+ * Which environment a consumer or employee token looks made for, by its form alone: Tripletex's
+ * test-environment tokens carry a "test-" marker (observed), before the token or inside the
+ * small JSON it encodes. Undefined when the token has neither Tripletex's form nor the marker.
+ * A hint for advice, never proof: only a session Tripletex creates proves a token.
+ */
+export function environmentByForm(token: Secret): EnvironmentName | undefined {
+  const text = token.reveal().trim();
+  if (/^test-/i.test(text)) return 'test';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(text)) return undefined;
+  try {
+    const decoded = JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as { tokenId?: unknown; token?: unknown };
+    if (typeof decoded !== 'object' || decoded === null || typeof decoded.token !== 'string') return undefined;
+    return decoded.token.startsWith('test-') ? 'test' : 'production';
+  } catch {
+    return undefined;
+  }
+}

@@ -1,5 +1,5 @@
 import type { ActionContext, TestResult } from '../contract/host.js';
-import { baseUrlFor, otherEnvironment, theEnvironment, type EnvironmentName } from '../client/environments.js';
+import { baseUrlFor, otherEnvironment, otherEnvironmentOffLimits, theEnvironment, type EnvironmentName } from '../client/environments.js';
 import { AuthenticationError, CancelledError, InputError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { paginate } from '../client/paginate.js';
 import { hint, type Hint } from '../contract/hints.js';
@@ -7,7 +7,7 @@ import { scrub } from '../contract/secret.js';
 import { createSession } from './session-create.js';
 import { sharedSessionPool, TripletexClient } from './tripletex-client.js';
 import type { RetryPolicy } from '../client/dispatch.js';
-import { makeCredentials } from './credentials.js';
+import { environmentByForm, makeCredentials } from './credentials.js';
 import { resolveConnectionProperties, type ResolvedConnection } from './resolved-connection.js';
 import { reasonSentence, sessionFailureReason, tripletexSays, type SessionFailureReason } from './session-failure.js';
 import type { SessionPool } from './session-pool.js';
@@ -18,6 +18,7 @@ export type TestReason =
   | 'wrong-environment'
   | 'accountant-token'
   | 'company-not-reachable'
+  | 'mixed-environments'
   | 'cancelled'
   | 'internal'
   | SessionFailureReason;
@@ -157,10 +158,13 @@ async function runTest(connection: ResolvedConnection, ctx: Pick<ActionContext, 
   const clientsPart = clients && clients.length > 0 ? { clients } : {};
 
   if (wanted === 0 || wanted === own.id) {
-    if (wanted === 0 && clients && clients.length > 0) {
+    // An accountant's token in the office's own company, whether named 0 or by its id, reaches
+    // only >whoAmI and the client list: every other request would be refused.
+    if (clients && clients.length > 0) {
+      const how = wanted === 0 ? `with ${COMPANY.text} empty (0)` : `with ${COMPANY.text} set to the accounting office's own id (${own.id}), the same as empty`;
       return fail(
         'accountant-token',
-        `The tokens work in ${where}, but this is an accountant's employee token: with ${COMPANY.text} empty (0) it can only identify itself. ` +
+        `The tokens work in ${where}, but this is an accountant's employee token: ${how} it can only identify itself and list its client companies. ` +
           `Set ${COMPANY.text} to the client company this connection should work with: ${clientList(clients)}.`,
         { ...base, clients },
       );
@@ -304,9 +308,10 @@ async function clientsOf(client: TripletexClient, signal: AbortSignal): Promise<
         companyId: 0,
         signal: pageSignal,
       });
-      const body = (response.body ?? {}) as { values?: unknown; from?: unknown };
+      const body = (response.body ?? {}) as { values?: unknown; from?: unknown; fullResultSize?: unknown };
       const values = Array.isArray(body.values) ? body.values : [];
-      return { kind: 'list', values, status: response.status, envelopeFrom: typeof body.from === 'number' ? body.from : null };
+      const fullResultSize = typeof body.fullResultSize === 'number' ? body.fullResultSize : null;
+      return { kind: 'list', values, fullResultSize, status: response.status, envelopeFrom: typeof body.from === 'number' ? body.from : null };
     },
   });
   try {
@@ -336,28 +341,33 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
     // The commonest mistake: tokens from the other environment. Ask the other one; what it
     // says counts only if it answered about the tokens, not if it could not be asked.
     const other = otherEnvironment(environment);
+    const token = reason === 'consumer-token-invalid' ? 'the consumer token' : reason === 'employee-token-invalid' ? 'the employee token' : 'this consumer and employee token pair';
+    const unchecked = (why: string, orLater = '') =>
+      fail(reason, `${capitalized(theEnvironment(environment))} does not accept ${token}. Whether the tokens belong to ${theEnvironment(other)} instead ${why}. Check the tokens and ${SWITCH.text}${orLater}.${tripletexSays(error)}`, {
+        environment,
+        requestId: error.requestId,
+        unchecked: ['other-environment'],
+      });
+    const offLimits = otherEnvironmentOffLimits(environment);
+    if (offLimits !== undefined) return unchecked(`was not checked: ${offLimits}`);
     const probe = makeCredentials(other, connection.credentials.consumerToken, connection.credentials.employeeToken);
-    let otherUnchecked: string | undefined;
+    let elsewhere: SessionFailureReason;
     try {
       await createSession(probe, sharedSessionPool().expirationDateForNow(), ctx.signal, timeoutMs);
       const turn = hint(other === 'test' ? '{on:useTestEnvironment}' : '{off:useTestEnvironment}');
       return fail('wrong-environment', `These tokens belong to ${theEnvironment(other)}, not to ${theEnvironment(environment)}. To use them there, ${turn.text}.${tripletexSays(error)}`, { environment, hints: [turn] });
     } catch (probeError) {
       if (probeError instanceof CancelledError) throw probeError;
-      const probeReason = probeError instanceof TripletexApiError || probeError instanceof TripletexNetworkError ? sessionFailureReason(probeError) : 'unreachable';
-      if (probeReason === 'unreachable' || probeReason === 'server-error' || probeReason === 'rate-limited') {
-        otherUnchecked = probeError instanceof Error ? probeError.message : String(probeError);
+      elsewhere = probeError instanceof TripletexApiError || probeError instanceof TripletexNetworkError ? sessionFailureReason(probeError) : 'unreachable';
+      if (elsewhere === 'unreachable' || elsewhere === 'server-error' || elsewhere === 'rate-limited') {
+        ctx.log.debug(`${capitalized(theEnvironment(other))} could not be asked about the tokens`);
+        const why = probeError instanceof Error ? probeError.message : String(probeError);
+        return unchecked(`could not be checked: it did not answer usefully (${why})`, ', or test again later');
       }
-      ctx.log.debug(otherUnchecked ? `${capitalized(theEnvironment(other))} could not be asked about the tokens` : `${capitalized(theEnvironment(other))} refused the tokens too`);
+      ctx.log.debug(`${capitalized(theEnvironment(other))} refused the tokens too (${elsewhere})`);
     }
-    if (otherUnchecked !== undefined) {
-      const token = reason === 'consumer-token-invalid' ? 'the consumer token' : reason === 'employee-token-invalid' ? 'the employee token' : 'this consumer and employee token pair';
-      return fail(
-        reason,
-        `${capitalized(theEnvironment(environment))} does not accept ${token}. Whether the tokens belong to ${theEnvironment(other)} instead could not be checked: it did not answer usefully (${otherUnchecked}). Check the tokens and ${SWITCH.text}, or test again later.${tripletexSays(error)}`,
-        { environment, requestId: error.requestId, unchecked: ['other-environment'] },
-      );
-    }
+    const split = tokensApart(connection, reason, elsewhere, error);
+    if (split) return split;
   }
   const what: Record<string, string> = {
     'consumer-token-invalid': 'The consumer token is invalid: neither Tripletex environment knows it. Check that it is the consumer token Tripletex issued for this integration.',
@@ -366,6 +376,48 @@ async function sessionFailed(connection: ResolvedConnection, error: TripletexApi
   };
   const message = what[reason] ?? `Could not create a session: ${reasonSentence(reason, environment)}.`;
   return fail(reason, `${message}${tripletexSays(error)}`, { environment, requestId: error.requestId });
+}
+
+/**
+ * What two refusals together show about a pair whose tokens may come from different
+ * environments: the consumer token is known exactly where a refusal blamed only the employee
+ * token. Where the employee token belongs, only its form can suggest (environmentByForm).
+ * Undefined when the refusals show nothing beyond "invalid".
+ */
+function tokensApart(connection: ResolvedConnection, here: SessionFailureReason, there: SessionFailureReason, error: TripletexApiError | TripletexNetworkError): ConnectionTestResult | undefined {
+  const environment = connection.environment;
+  const other = otherEnvironment(environment);
+  const consumerHome = here === 'consumer-token-invalid' && there === 'employee-token-invalid' ? other : here === 'employee-token-invalid' && there === 'consumer-token-invalid' ? environment : undefined;
+  if (consumerHome === undefined) return undefined;
+  const consumerAway = otherEnvironment(consumerHome);
+  const employeeLooks = environmentByForm(connection.credentials.employeeToken);
+  const switchTo = (target: EnvironmentName) => hint(target === 'test' ? '{on:useTestEnvironment}' : '{off:useTestEnvironment}');
+  const extra = { environment, requestId: error.requestId };
+  const consumerFacts = `the consumer token belongs to ${theEnvironment(consumerHome)} (which knows it; ${theEnvironment(consumerAway)} does not)`;
+  if (employeeLooks === consumerAway) {
+    // Each token from its own environment: say which is which, and both ways out, with the
+    // switch where the way out is the other environment.
+    const toHome = consumerHome === environment ? undefined : switchTo(consumerHome);
+    const toAway = consumerAway === environment ? undefined : switchTo(consumerAway);
+    return fail(
+      'mixed-environments',
+      `The two tokens come from different Tripletex environments: ${consumerFacts}, while the employee token looks made for ${theEnvironment(consumerAway)} (by its form: ${consumerAway === 'test' ? "test tokens carry Tripletex's test- marker" : "it lacks the test- marker Tripletex's test tokens carry"}), and ${theEnvironment(consumerHome)} does not accept it with this consumer token. A pair works only in the environment both were made in: use an employee token made in ${theEnvironment(consumerHome)} for this integration${toHome ? ` and ${toHome.text}` : ''}, or the consumer token ${theEnvironment(consumerAway)} issued for it with this employee token${toAway ? ` and ${toAway.text}` : ''}.${tripletexSays(error)}`,
+      { ...extra, hints: [toHome, toAway].filter((h): h is Hint => h !== undefined) },
+    );
+  }
+  if (consumerHome === environment) {
+    return fail(
+      'employee-token-invalid',
+      `The employee token is invalid: ${theEnvironment(environment)} knows the consumer token but not this employee token with it (wrong, revoked, or made for another integration's consumer token), and it does not look made for ${theEnvironment(other)}. Ask a Tripletex administrator for a new employee token made for this integration.${tripletexSays(error)}`,
+      extra,
+    );
+  }
+  const turn = switchTo(other);
+  return fail(
+    'wrong-environment',
+    `The consumer token belongs to ${theEnvironment(other)}, not to ${theEnvironment(environment)}, and ${theEnvironment(other)} does not accept the employee token with it either: that one is wrong, revoked, or made for another integration's consumer token. To work in ${theEnvironment(other)}, ${turn.text} and use an employee token made there for this integration.${tripletexSays(error)}`,
+    { ...extra, hints: [turn] },
+  );
 }
 
 function capitalized(text: string): string {

@@ -31,8 +31,12 @@ export function basicAuthorization(companyId: number, sessionToken: Secret): Sec
 
 let defaultPool: SessionPool | undefined;
 
-/** Per token pair: whether the tokens reach client companies (see #reachesClients). */
-const clientAccess = new Map<string, Promise<boolean | undefined>>();
+/** Per token pair: whether the tokens reach client companies, and their own company's id (see #clientAccess). */
+interface ClientAccess {
+  reachesClients: boolean;
+  ownCompanyId?: number;
+}
+const clientAccess = new Map<string, Promise<ClientAccess | undefined>>();
 
 /** The process-wide session pool every connection shares. */
 export function sharedSessionPool(): SessionPool {
@@ -168,21 +172,22 @@ export class TripletexClient {
       const unreachable = companyId === 0 ? '' : `, or company ${companyId} is not reachable with these tokens`;
       throw new TripletexApiError(error.details, `${error.message}. A new session was created and Tripletex still refused it: the employee token may have been revoked${unreachable}`);
     }
-    // The commonest 403 in practice: an accountant's token used without a client's id. Said
-    // only when the tokens do reach client companies, never to a clerk whose role lacks an endpoint.
-    if (response.status === 403 && companyId === 0 && error.serverText === undefined && !probe && (await this.#reachesClients(request.signal))) {
-      const advice = hint("give the client company's id as {input:companyId} (GET /company/>withLoginAccess lists the ids these tokens reach)");
-      throw new TripletexApiError(
-        error.details,
-        error.message.replace(LACKS_ENTITLEMENT, `These are an accountant's tokens, which in your own company (0) may only list their client companies: ${advice.text}`),
-        [advice],
-      );
+    // The commonest 403 in practice: an accountant's token used without a client's id, as 0 or
+    // as the office's own id (which reaches no more than 0 does). Said only when the tokens do
+    // reach client companies, never to a clerk whose role lacks an endpoint.
+    if (response.status === 403 && error.serverText === undefined && !probe) {
+      const access = await this.#clientAccess(request.signal);
+      if (access?.reachesClients && (companyId === 0 || companyId === access.ownCompanyId)) {
+        const advice = hint("give the client company's id as {input:companyId} (GET /company/>withLoginAccess lists the ids these tokens reach)");
+        const own = companyId === 0 ? 'your own company (0)' : `the accounting office's own company (${companyId}, the same as 0)`;
+        throw new TripletexApiError(error.details, error.message.replace(LACKS_ENTITLEMENT, `These are an accountant's tokens, which in ${own} may only list their client companies: ${advice.text}`), [advice]);
+      }
     }
     throw error;
   }
 
-  /** Whether these tokens reach companies other than their own (an accountant's); undefined when that could not be found out. */
-  async #reachesClients(signal?: AbortSignal): Promise<boolean | undefined> {
+  /** Whether these tokens reach companies other than their own (an accountant's), and their own company; undefined when that could not be found out. */
+  async #clientAccess(signal?: AbortSignal): Promise<ClientAccess | undefined> {
     const key = this.connection.credentials.fingerprint;
     let known = clientAccess.get(key);
     if (!known) {
@@ -194,16 +199,17 @@ export class TripletexClient {
     return known;
   }
 
-  async #askForClients(signal?: AbortSignal): Promise<boolean | undefined> {
+  async #askForClients(signal?: AbortSignal): Promise<ClientAccess | undefined> {
     try {
       const who = await this.#send({ method: 'GET', path: '/token/session/>whoAmI', query: { fields: 'companyId' }, companyId: 0, signal }, true);
       const own = ((who.body ?? {}) as { value?: { companyId?: unknown } }).value?.companyId;
+      const ownCompanyId = typeof own === 'number' ? { ownCompanyId: own } : {};
       const list = await this.#send({ method: 'GET', path: '/company/>withLoginAccess', query: { fields: 'id', from: 0, count: 2 }, companyId: 0, signal }, true);
       const values = ((list.body ?? {}) as { values?: unknown }).values;
-      return Array.isArray(values) && values.some((row) => (row as { id?: unknown } | null)?.id !== own);
+      return { reachesClients: Array.isArray(values) && values.some((row) => (row as { id?: unknown } | null)?.id !== own), ...ownCompanyId };
     } catch (error) {
       // A user who may not even list client companies has none.
-      if (error instanceof TripletexApiError && error.status === 403) return false;
+      if (error instanceof TripletexApiError && error.status === 403) return { reachesClients: false };
       return undefined;
     }
   }

@@ -133,7 +133,8 @@ describeInBrowser('the designer in Chromium', () => {
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     const verdict = dialog().getByRole('status', { name: 'Test result' });
     await see(verdict, 'Test failed');
-    await see(verdict, 'The employee token is invalid: neither Tripletex environment accepts it with this consumer token. Ask a Tripletex administrator for a new employee token made for this integration.');
+    await see(verdict, 'The employee token is invalid: Tripletex production knows the consumer token but not this employee token with it');
+    await see(verdict, 'Ask a Tripletex administrator for a new employee token made for this integration.');
     await screenshot(page, '04-test-failed-wrong-employee-token');
 
     await dialog().getByRole('textbox', { name: 'Employee token', exact: true }).fill(tokens.employee);

@@ -87,6 +87,42 @@ describe('Tripletex Connection against the simulator', () => {
     expect(unknown).toMatchObject({ ok: false, reason: 'company-not-reachable' });
   });
 
+  it("gives the accountant verdict when Default Company Id is the accounting office's own id, which reaches no more than 0", async () => {
+    const office = sim.companies.production.accountantCompanyId;
+    const result = await testConnection(props(prod().consumerToken, prod().employeeTokens.accountant, { defaultCompanyId: office }), recordingContext());
+    expect(result).toMatchObject({ ok: false, reason: 'accountant-token' });
+    expect(result.message).toContain(`with "Default Company Id" set to the accounting office's own id (${office}), the same as empty`);
+    const ids = sim.companies.production.clientCompanyIds;
+    expect(result.clients?.map((c) => c.id).sort()).toEqual([...ids].sort());
+    for (const id of ids) expect(result.message).toContain(`(id ${id})`);
+    // The simulator does refuse that company as Tripletex does: the verdict is not a guess.
+    const connection = resolveConnectionProperties(props(prod().consumerToken, prod().employeeTokens.accountant, { defaultCompanyId: office }));
+    const refused = await new TripletexClient(connection).request({ method: 'GET', path: '/customer' }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 403 });
+    expect((refused as Error).message).toMatch(new RegExp(`These are an accountant's tokens, which in the accounting office's own company \\(${office}, the same as 0\\) may only list their client companies: give the client company's id as "Company Id"`));
+  });
+
+  it('says which token belongs where when the two come from different environments', async () => {
+    // A test-environment consumer token with a production employee token, on production.
+    const testConsumer = await testConnection(props(testEnv().consumerToken, prod().employeeTokens.employee), recordingContext());
+    expect(testConsumer).toMatchObject({ ok: false, reason: 'mixed-environments', environment: 'production' });
+    expect(testConsumer.message).toMatch(/^The two tokens come from different Tripletex environments: the consumer token belongs to the Tripletex test environment \(which knows it; Tripletex production does not\), while the employee token looks made for Tripletex production/);
+    expect(testConsumer.message).not.toMatch(/neither Tripletex environment/i);
+    // On production already: the way out with the production consumer token needs no switch.
+    expect(testConsumer.message).toMatch(/use an employee token made in the Tripletex test environment for this integration and turn on "Use Tripletex test environment", or the consumer token Tripletex production issued for it with this employee token\. /);
+    expect(testConsumer.hints?.map((h) => h.template)).toEqual(['{on:useTestEnvironment}']);
+    // A production consumer token with a test-environment employee token, on production.
+    const testEmployee = await testConnection(props(prod().consumerToken, testEnv().employeeTokens.employee), recordingContext());
+    expect(testEmployee).toMatchObject({ ok: false, reason: 'mixed-environments', environment: 'production' });
+    expect(testEmployee.message).toMatch(/the consumer token belongs to Tripletex production \(which knows it; the Tripletex test environment does not\), while the employee token looks made for the Tripletex test environment \(by its form: test tokens carry Tripletex's test- marker\)/);
+    expect(testEmployee.message).toMatch(/use an employee token made in Tripletex production for this integration, or the consumer token the Tripletex test environment issued for it with this employee token and turn on "Use Tripletex test environment"/);
+    expect(testEmployee.message).not.toMatch(/Ask a Tripletex administrator for a new employee token/);
+    // A production employee token that production refuses with its own consumer token is plainly invalid.
+    const invalid = await testConnection(props(prod().consumerToken, Buffer.from(JSON.stringify({ tokenId: 1, token: 'revoked' })).toString('base64')), recordingContext());
+    expect(invalid).toMatchObject({ ok: false, reason: 'employee-token-invalid' });
+    expect(invalid.message).toMatch(/The employee token is invalid: Tripletex production knows the consumer token but not this employee token with it .*, and it does not look made for the Tripletex test environment\. Ask a Tripletex administrator/);
+  });
+
   it('says the service cannot be reached when nothing listens', async () => {
     const saved = process.env.TRIPLETEX_PRODUCTION_URL;
     process.env.TRIPLETEX_PRODUCTION_URL = 'http://127.0.0.1:9/v2';

@@ -41,12 +41,14 @@ describe('flow-tripletex simulator: flags for recorded behaviours', () => {
       '--result-set-limit', '100',
       '--postings-per-year', '1000',
       '--list', '/customer=cap=7,full-result-size=exact',
+      '--list', '/customer=grow=2',
+      '--report-reset', '1',
       '--fault', 'GET:/supplier=500,body=html',
       '--fault', 'GET:/product=429,reset=99999999',
     ]);
     try {
       const out = await banner(cli);
-      expect(out).toContain('Rate limit: 100 requests per 10 s per token pair.');
+      expect(out).toContain('Rate limit: 100 requests per 10 s per token pair; X-Rate-Limit-Reset always says 1 s.');
       const url = /^export TRIPLETEX_PRODUCTION_URL=(\S+)$/m.exec(out)![1]!;
       const section = out.slice(out.indexOf('  production\n'));
       const consumer = /consumer token\s+(\S+)/.exec(section)![1];
@@ -62,7 +64,9 @@ describe('flow-tripletex simulator: flags for recorded behaviours', () => {
 
       const customers = await get('/customer?count=1000');
       expect(customers.headers.get('x-rate-limit-limit')).toBe('100');
-      expect(await customers.json()).toMatchObject({ fullResultSize: 60, count: 7 });
+      expect(customers.headers.get('x-rate-limit-reset')).toBe('1');
+      // Two customers were created before this answer (grow=2).
+      expect(await customers.json()).toMatchObject({ fullResultSize: 62, count: 7 });
       // 1,000 postings a year: a year is over the limit of 100, a week is not.
       const year = await get(`/ledger/posting?dateFrom=${period}&dateTo=${Number(period.slice(0, 4)) + 1}-01-01`);
       expect(year.status).toBe(422);

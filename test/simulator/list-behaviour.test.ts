@@ -75,6 +75,23 @@ describe('simulator: per-list paging behaviour', () => {
     expect((await get('/ledger/vatType')).body.fullResultSize).toBe(0);
   });
 
+  it('grows /customer before each answer, as colleagues creating customers would: new rows first under sorting=-id', async () => {
+    try {
+      sim.setListBehaviour('/customer', { grow: 3 });
+      const first = await get('/customer?sorting=-id&count=5&fields=id');
+      const second = await get('/customer?sorting=-id&from=5&count=5&fields=id');
+      // Three customers were created before the second page: it begins with the last three of the first.
+      expect(ids(second).slice(0, 3)).toEqual(ids(first).slice(2));
+      expect(second.body.values[0]).toBeDefined();
+      const newest = await get('/customer?sorting=-id&count=1&fields=id,name');
+      expect(newest.body.values[0]).toMatchObject({ name: expect.stringMatching(/^Ny kunde \d+$/) });
+    } finally {
+      sim.setListBehaviour('/customer', { cap: 50, fullResultSize: 'exact' });
+    }
+    expect(() => sim.setListBehaviour('/supplier', { grow: 1 })).toThrow(/grow is served for \/customer only/);
+    expect(() => sim.setListBehaviour('/customer', { grow: -1 })).toThrow(/grow must be a whole number/);
+  });
+
   it('refuses a behaviour for a path that is not a list, or one that cannot mean anything', async () => {
     expect(() => sim.setListBehaviour('/nowhere', { cap: 5 })).toThrow(/not a list the simulator serves/);
     expect(() => sim.setListBehaviour('/customer/{id}', { cap: 5 })).toThrow(/not a list/);
@@ -91,6 +108,8 @@ describe('simulator: per-list paging behaviour', () => {
       behaviour: { wholeSet: false, ignoreFrom: true, fullResultSize: 'zero' },
     });
     expect(parseListSpec('/supplier=whole-set')).toEqual({ path: '/supplier', behaviour: { wholeSet: true } });
+    expect(parseListSpec('/customer=grow=2')).toEqual({ path: '/customer', behaviour: { grow: 2 } });
+    expect(() => parseListSpec('/customer=grow=some')).toThrow(/grow must be a whole number/);
     expect(() => parseListSpec('/customer')).toThrow(/PATH=OPTION/);
     expect(() => parseListSpec('/customer=cap=x')).toThrow(/cap must be a whole number/);
     expect(() => parseListSpec('/customer=sideways')).toThrow(/unknown option "sideways"/);

@@ -85,6 +85,21 @@ describe('simulator: rate limits', () => {
     expect(limited.headers.get('x-rate-limit-limit')).toBe('1');
   });
 
+  it('reportResetSeconds says the same X-Rate-Limit-Reset on every answer, as a proxy rewriting it would, while the window runs on', async () => {
+    sim.setRateLimit({ limit: 2, windowMs: 10_000, reportResetSeconds: 1 });
+    const first = await whoAmI();
+    expect(first.headers.get('x-rate-limit-reset')).toBe('1');
+    await whoAmI();
+    clock.advance(5_000);
+    // Five seconds after "1 s left", the window is still spent.
+    const refused = await whoAmI();
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get('x-rate-limit-reset')).toBe('1');
+    clock.advance(5_000);
+    expect((await whoAmI()).status).toBe(200);
+    expect(() => sim.setRateLimit({ limit: 2, windowMs: 10_000, reportResetSeconds: -1 })).toThrow(/reportResetSeconds must be a whole number/);
+  });
+
   it('the default limit is Tripletex\'s: 100 requests per 10 s window', async () => {
     const other = await startSimulator({ size: 10 });
     try {

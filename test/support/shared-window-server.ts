@@ -16,6 +16,8 @@ export interface ServerModel {
   /** Windows on fixed clock boundaries instead of starting at the first request after the last one ended. */
   aligned?: boolean;
   rounding?: 'ceil' | 'floor';
+  /** Every answer says this as X-Rate-Limit-Reset, whatever the window: a proxy or gateway rewriting the header. */
+  reportedResetSeconds?: number;
   /** Time the server spends on each request before the next can be taken up. */
   serviceMs?: number;
   latencyMs: number;
@@ -38,6 +40,8 @@ export interface ProcessResult {
   okPerWindow: number[];
   /** Server time of each refusal. */
   refusedAt: number[];
+  /** The most refusals one request met before it was answered. */
+  mostRefusalsOfOneRequest: number;
   finishedAt: number;
   limiter: RateLimiter;
 }
@@ -78,7 +82,7 @@ export async function runSharedWindow(server: ServerModel, clients: ClientModel[
     }
     used += 1;
     const left = (windowStart + server.windowMs - start) / 1000;
-    const resetSeconds = server.rounding === 'floor' ? Math.floor(left) : Math.ceil(left);
+    const resetSeconds = server.reportedResetSeconds ?? (server.rounding === 'floor' ? Math.floor(left) : Math.ceil(left));
     const allowed = used <= server.limit;
     if (allowed) perWindow[perWindow.length - 1]! += 1;
     return {
@@ -93,7 +97,7 @@ export async function runSharedWindow(server: ServerModel, clients: ClientModel[
   const runProcess = async (client: ClientModel, index: number): Promise<ProcessResult> => {
     if (client.startAt !== undefined && client.startAt > clock.now) await clock.sleep(client.startAt - clock.now);
     const limiter = new RateLimiter({ now: clock.read, sleep: clock.sleep, random: () => random.next() });
-    const result: ProcessResult = { ok: 0, refused: 0, okPerWindow: [], refusedAt: [], finishedAt: 0, limiter };
+    const result: ProcessResult = { ok: 0, refused: 0, okPerWindow: [], refusedAt: [], mostRefusalsOfOneRequest: 0, finishedAt: 0, limiter };
     let started = 0;
     let busyUntil = -Infinity;
     const worker = async () => {
@@ -118,6 +122,7 @@ export async function runSharedWindow(server: ServerModel, clients: ClientModel[
           }
           result.refused += 1;
           result.refusedAt.push(answer.at);
+          result.mostRefusalsOfOneRequest = Math.max(result.mostRefusalsOfOneRequest, attempt);
           limiter.backoffAfter429(answer.headers, attempt);
         }
       }

@@ -50,8 +50,56 @@ describe('endpoint checks before sending (nock)', () => {
     expect(error.toJSON()).toMatchObject({ hints: [{ template: '{on:skipEndpointChecks}' }] });
   });
 
+  it('refuses a word where a documented path takes a numeric id (/customer/abc), and sends it as written when asked', async () => {
+    const error = await refusal({ path: '/customer/abc' });
+    expect(error.field).toBe('path');
+    expect(error.message).toContain('path: has "abc" where /customer/{id} takes a numeric id (a whole number), and Tripletex refuses anything else; to send it as written, turn on "Send as written (skip endpoint checks)"');
+    const nested = await refusal({ path: '/ledger/voucher/x/attachment', method: 'DELETE' });
+    expect(nested.message).toContain('path: has "x" where /ledger/voucher/{voucherId}/attachment takes a numeric id');
+    nock(BASE).get('/v2/customer/abc').query(true).reply(400, { status: 400, code: 12000, message: 'Ugyldig id.' });
+    const sent = await run({ connection, path: '/customer/abc', skipEndpointChecks: true }, recordingContext()).catch((e: unknown) => e);
+    expect(sent).toMatchObject({ status: 400, code: 12000 });
+  });
+
+  it('refuses a path that is percent-encoded twice (%253E), naming what it stands for', async () => {
+    const error = await refusal({ path: '/token/session/%253EwhoAmI' });
+    expect(error.field).toBe('path');
+    expect(error.message).toContain('path: is percent-encoded twice: %253E is %3E encoded again; write the character itself or encode it once');
+    // Encoded once, it is the endpoint (and nothing was refused).
+    nock(BASE).get('/v2/token/session/%3EwhoAmI').query(true).reply(200, { value: { employeeId: 1 } });
+    const summary = await run({ connection, path: '/token/session/%3EwhoAmI' }, recordingContext());
+    expect(summary.stopReason).toBe('single-response');
+  });
+
+  it('refuses a required query value that is only spaces, as if it were missing', async () => {
+    const error = await refusal({ path: '/invoice', query: { invoiceDateFrom: '   ', invoiceDateTo: '2025-02-01' } });
+    expect(error.field).toBe('query');
+    expect(error.message).toMatch(/GET \/invoice requires invoiceDateFrom, and Tripletex refuses it without it/);
+    const list = await refusal({ path: '/ledger/posting/openPost', query: { date: [' ', ''] } });
+    expect(list.message).toMatch(/requires date/);
+  });
+
+  it('reads a path with a trailing slash as the path without it, for every check and the request', async () => {
+    // "/invoice/" would otherwise be judged as /invoice/{id}: no required dates, no end date shifted.
+    const missing = await refusal({ path: '/invoice/' });
+    expect(missing.message).toMatch(/GET \/invoice requires invoiceDateFrom and invoiceDateTo/);
+    nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000 }).reply(200, { fullResultSize: 1, values: [{ id: 9 }] });
+    const summary = await run({ connection, path: '/invoice/', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-03-31' } }, recordingContext());
+    expect(summary).toMatchObject({ items: 1, shiftedEndDates: ['invoiceDateTo'], warnings: [] });
+  });
+
+  it('lets a write carry a documented count parameter (PUT /bank/reconciliation/internal/match): paging owns from and count only where it pages', async () => {
+    const onGet = await refusal({ path: '/customer', query: { count: 25 } });
+    expect(onGet.message).toContain('query.count: is set by the action; use the "itemsPerPage" input instead');
+    const fields = await refusal({ method: 'PUT', path: '/bank/reconciliation/internal/match', query: { fields: 'id' } });
+    expect(fields.field).toBe('query.fields');
+    nock(BASE).put('/v2/bank/reconciliation/internal/match').query({ bankReconciliationId: 4, count: 25 }).reply(200, { value: { matched: 25 } });
+    const summary = await run({ connection, method: 'PUT', path: '/bank/reconciliation/internal/match', query: { bankReconciliationId: 4, count: 25 } }, recordingContext());
+    expect(summary).toMatchObject({ stopReason: 'single-response', warnings: [] });
+  });
+
   it('sends a path unlike any documented one, with a warning (Tripletex adds endpoints)', async () => {
-    nock(BASE).get('/v2/brandNewFeature/list').query(true).reply(200, { values: [{ id: 1 }] });
+    nock(BASE).get('/v2/brandNewFeature/list').query(true).reply(200, { fullResultSize: 1, values: [{ id: 1 }] });
     const ctx = recordingContext();
     const summary = await run({ connection, path: '/brandNewFeature/list' }, ctx);
     expect(summary.items).toBe(1);

@@ -26,4 +26,15 @@ describe('Oslo calendar', () => {
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(() => addDays('2026-3-1', 1)).toThrow(RangeError);
   });
+
+  it('adds days in the years 0–99 too, which Date.UTC would read as 1900–1999', () => {
+    expect(addDays('0001-01-01', 1)).toBe('0001-01-02');
+    expect(addDays('0099-12-31', 1)).toBe('0100-01-01');
+    expect(addDays('0000-02-28', 1)).toBe('0000-02-29'); // year 0 is a leap year in the proleptic calendar
+    expect(addDays('0001-01-01', 369_000)).toBe('1011-04-17');
+    expect(addDays('1900-01-01', -1)).toBe('1899-12-31');
+    // No date string exists past 9999: refused, never a garbled one.
+    expect(() => addDays('9999-12-31', 1)).toThrow(RangeError);
+    expect(() => addDays('0000-01-01', -1)).toThrow(RangeError);
+  });
 });

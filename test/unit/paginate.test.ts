@@ -243,6 +243,79 @@ describe('paginate', () => {
     expect(usual.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 7, pagesFetched: 2, warnings: [] });
   });
 
+  it.each([
+    ['0', 0],
+    ['null', null],
+    ['absent', undefined],
+    ['fewer than the page holds', 3],
+  ])('probes once more after a short first page whose fullResultSize proves nothing (%s), and pages a cap to the end', async (_what, total) => {
+    // Capped at 5 rows over 23, with a total that says nothing (recorded: /customer capped at 50, total 0).
+    const seen: PageFetch[] = [];
+    const capped: PaginateOptions['fetchPage'] = async (page) => {
+      seen.push(page);
+      return list(rows(page.from, Math.min(5, page.count, 23 - page.from)), total === undefined ? {} : { fullResultSize: total });
+    };
+    const warnings: string[] = [];
+    const paging = paginate(options(capped, { prefetchPages: 2, onWarning: (m) => warnings.push(m) }));
+    const pages = await collect(paging.pages);
+    expect(pages.flatMap((p) => p.values)).toEqual(rows(0, 23));
+    expect(seen[1]).toEqual({ index: 1, from: 5, count: 5 });
+    expect(paging.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 23 });
+    expect(warnings).toEqual([expect.stringMatching(/^Page 0 \(from 0\) returned 5 rows where 10 were asked for, and its fullResultSize \((0|none|3)\) said nothing of more; the next request found more rows\. The endpoint serves at most 5 rows a page/)]);
+  });
+
+  it('ends after one empty probe, without a warning, when a short first page with fullResultSize 0 was the whole list', async () => {
+    const seen: PageFetch[] = [];
+    const paging = paginate(options(async (page) => (seen.push(page), list(rows(page.from, Math.max(0, Math.min(page.count, 4 - page.from))), { fullResultSize: 0 })), { prefetchPages: 3 }));
+    expect((await collect(paging.pages)).flatMap((p) => p.values)).toEqual(rows(0, 4));
+    expect(seen).toEqual([
+      { index: 0, from: 0, count: 10 },
+      { index: 1, from: 4, count: 4 },
+    ]);
+    expect(paging.result()).toMatchObject({ stopReason: 'end-of-results', stoppedEarly: false, nextIndex: 4, warnings: [] });
+    // A total that names the end is believed for that: no probe.
+    const exact: PageFetch[] = [];
+    const proven = paginate(options(async (page) => (exact.push(page), list(rows(page.from, 4), { fullResultSize: 4 }))));
+    await collect(proven.pages);
+    expect(exact).toHaveLength(1);
+  });
+
+  it('asks again at the size the endpoint takes when it refuses the page size, from the same row, and keeps that size', async () => {
+    const seen: PageFetch[] = [];
+    const refusal = new Error('Limit of 4 reached');
+    const fetchPage: PaginateOptions['fetchPage'] = async (page) => {
+      seen.push(page);
+      if (page.count > 4) throw refusal;
+      return list(rows(page.from, Math.min(page.count, 18 - page.from)));
+    };
+    const warnings: string[] = [];
+    const asked: [unknown, PageFetch][] = [];
+    const smallerPageAfter = (error: unknown, page: PageFetch) => (asked.push([error, page]), error === refusal ? 4 : undefined);
+    const paging = paginate(options(fetchPage, { startIndex: 2, prefetchPages: 2, onWarning: (m) => warnings.push(m), smallerPageAfter }));
+    const pages = await collect(paging.pages);
+    expect(pages.flatMap((p) => p.values)).toEqual(rows(2, 16));
+    expect(seen.slice(0, 2)).toEqual([
+      { index: 0, from: 2, count: 10 },
+      { index: 0, from: 2, count: 4 },
+    ]);
+    expect(seen.slice(1).every((p) => p.count === 4)).toBe(true);
+    expect(asked).toEqual([[refusal, { index: 0, from: 2, count: 10 }]]);
+    expect(paging.result()).toMatchObject({ stopReason: 'end-of-results', nextIndex: 18, refusedPageSize: { asked: 10, served: 4 } });
+    expect(warnings).toEqual(['Page 0 (from 2) was refused for asking 10 rows at once; the endpoint takes 4, so paging went on 4 rows at a time. Set itemsPerPage to 4 to save the refused request.']);
+
+    // A size that is not smaller is no cure: the error is the run's.
+    const stubborn = paginate(options(fetchPage, { smallerPageAfter: () => 10 }));
+    await expect(collect(stubborn.pages)).rejects.toBe(refusal);
+
+    // Refused at the smaller size too: the size was not the cause. The run fails with that
+    // refusal, having said nothing about page sizes and learnt none.
+    const notTheSize: string[] = [];
+    const always = paginate(options(async () => Promise.reject(refusal), { onWarning: (m) => notTheSize.push(m), smallerPageAfter: (_e, page) => (page.count > 4 ? 4 : undefined) }));
+    await expect(collect(always.pages)).rejects.toBe(refusal);
+    expect(notTheSize).toEqual([]);
+    expect(always.result().refusedPageSize).toBeUndefined();
+  });
+
   it('after a short page that said more, an empty or repeated answer ends the run', async () => {
     const repeated = paginate(options(async () => list(rows(0, 5), { fullResultSize: 40 }), { prefetchPages: 3 }));
     const pages = await collect(repeated.pages);
@@ -563,9 +636,11 @@ describe('paginate: every row exactly once (random cases)', () => {
         const context = { seed, itemsPerPage, total, startIndex, maxPageCount, prefetchPages };
         expect({ context, rows: got }).toEqual({ context, rows: expected });
         const result = paging.result();
-        // The last page allowed was full, or short while its fullResultSize said more rows exist:
-        // either way rows may remain.
-        const lastAllowedSaysMore = last !== undefined && last.index === maxPageCount - 1 && (claimedAt.get(last.from!) ?? 0) > last.from! + last.values.length;
+        // The last page allowed was full, or short while its fullResultSize said more rows exist
+        // (or, on the first page, did not prove the end): either way rows may remain.
+        const claimedLast = last === undefined ? 0 : (claimedAt.get(last.from!) ?? 0);
+        const unproven = last !== undefined && last.index === 0 && last.values.length < itemsPerPage && claimedLast < last.from! + last.values.length;
+        const lastAllowedSaysMore = last !== undefined && last.index === maxPageCount - 1 && (claimedLast > last.from! + last.values.length || unproven);
         const hitMax = total - startIndex >= maxPageCount * itemsPerPage || lastAllowedSaysMore;
         expect({ context, stop: result.stopReason, early: result.stoppedEarly, next: result.nextIndex }).toEqual({
           context,

@@ -33,6 +33,26 @@ describe('REST API Request with paging at the edges (nock)', () => {
       expect(summary.shiftedEndDates).toEqual(['invoiceDateTo']);
     });
 
+    it.each([
+      ['/product/productPrice', 'fromDate', 'toDate', { productId: '5' }],
+      ['/timesheet/entry/>totalHours', 'startDate', 'endDate', {}],
+      ['/project/resourcePlanBudget', 'periodStart', 'periodEnd', { periodType: 'MONTH' }],
+      ['/asset/7/postings', 'dateFrom', 'dateToExclusive', {}],
+    ])('shifts an exclusive end whatever its name: %s %s/%s', async (path, start, end, required) => {
+      nock(BASE)
+        .get(`/v2${path.replace('>', '%3E')}`)
+        .query({ ...required, [start]: '2025-03-01', [end]: '2025-04-01', from: 0, count: 1000 })
+        .reply(200, empty);
+      const summary = await run({ connection, path, inclusiveEndDates: true, query: { ...required, [start]: '2025-03-01', [end]: '2025-03-31' } }, recordingContext());
+      expect(summary.shiftedEndDates).toEqual([end]);
+    });
+
+    it('shifts an exclusive end that has no start (/ledger/openPost date, "to and excl.")', async () => {
+      nock(BASE).get('/v2/ledger/openPost').query({ date: '2025-04-01', from: 0, count: 1000 }).reply(200, empty);
+      const summary = await run({ connection, path: '/ledger/openPost', inclusiveEndDates: true, query: { date: '2025-03-31' } }, recordingContext());
+      expect(summary.shiftedEndDates).toEqual(['date']);
+    });
+
     it('sends an end Tripletex already includes ("to and incl.") as given', async () => {
       nock(BASE).get('/v2/purchaseOrder').query({ deliveryDateFrom: '2025-03-01', deliveryDateTo: '2025-03-31', from: 0, count: 1000 }).reply(200, empty);
       const summary = await run({ connection, path: '/purchaseOrder', inclusiveEndDates: true, query: { deliveryDateFrom: '2025-03-01', deliveryDateTo: '2025-03-31' } }, recordingContext());

@@ -117,6 +117,42 @@ describe('Test connection (nock)', () => {
     expect(result.message).toMatch(/turn off "Use Tripletex test environment"/);
   });
 
+  it.each([
+    ['production', 'TRIPLETEX_PRODUCTION_URL', false],
+    ['the test environment', 'TRIPLETEX_TEST_URL', true],
+  ])('never sends the tokens to the other environment at Tripletex when only %s is pointed elsewhere (%s)', async (_where, variable, useTestEnvironment) => {
+    // Only one environment moved to a local server: the other is Tripletex's real host, and
+    // tokens meant for the local one must not go there. Nock refuses any connection it has no
+    // answer for, and every attempt is recorded, answered or not.
+    const LOCAL = 'http://127.0.0.1:47321';
+    process.env[variable] = `${LOCAL}/v2`;
+    const attempts: string[] = [];
+    const onRequest = (req: { options: { host?: string; hostname?: string } }) => attempts.push(String(req.options.hostname ?? req.options.host));
+    nock.emitter.on('no match', onRequest);
+    try {
+      nock(LOCAL).post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken', 'req-local'));
+      const result = await testConnection(props({ useTestEnvironment }), ctx());
+      expect(result).toMatchObject({ ok: false, reason: 'consumer-token-invalid', unchecked: ['other-environment'] });
+      const other = useTestEnvironment ? 'Tripletex production' : 'the Tripletex test environment';
+      const unset = useTestEnvironment ? 'TRIPLETEX_PRODUCTION_URL' : 'TRIPLETEX_TEST_URL';
+      expect(result.message).toContain(`Whether the tokens belong to ${other} instead was not checked: ${variable} points`);
+      expect(result.message).toContain(`at another server while ${unset} is not set, so the tokens were not sent to ${other}.`);
+      expect(attempts).toEqual([]);
+    } finally {
+      nock.emitter.removeListener('no match', onRequest);
+      delete process.env[variable];
+    }
+  });
+
+  it('asks the other environment when both are pointed elsewhere together (a simulator)', async () => {
+    process.env.TRIPLETEX_PRODUCTION_URL = 'http://127.0.0.1:47322/v2';
+    process.env.TRIPLETEX_TEST_URL = 'http://127.0.0.1:47323/v2';
+    nock('http://127.0.0.1:47322').post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken'));
+    nock('http://127.0.0.1:47323').post('/v2/token/session/:create').reply(201, createdSession);
+    const result = await testConnection(props(), ctx());
+    expect(result.reason).toBe('wrong-environment');
+  });
+
   it('says the consumer token is invalid, with Tripletex’s words and request id', async () => {
     nock(PROD).post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken', 'req-abc'));
     nock(TEST).post('/v2/token/session/:create').reply(422, tokenInvalid('consumerToken'));

@@ -95,6 +95,14 @@ describe('a year of postings over the result limit, paged in date windows (nock)
     expect((ctx.pages as PortPage[]).map((p) => p.index)).toEqual(ctx.pages.map((_, i) => i));
   });
 
+  it('splits /ledger/posting/ (a trailing slash) like /ledger/posting: the path is read once, without it', async () => {
+    serve(postings);
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/ledger/posting/', query: year, itemsPerPage: 500 }, ctx);
+    expect(ids(ctx.pages)).toEqual(postings.map((p) => p.id));
+    expect(summary.splits).toBeGreaterThan(0);
+  });
+
   it('stops after maxPageCount with a resume point, and the next run continues exactly there', async () => {
     serve(postings);
     const first = recordingContext();
@@ -132,6 +140,19 @@ describe('a year of postings over the result limit, paged in date windows (nock)
     expect((error as Error).message).toMatch(/refuses even a single day as too large: dateFrom 2025-02-10 to dateTo 2025-02-11 .*narrow the query with another filter/);
     // Every day before the busy one was delivered, once.
     expect(ids(ctx.pages)).toEqual(busy.filter((p) => p.date < '2025-02-10').map((p) => p.id));
+  });
+
+  it('splits a range that starts in the year 1 by the right dates, and ends (Date.UTC would read 0001 as 1901 and halve forever)', async () => {
+    const requests: Parameters<typeof serve>[1] = [];
+    serve(postings, requests);
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/ledger/posting', query: { dateFrom: '0001-01-01', dateTo: '2026-01-01' }, itemsPerPage: 1000 }, ctx);
+    expect(ids(ctx.pages)).toEqual(postings.map((p) => p.id));
+    expect(summary.stoppedEarly).toBe(false);
+    // The first half of the 2025 years starts in the year 1 and ends about a thousand years later, not in 1901.
+    const first = requests.find((r) => r.status === 200)!;
+    expect(first).toMatchObject({ dateFrom: '0001-01-01', dateTo: '1013-07-03' });
+    expect(requests.length).toBeLessThan(200);
   });
 
   it('refuses a resume window outside the query\'s range, by name', async () => {

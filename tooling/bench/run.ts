@@ -11,7 +11,7 @@ import { endOfList } from './scenarios/end-of-list.js';
 import { ledgerYear } from './scenarios/ledger-year.js';
 import { DEFAULT_LOOP_SETTINGS, loopVersusAction, type LoopSettings } from './scenarios/loop-vs-action.js';
 import { cliMemory } from './scenarios/memory.js';
-import { processes } from './scenarios/processes.js';
+import { processes, processesWrongReset } from './scenarios/processes.js';
 import { shortWindows } from './scenarios/short-windows.js';
 
 function wholeNumber(min: number) {
@@ -33,7 +33,7 @@ interface Options {
 }
 
 function scenarios(loop: LoopSettings): Scenario[] {
-  return [loopVersusAction(loop), shortWindows, processes, cliMemory, endOfList, capped, ledgerYear];
+  return [loopVersusAction(loop), shortWindows, processes, processesWrongReset, cliMemory, endOfList, capped, ledgerYear];
 }
 
 const program = new Command('bench')
@@ -68,7 +68,8 @@ const all = scenarios({
 });
 
 if (options.list) {
-  for (const scenario of all) process.stdout.write(`${scenario.name.padEnd(16)}${scenario.summary}\n`);
+  const width = Math.max(...all.map((s) => s.name.length)) + 2;
+  for (const scenario of all) process.stdout.write(`${scenario.name.padEnd(width)}${scenario.summary}\n`);
   process.exit(0);
 }
 

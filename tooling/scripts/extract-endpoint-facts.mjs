@@ -7,10 +7,16 @@
 // - which paths exist, and with which methods;
 // - the query parameters each operation requires (name and kind), so a request that lacks one
 //   can be refused before it is sent;
-// - each operation's date ranges: a `…To` date parameter, its `…From` partner if it has one, and
-//   whether the end is exclusive ("To and excluding", "to and excl.") or inclusive ("to and
-//   incl."), read from the parameter's description, never guessed from its name. Numeric
-//   ranges (accountNumberTo, "To and excluding" on an integer) are not dates and are left out.
+// - each operation's date ranges: every date parameter that ends a range, whatever its name
+//   (`invoiceDateTo`, `toDate`, `endDate`, `periodEnd`, `date`), whether that end is exclusive
+//   ("To and excluding", "to and excl.") or inclusive ("to and incl."), and the parameter that
+//   starts the same range, if the operation has one. The end comes from the description (or a
+//   name that says it outright, `dateToExclusive`); the start is its counterpart by name
+//   (To/From, End/Start, to…/from…). A start on another field is no partner, however alone:
+//   /travelExpense's departureDateFrom and returnDateTo filter different dates, and windows
+//   made of the two would lose every trip that spans a window's end.
+//   Numeric ranges (accountNumberTo, "To and excluding" on an integer) are not dates and are
+//   left out.
 //
 // Rerun after a new spec version:
 //   node tooling/scripts/extract-endpoint-facts.mjs [path/to/openapi.json]
@@ -38,12 +44,31 @@ function kindOf(parameter) {
   return 'string';
 }
 
-/** The end of a date range, by what the description promises. */
+/** The end of a date range, by what the description promises (or a name that says it outright). */
 function endOf(parameter) {
   const description = (parameter.description ?? '').toLowerCase();
   if (/to and excl(uding|\.)/.test(description)) return 'exclusive';
   if (/to and incl(uding|\.)/.test(description)) return 'inclusive';
+  if (/.ToExclusive$/.test(parameter.name)) return 'exclusive';
+  if (/.ToInclusive$/.test(parameter.name)) return 'inclusive';
   return undefined;
+}
+
+/** Names that would start the range `name` ends: dateTo → dateFrom, toDate → fromDate, endDate → startDate, periodEnd → periodStart. */
+function startNamesFor(name) {
+  const bare = name.replace(/(Ex|In)clusive$/, '');
+  return [bare.replace(/To(?=[A-Z]|$)/, 'From'), bare.replace(/^to(?=[A-Z])/, 'from'), bare.replace(/End(?=[A-Z]|$)/, 'Start'), bare.replace(/^end(?=[A-Z])/, 'start')].filter((n) => n !== bare);
+}
+
+/** The date ranges of one operation's query parameters, each end paired with its start by meaning. */
+function dateRangesOf(query) {
+  const dates = query.filter((p) => (p.schema ?? {}).type === 'string');
+  const byName = new Map(dates.map((p) => [p.name, p]));
+  const ends = dates.map((p) => ({ parameter: p, end: endOf(p) })).filter((e) => e.end !== undefined);
+  return ends.map(({ parameter, end }) => {
+    const from = startNamesFor(parameter.name).find((n) => byName.has(n));
+    return { ...(from !== undefined ? { from } : {}), to: parameter.name, end };
+  });
 }
 
 const paths = {};
@@ -55,19 +80,12 @@ for (const path of Object.keys(spec.paths).sort()) {
     const operation = item[method];
     if (!operation) continue;
     const query = [...(item.parameters ?? []), ...(operation.parameters ?? [])].filter((p) => p.in === 'query');
-    const byName = new Map(query.map((p) => [p.name, p]));
     const facts = {};
-    const required = query.filter((p) => p.required === true).map((p) => ({ name: p.name, kind: kindOf(p) }));
+    const dateRanges = dateRangesOf(query);
+    // A range's ends are dates whatever their names say (periodStart, periodEnd).
+    const rangeDates = new Set(dateRanges.flatMap((r) => [r.from, r.to]));
+    const required = query.filter((p) => p.required === true).map((p) => ({ name: p.name, kind: rangeDates.has(p.name) ? 'date' : kindOf(p) }));
     if (required.length > 0) facts.required = required.sort((a, b) => a.name.localeCompare(b.name));
-    const dateRanges = [];
-    for (const parameter of query) {
-      if (!parameter.name.endsWith('To') || parameter.name.length <= 2) continue;
-      if ((parameter.schema ?? {}).type !== 'string') continue;
-      const end = endOf(parameter);
-      if (!end) continue;
-      const fromName = parameter.name.slice(0, -2) + 'From';
-      dateRanges.push({ ...(byName.has(fromName) ? { from: fromName } : {}), to: parameter.name, end });
-    }
     if (dateRanges.length > 0) {
       facts.dateRanges = dateRanges.sort((a, b) => a.to.localeCompare(b.to));
       ranges += dateRanges.length;

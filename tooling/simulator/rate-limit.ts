@@ -41,7 +41,8 @@ export class RateLimiter {
       this.windows.set(bucket, window);
     }
     window.used++;
-    const resetSeconds = Math.max(0, Math.ceil((window.start + windowMs - now) / 1000));
+    // A proxy that rewrites the header says the same whatever the window (reportResetSeconds).
+    const resetSeconds = this.setting.reportResetSeconds ?? Math.max(0, Math.ceil((window.start + windowMs - now) / 1000));
     return { allowed: window.used <= limit, limit, remaining: Math.max(0, limit - window.used), resetSeconds };
   }
 }

@@ -11,6 +11,8 @@ export const DEFAULT_MAX_COUNT = 10_000;
 /** "Result set too large. Limit of 10.000 reached." (Tripletex's FAQ and recorded answers). */
 export const DEFAULT_RESULT_SET_LIMIT = 10_000;
 export const FULL_RESULT_SIZE_MODES: readonly FullResultSizeMode[] = ['inexact', 'exact', 'zero'];
+/** The one list the simulator creates rows in, so the one that can grow while it is paged. */
+export const GROWING_LIST = '/customer';
 export const SESSION_CREATE_POST_MODES: readonly SessionCreatePostMode[] = ['enabled', 'not-found', 'method-not-allowed'];
 
 export function checkLatency(latency: LatencySetting | undefined): LatencySetting {
@@ -29,7 +31,13 @@ export function checkRateLimit(rateLimit: RateLimitSetting | undefined): RateLim
   if (rateLimit === undefined) return { ...DEFAULT_RATE_LIMIT };
   if (!(Number.isInteger(rateLimit.limit) && rateLimit.limit >= 0)) throw new Error('rateLimit.limit must be a whole number ≥ 0');
   if (!(Number.isFinite(rateLimit.windowMs) && rateLimit.windowMs > 0)) throw new Error('rateLimit.windowMs must be > 0');
-  return { limit: rateLimit.limit, windowMs: rateLimit.windowMs, ...(rateLimit.omitResetHeader ? { omitResetHeader: true } : {}) };
+  if (rateLimit.reportResetSeconds !== undefined && !(Number.isInteger(rateLimit.reportResetSeconds) && rateLimit.reportResetSeconds >= 0)) throw new Error('rateLimit.reportResetSeconds must be a whole number ≥ 0');
+  return {
+    limit: rateLimit.limit,
+    windowMs: rateLimit.windowMs,
+    ...(rateLimit.omitResetHeader ? { omitResetHeader: true } : {}),
+    ...(rateLimit.reportResetSeconds !== undefined ? { reportResetSeconds: rateLimit.reportResetSeconds } : {}),
+  };
 }
 
 export function checkRevokeAfter(n: number | undefined): number | undefined {
@@ -55,7 +63,7 @@ export function checkListBehaviour(path: string, behaviour: ListBehaviour): List
   const where = `list behaviour for ${JSON.stringify(path)}`;
   if (!LIST_PATHS.includes(path)) throw new Error(`${where}: not a list the simulator serves (one of ${LIST_PATHS.join(', ')})`);
   if (typeof behaviour !== 'object' || behaviour === null) throw new Error(`${where}: must be an object`);
-  const known = new Set(['cap', 'ignoreFrom', 'wholeSet', 'fullResultSize']);
+  const known = new Set(['cap', 'ignoreFrom', 'wholeSet', 'fullResultSize', 'grow']);
   const unknown = Object.keys(behaviour).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new Error(`${where}: unknown setting ${unknown.join(', ')}`);
   if (behaviour.cap !== undefined && !(Number.isInteger(behaviour.cap) && behaviour.cap >= 1)) throw new Error(`${where}: cap must be a whole number ≥ 1`);
@@ -63,6 +71,10 @@ export function checkListBehaviour(path: string, behaviour: ListBehaviour): List
     if (behaviour[key] !== undefined && typeof behaviour[key] !== 'boolean') throw new Error(`${where}: ${key} must be true or false`);
   }
   if (behaviour.fullResultSize !== undefined && !FULL_RESULT_SIZE_MODES.includes(behaviour.fullResultSize)) throw new Error(`${where}: fullResultSize must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);
+  if (behaviour.grow !== undefined) {
+    if (!(Number.isInteger(behaviour.grow) && behaviour.grow >= 0 && behaviour.grow <= 1000)) throw new Error(`${where}: grow must be a whole number from 0 to 1000`);
+    if (path !== GROWING_LIST) throw new Error(`${where}: grow is served for ${GROWING_LIST} only`);
+  }
   return { ...behaviour };
 }
 
@@ -119,7 +131,7 @@ export function parseLatency(text: string): LatencySetting {
 
 /**
  * The CLI's list syntax:  PATH=OPTION[,OPTION...]
- *   OPTION  cap=N · ignore-from · whole-set · paged (whole-set off) · full-result-size=inexact|exact|zero
+ *   OPTION  cap=N · ignore-from · whole-set · paged (whole-set off) · full-result-size=inexact|exact|zero · grow=N
  * e.g.  /customer=cap=50   /ledger/voucher/>nonPosted=paged,ignore-from
  */
 export function parseListSpec(spec: string): { path: string; behaviour: ListBehaviour } {
@@ -145,6 +157,10 @@ export function parseListSpec(spec: string): { path: string; behaviour: ListBeha
         break;
       case 'paged':
         behaviour.wholeSet = false;
+        break;
+      case 'grow':
+        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": grow must be a whole number`);
+        behaviour.grow = Number(value);
         break;
       case 'full-result-size':
         if (!FULL_RESULT_SIZE_MODES.includes(value as FullResultSizeMode)) throw new Error(`"${spec}": full-result-size must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);

@@ -13,6 +13,8 @@ export interface RateLimitSetting {
   limit: number;
   windowMs: number;
   omitResetHeader?: boolean;
+  /** Say this many seconds in every X-Rate-Limit-Reset, whatever the window: a proxy or gateway rewriting the header (observed: always 1 against a 10 s window). */
+  reportResetSeconds?: number;
 }
 
 /** How a list reports fullResultSize: Tripletex's inexact from+count+1, the exact total, or 0 (recorded on some endpoints). */
@@ -28,6 +30,12 @@ export interface ListBehaviour {
   wholeSet?: boolean;
   /** Overrides inexactFullResultSize for this list. */
   fullResultSize?: FullResultSizeMode;
+  /**
+   * Before answering each page, add this many new rows, as if other users were creating them
+   * while a client pages: with `sorting=-id` they come first and push the rest down a page.
+   * /customer only (the one list the simulator creates rows in).
+   */
+  grow?: number;
 }
 
 /** What a fault answer with a status carries as its body. */

@@ -53,6 +53,7 @@ interface Flags {
   latency?: SimulatorOptions['latencyMs'];
   rateLimit?: SimulatorOptions['rateLimit'];
   omitResetHeader?: boolean;
+  reportReset?: number;
   exactFullResultSize?: boolean;
   fault: FaultRule[];
   revokeAfter?: number;
@@ -84,6 +85,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--latency <ms|min-max>', 'delay added to every response, fixed (250) or uniform in a range (50-400)', wrap(parseLatency))
     .option('--rate-limit <limit/windowSeconds>', 'requests allowed per token pair and window (default 100/10, Tripletex\'s figures)', wrap(parseRateLimit))
     .option('--omit-reset-header', 'leave X-Rate-Limit-Reset out of 429 answers')
+    .option('--report-reset <seconds>', 'say this in every X-Rate-Limit-Reset, whatever the window, as a proxy rewriting it would', wholeNumber(0, 3600))
     .option('--exact-full-result-size', 'report the exact fullResultSize instead of Tripletex\'s inexact one')
     .option('--fault <spec>', 'inject a fault, repeatable: [METHOD:]PATH=ACTION[@RATE][,OPTION...] (see docs/simulator.md)', collectFault, [] as FaultRule[])
     .option('--revoke-after <n>', 'end each session after N authenticated calls', wholeNumber(0, Number.MAX_SAFE_INTEGER))
@@ -95,7 +97,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--max-count <n>', 'largest count a list accepts before answering 422/23000', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .option('--result-set-limit <n>', 'most rows a query on a date-ranged list may match before answering 422/23000 (default 10000)', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .option('--postings-per-year <n>', 'postings per year in the demo company (default 2 × size); vouchers, invoices and orders are half as many', wholeNumber(2, 4_000_000))
-    .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
+    .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero, grow=N (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
     .option('--data-year <year>', 'seeded invoices and vouchers cover Jan 1 of year-1 to Dec 31 of year', wholeNumber(1971, 9998))
     .option('--log-requests', 'print one line per request (tokens are never printed)')
     // Not --env-file: Node 20 takes that flag for itself wherever it appears on the command line.
@@ -106,7 +108,11 @@ export function registerSimulatorCommand(program: Command): void {
     ['one GET /customer in ten answered 500, every request printed', 'flow-tripletex simulator --fault GET:/customer=500@0.1 --log-requests'],
   ]);
   command.action(async (flags: Flags) => {
-      const rateLimit = { ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT), ...(flags.omitResetHeader ? { omitResetHeader: true } : {}) };
+      const rateLimit = {
+        ...(flags.rateLimit ?? DEFAULT_RATE_LIMIT),
+        ...(flags.omitResetHeader ? { omitResetHeader: true } : {}),
+        ...(flags.reportReset !== undefined ? { reportResetSeconds: flags.reportReset } : {}),
+      };
       const sim = await startSimulator({
         productionPort: flags.productionPort,
         testPort: flags.testPort,
@@ -151,7 +157,7 @@ export function registerSimulatorCommand(program: Command): void {
         out.push(`    no-API-access employee token   ${t.employeeTokens.noApiAccess}`);
         out.push(`    demo company ${c.demoCompanyId}; accountant office ${c.accountantCompanyId} with clients ${c.clientCompanyIds.join(', ')}`);
       }
-      out.push('', `Invoices, orders, vouchers and postings are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, `Rate limit: ${rateLimit.limit} requests per ${rateLimit.windowMs / 1000} s per token pair.`, 'Stop with Ctrl+C.', '');
+      out.push('', `Invoices, orders, vouchers and postings are dated from ${sim.dataPeriod.from} up to (not including) ${sim.dataPeriod.to}.`, `Rate limit: ${rateLimit.limit} requests per ${rateLimit.windowMs / 1000} s per token pair${rateLimit.reportResetSeconds !== undefined ? `; X-Rate-Limit-Reset always says ${rateLimit.reportResetSeconds} s` : ''}.`, 'Stop with Ctrl+C.', '');
       const stopped = untilStopSignal();
       process.stdout.write(out.join('\n'));
       await stopped;

@@ -2,7 +2,7 @@ import type { Collection, Row } from '../collection.js';
 import type { CompanyData } from '../data.js';
 import { CODES, errorResponse, notFound, single, validationError, type SimResponse } from '../envelope.js';
 import { ALL_FIELDS, project, Ref } from '../fields.js';
-import { checkResultSetLimit, dateRangeParams, fieldsParam, listResponse, sortingParam } from '../listing.js';
+import { checkResultSetLimit, dateRangeParams, effectiveBehaviour, fieldsParam, listResponse, sortingParam } from '../listing.js';
 import { modelProperties, type PropertyInfo } from '../model.js';
 import type { ListBehaviour } from '../types.js';
 import { Refusal, requireAuth, type HandlerContext, type Route } from './context.js';
@@ -269,9 +269,20 @@ function filteredIndices(collection: Collection, filters: ActiveFilter[], range?
   });
 }
 
+/** New customers, as other users would create them, for a list set to grow while it is paged. */
+function growCustomers(ctx: HandlerContext, company: CompanyData, rows: number): void {
+  const collection = company.customer;
+  for (let i = 0; i < rows; i++) {
+    const id = collection.lastId + ctx.instance.rng.int(1, 7);
+    collection.add(company.newCustomerRow(id, 10001 + collection.size, { name: `Ny kunde ${collection.size + 1}` }));
+  }
+}
+
 function listHandler(def: ResourceDef) {
   return (ctx: HandlerContext): SimResponse => {
     const auth = requireAuth(ctx);
+    const grow = effectiveBehaviour(ctx).grow ?? 0;
+    if (grow > 0) growCustomers(ctx, auth.company, grow);
     const collection = def.collection(auth.company);
     const fields = fieldsParam(ctx, def.model);
     const sort = sortingParam(ctx, def.model);

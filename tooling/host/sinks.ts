@@ -120,6 +120,16 @@ export class SinkSet {
     return sink;
   }
 
+  /** Uses `sink` for its path from now on (a file whose rows are checkpointed, see checkpointed-file.ts). */
+  add(sink: Sink): void {
+    this.#sinks.set(sink.path, sink);
+  }
+
+  /** Lines written to a path in this run, if it was opened. */
+  linesOf(path: string): number | undefined {
+    return this.#sinks.get(path)?.lines;
+  }
+
   get all(): Sink[] {
     return [...this.#sinks.values()];
   }

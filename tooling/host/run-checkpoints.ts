@@ -167,7 +167,9 @@ export class RunCheckpoints {
       throw new UsageError(
         files.length === 0
           ? 'There is nothing to continue: this run writes rows to no file (only a file keeps a checkpoint).'
-          : `There is nothing to continue: ${files.length === 1 ? `${files[0]} has` : `none of ${files.join(', ')} has`} a checkpoint, so no run of ${files.length === 1 ? 'it' : 'them'} is unfinished.`,
+          : files.length === 1
+            ? `There is nothing to continue: ${files[0]} has no checkpoint, so it holds no unfinished run.`
+            : `There is nothing to continue: none of ${files.join(', ')} has a checkpoint, so none holds an unfinished run.`,
       );
     }
     const problems: string[] = [];

@@ -68,7 +68,14 @@ export class CheckpointedFile implements Sink {
       updatedAt: new Date().toISOString(),
     };
     await writeCheckpoint(checkpoint);
-    const handle = await openFile(path, constants.O_CREAT | constants.O_TRUNC, undefined);
+    let handle: FileHandle;
+    try {
+      handle = await openFile(path, constants.O_CREAT | constants.O_TRUNC, undefined);
+    } catch (error) {
+      // Nothing was written: no run of the file to record.
+      await removeCheckpoint(path).catch(() => undefined);
+      throw error;
+    }
     return new CheckpointedFile(target, path, handle, checkpoint);
   }
 

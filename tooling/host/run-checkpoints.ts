@@ -229,7 +229,7 @@ export class RunCheckpoints {
    * The run has ended: files of steps that finished lose their checkpoint; the others keep it,
    * with how the run ended. Returns every file left unfinished (also those this run did not reach).
    */
-  async end(status: 'completed' | 'failed' | 'cancelled', outputs: Map<string, { port?: string; output?: unknown }>): Promise<UnfinishedFile[]> {
+  async end(status: 'completed' | 'failed' | 'cancelled', outputs: Map<string, { port?: string; output?: unknown; pages?: number }>): Promise<UnfinishedFile[]> {
     const unfinished: UnfinishedFile[] = [];
     const state: Checkpoint['state'] = status === 'completed' ? 'stopped early' : status;
     for (const [stepId, file] of this.#files) {
@@ -246,7 +246,7 @@ export class RunCheckpoints {
     for (const marker of this.#markers.values()) {
       if (status === 'completed') await removeCheckpoint(marker.file);
       else {
-        const settled: Checkpoint = { ...marker, state, lines: this.sinks.linesOf(marker.file) ?? 0, updatedAt: new Date().toISOString() };
+        const settled: Checkpoint = { ...marker, state, lines: this.sinks.linesOf(marker.file) ?? 0, pages: outputs.get(marker.step)?.pages ?? 0, updatedAt: new Date().toISOString() };
         await writeCheckpoint(settled);
         unfinished.push(unfinishedOf(settled));
       }

@@ -346,8 +346,8 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
   const place = resumePlace(stopped.resume);
   const where = place ? ` (stopped ${place})` : '';
   const inFile = result.unfinished?.find((f) => f.step === 'request')?.lines ?? rows;
-  const kept = options.out !== undefined && stopped.checkpoint ? ` ${plural(inFile, 'row')} ${inFile === 1 ? 'is' : 'are'} safe in ${displayPath(resolvePath(options.out))}.` : '';
-  const continuing = command ? ` Continue with:\n  ${command}` : '';
+  const kept = options.out !== undefined && stopped.checkpoint ? ` ${plural(inFile, 'row')} ${inFile === 1 ? 'is' : 'are'} safe in ${displayPath(resolvePath(options.out))}` : '';
+  const continuing = command ? `; continue with: ${command}` : '';
   const jsonResume = stopped.resume !== undefined && stopped.resumable ? { resume: stopped.resume, ...(stopped.checkpoint ? { checkpoint: stopped.checkpoint } : {}), ...(command ? { continueWith: command } : {}) } : {};
   if (result.status === 'completed') {
     const summary = request?.output;
@@ -358,7 +358,10 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
   }
   if (result.status === 'cancelled') {
     if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows, pages, ...jsonResume }) + '\n');
-    else process.stderr.write(runtime.redactor.redact(`Cancelled after ${plural(rows, 'row')} in ${plural(pages, 'page')}${where}.${kept}${continuing}`) + '\n');
+    else {
+      const head = `Cancelled after ${plural(rows, 'row')} in ${plural(pages, 'page')}${where}`;
+      process.stderr.write(runtime.redactor.redact(kept ? `${head}.${kept}${continuing}.` : `${head}${continuing}.`) + '\n');
+    }
     return 130;
   }
   const error = options.json ? (result.error ?? { message: 'failed' }) : rewordError(result.error ?? { message: 'failed' }, words);
@@ -370,7 +373,8 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
   else {
     const problems = Array.isArray(error.problems) ? (error.problems as Problem[]) : [];
     const text = isInput && problems.length > 0 ? `invalid input:\n${flagProblems(problems.map((p) => ({ field: `inputs.${p.field.replace(/^inputs\./, '')}`, message: p.message }))).map((p) => `  - ${p.field}: ${p.message}`).join('\n')}` : String(error.message);
-    const partial = rows > 0 ? `\n(${plural(rows, 'row')} in ${plural(pages, 'page')} were written before the failure${where}.${kept ? kept : ''}${continuing && !isInput ? `${continuing})` : ')'}` : continuing && !isInput && options.out ? `\n(Nothing was written.${continuing})` : '';
+    const then = continuing && !isInput ? continuing : '';
+    const partial = rows > 0 ? `\n(${plural(rows, 'row')} in ${plural(pages, 'page')} were written before the failure${where}${kept ? `;${kept}` : ''}${then})` : then && options.out ? `\n(Nothing more was written${then})` : '';
     process.stderr.write(runtime.redactor.redact(`flow-tripletex: ${result.failedStep === 'connection' ? 'Create Tripletex Connection failed' : 'the request failed'}: ${text}${partial}`) + '\n');
   }
   return isInput ? 2 : 1;
@@ -390,7 +394,7 @@ function describeSummary(summary: unknown, rows: number, pages: number, out: str
   if (n('durationMs') !== undefined) parts.push(seconds(n('durationMs')!));
   const place = s.stoppedEarly === true ? resumePlace(s.resume) : '';
   const how: Record<string, string> = {
-    'max-page-count': `stopped at --max-pages${place ? ` ${place}` : ''}${command ? `; continue with:\n  ${command}` : ''}`,
+    'max-page-count': `stopped at --max-pages${place ? ` ${place}` : ''}${command ? `; continue with: ${command}` : ''}`,
     'repeated-page': 'stopped: the endpoint sent the same page again (it ignores from and count)',
     'not-modified': 'not modified since the If-None-Match digest',
   };

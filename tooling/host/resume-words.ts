@@ -8,18 +8,18 @@ import { isPlainObject } from './schema-tools.js';
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-/** "in the window 2025-04-03 – 2025-04-25, at 2025-04-10" (the window's last day shown, not its exclusive end), or "" for a plain list. */
+/** "at 2025-04-10 in the window 2025-04-03 – 2025-04-25" (the window's last day shown, not its exclusive end), or "" for a plain list. */
 export function resumePlace(resume: unknown): string {
   if (!isPlainObject(resume)) return '';
   const window = isPlainObject(resume.window) ? resume.window : undefined;
   if (!window || typeof window.from !== 'string' || typeof window.to !== 'string' || !DATE.test(window.from) || !DATE.test(window.to)) return '';
   const last = addDays(window.to, -1);
   const span = last === window.from ? window.from : `${window.from} – ${last}`;
-  const date = typeof resume.date === 'string' && DATE.test(resume.date) && resume.date !== window.from ? `, at ${resume.date}` : '';
-  return `in the window ${span}${date}`;
+  const date = typeof resume.date === 'string' && DATE.test(resume.date) && resume.date !== window.from ? `at ${resume.date} ` : '';
+  return `${date}in the window ${span}`;
 }
 
-/** "stopped in the window 2025-04-03 – 2025-04-25 after 5,000 rows" / "stopped after 5,000 rows". */
+/** "stopped at 2025-04-10 in the window 2025-04-03 – 2025-04-25 after 5,000 rows" / "stopped after 5,000 rows". */
 export function whereStopped(resume: unknown, rows: number): string {
   const place = resumePlace(resume);
   return `stopped ${place ? `${place} ` : ''}after ${plural(rows, 'row')}`;

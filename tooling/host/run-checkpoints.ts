@@ -5,7 +5,7 @@ import { findEnvReferences } from './env-references.js';
 import type { Pack } from './pack-loader.js';
 import type { Redactor } from './redact.js';
 import { UsageError } from './errors.js';
-import { checkpointPath, checkpointSummary, identityDifferences, isOtherLiveProcess, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
+import { CHECKPOINT_SUFFIX, checkpointPath, checkpointSummary, identityDifferences, isOtherLiveProcess, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
 import { CheckpointedFile, markUnfinished, type ResumeWords } from './checkpointed-file.js';
 import { allSteps, type ActionStep, type Flow } from './flow-file.js';
 import { isPlainObject } from './schema-tools.js';
@@ -39,6 +39,8 @@ export interface CheckpointOptions {
 export interface UnfinishedFile {
   step: string;
   file: string;
+  /** The file as a person names it: relative to the run's folder when inside it. */
+  name: string;
   checkpoint: string;
   lines: number;
   pages: number;
@@ -55,7 +57,7 @@ export class UnfinishedFilesError extends UsageError {
   constructor(files: UnfinishedFile[], words: ResumeWords) {
     const describe = (f: UnfinishedFile) => {
       const place = resumePlace(f.resume);
-      return `${displayPath(f.file)} holds an unfinished run (${checkpointSummary(f)}${place ? `, ${place}` : ''}; checkpoint ${displayPath(f.checkpoint)})`;
+      return `${f.name} holds an unfinished run (${checkpointSummary(f)}${place ? `, ${place}` : ''}; checkpoint ${f.name}${CHECKPOINT_SUFFIX})`;
     };
     const continuable = files.every((f) => f.resumable === true);
     const advice = `${continuable ? `${capital(words.resume)}, or ${words.overwrite}` : capital(words.overwrite)}.`;
@@ -76,10 +78,11 @@ function capital(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function unfinishedOf(checkpoint: Checkpoint): UnfinishedFile {
+export function unfinishedOf(checkpoint: Checkpoint, folder: string): UnfinishedFile {
   return {
     step: checkpoint.step,
     file: checkpoint.file,
+    name: displayPath(checkpoint.file, folder),
     checkpoint: checkpointPath(checkpoint.file),
     lines: checkpoint.lines,
     pages: checkpoint.pages,
@@ -142,7 +145,7 @@ export class RunCheckpoints {
       const checkpoint = await readCheckpoint(planned.path, options.words.overwrite);
       if (!checkpoint) continue;
       if (checkpoint.state === 'running' && isOtherLiveProcess(checkpoint.pid)) {
-        throw new UsageError(`${displayPath(planned.path)} is being written by another run right now (process ${checkpoint.pid}, checkpoint ${displayPath(checkpointPath(planned.path))}); wait for it to end, or stop it first.`);
+        throw new UsageError(`${displayPath(planned.path, sinks.baseDir)} is being written by another run right now (process ${checkpoint.pid}, checkpoint ${displayPath(checkpointPath(planned.path), sinks.baseDir)}); wait for it to end, or stop it first.`);
       }
       planned.existing = checkpoint;
       existing.push(planned);
@@ -156,14 +159,14 @@ export class RunCheckpoints {
     if (options.mode === 'fresh') {
       // A run that wrote no row left nothing to lose: it is started over.
       const blocking = existing.filter((p) => p.existing!.lines > 0 || p.existing!.bytes > 0);
-      if (blocking.length > 0) throw new UnfinishedFilesError(blocking.map((p) => unfinishedOf(p.existing!)), options.words);
+      if (blocking.length > 0) throw new UnfinishedFilesError(blocking.map((p) => unfinishedOf(p.existing!, sinks.baseDir)), options.words);
       for (const planned of existing) delete planned.existing;
       return run;
     }
 
     // Continuing.
     if (existing.length === 0) {
-      const files = [...run.#planned.values()].map((p) => displayPath(p.path));
+      const files = [...run.#planned.values()].map((p) => displayPath(p.path, sinks.baseDir));
       throw new UsageError(
         files.length === 0
           ? 'There is nothing to continue: this run writes rows to no file (only a file keeps a checkpoint).'
@@ -175,7 +178,7 @@ export class RunCheckpoints {
     const problems: string[] = [];
     for (const planned of existing) {
       const checkpoint = planned.existing!;
-      const file = displayPath(planned.path);
+      const file = displayPath(planned.path, sinks.baseDir);
       if (checkpoint.step !== planned.step.id) problems.push(`${file} was written by step "${checkpoint.step}", which this flow does not write it with`);
       else if (planned.resumable !== true) problems.push(`${file} cannot be continued: ${planned.resumable}`);
       else if (checkpoint.resumable !== true) problems.push(`${file} cannot be continued: ${checkpoint.resumable}`);
@@ -240,7 +243,7 @@ export class RunCheckpoints {
       if (status === 'completed' && !early) await file.finish();
       else {
         await file.settle(state);
-        unfinished.push(unfinishedOf(file.checkpoint));
+        unfinished.push(unfinishedOf(file.checkpoint, this.sinks.baseDir));
       }
     }
     for (const marker of this.#markers.values()) {
@@ -248,12 +251,12 @@ export class RunCheckpoints {
       else {
         const settled: Checkpoint = { ...marker, state, lines: this.sinks.linesOf(marker.file) ?? 0, pages: outputs.get(marker.step)?.pages ?? 0, updatedAt: new Date().toISOString() };
         await writeCheckpoint(settled);
-        unfinished.push(unfinishedOf(settled));
+        unfinished.push(unfinishedOf(settled, this.sinks.baseDir));
       }
     }
     // Files this run was to continue but did not reach keep their checkpoint as it was.
     for (const planned of this.#planned.values()) {
-      if (planned.existing && !this.#files.has(planned.step.id)) unfinished.push(unfinishedOf(planned.existing));
+      if (planned.existing && !this.#files.has(planned.step.id)) unfinished.push(unfinishedOf(planned.existing, this.sinks.baseDir));
     }
     return unfinished;
   }

@@ -98,7 +98,8 @@ export class SinkSet {
   readonly #sinks = new Map<string, Sink>();
 
   constructor(
-    private readonly baseDir: string,
+    /** Relative targets are in this folder. */
+    readonly baseDir: string,
     private readonly stdout: Writable = process.stdout,
   ) {}
 

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { accessToken, api, ApiError, streamRun, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type StepDocument, type WorkspaceObject } from './api';
+import { accessToken, api, ApiError, streamRun, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type RunMode, type StepDocument, type WorkspaceObject } from './api';
 import { connectionChoices, flatten, newStepId, stepAt, stepTitle, whereOf, withStep, type StepPath } from './flow-model';
 import { ObjectDialog } from './ObjectDialog';
 import { applyEvent, newRun, RunPanel, type RunState } from './RunPanel';
@@ -124,15 +124,20 @@ export function App() {
     }
   };
 
-  const startRun = async () => {
+  const startRun = async (mode: RunMode = 'fresh') => {
     if (!flowId || !document) return;
     let state = newRun(flowId, document.name);
     setRun(state);
     try {
-      await streamRun(flowId, document, (event) => {
-        state = applyEvent(state, event);
-        setRun(state);
-      });
+      await streamRun(
+        flowId,
+        document,
+        (event) => {
+          state = applyEvent(state, event);
+          setRun(state);
+        },
+        mode,
+      );
     } catch (error) {
       setRun({ ...state, status: 'refused', message: (error as Error).message, ...(error instanceof ApiError ? { problems: error.problems } : {}) });
     }
@@ -319,7 +324,7 @@ export function App() {
                   </p>
                 </div>
                 <div className="toolbar">
-                  <button type="button" className="primary" onClick={startRun} disabled={document.steps.length === 0 || run?.status === 'running' || run?.status === 'starting'}>
+                  <button type="button" className="primary" onClick={() => void startRun()} disabled={document.steps.length === 0 || run?.status === 'running' || run?.status === 'starting'}>
                     Run
                   </button>
                 </div>
@@ -354,7 +359,7 @@ export function App() {
           ) : (
             <p className="muted">No flow is open. {info.flowsDir ? 'Choose one on the left, or make a new one.' : ''}</p>
           )}
-          {run && <RunPanel run={run} onCancel={cancelRun} />}
+          {run && <RunPanel run={run} onCancel={cancelRun} onRun={(mode) => void startRun(mode)} />}
         </main>
         <aside className="panel" aria-label="Properties">
           {selected ? (

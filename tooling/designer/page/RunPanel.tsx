@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import type { FlowResult, Problem, RunEvent } from './api';
+import type { FlowResult, Problem, RunEvent, RunMode, UnfinishedFile } from './api';
+import { ContinueRun } from './ContinueRun';
 
 // What a run looks like while it happens: per step the connection it used, a progress bar
 // with pages, rows, requests and rate-limit waits, then the port it took (Continue with the
@@ -38,6 +39,8 @@ export interface RunState {
   result?: FlowResult;
   message?: string;
   problems?: Problem[];
+  /** Files the run left unfinished, or that kept it from starting (Continue / Start over). */
+  unfinished?: UnfinishedFile[];
 }
 
 export function newRun(flowId: string, flowName: string): RunState {
@@ -76,9 +79,9 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
     case 'log':
       return { ...state, logs: [...state.logs, { level: event.level, message: event.message }].slice(-MAX_LOG_LINES) };
     case 'done':
-      return { ...state, status: event.result.status, result: event.result, cancelling: false };
+      return { ...state, status: event.result.status, result: event.result, cancelling: false, ...(event.result.unfinished?.length ? { unfinished: event.result.unfinished } : {}) };
     case 'failed':
-      return { ...state, status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}) };
+      return { ...state, status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}), ...(event.unfinished?.length ? { unfinished: event.unfinished } : {}) };
     default:
       return state;
   }
@@ -134,7 +137,7 @@ function cell(value: unknown): string {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
-export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void }) {
+export function RunPanel({ run, onCancel, onRun }: { run: RunState; onCancel(): void; onRun?(mode: RunMode): void }) {
   const titleId = useId();
   const running = run.status === 'starting' || run.status === 'running';
   const columns = columnsOf(run.rows);
@@ -152,6 +155,7 @@ export function RunPanel({ run, onCancel }: { run: RunState; onCancel(): void })
       <p className={`run-status ${run.status}`} role="status" aria-live="polite" data-testid="run-status">
         {statusLine(run)}
       </p>
+      {onRun && <ContinueRun run={run} onRun={onRun} />}
       {run.problems && run.problems.length > 0 && (
         <ul className="problems">
           {run.problems.map((p, i) => (

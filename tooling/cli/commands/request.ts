@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { displayPath, plural, seconds } from '../../host/display.js';
@@ -265,7 +266,7 @@ function checkResumeFlags(options: RequestOptions): void {
   }
 }
 
-/** The resume point given to --resume-from: JSON, or a file holding it; also a whole --json line that carries one. */
+/** The resume point given to --resume-from: JSON, or a file holding it; also the --json line (or all of stderr) that carries one. */
 async function readResumePoint(value: string): Promise<unknown> {
   const text = value.trim();
   let parsed: unknown;
@@ -275,7 +276,17 @@ async function readResumePoint(value: string): Promise<unknown> {
     } catch {
       throw new UsageError('--resume-from: the value starts with "{" but is not valid JSON; give the resume point exactly as --json printed it (quote it for the shell), or a file holding it');
     }
-  } else parsed = await readJsonFile(resolvePath(text), displayPath(resolvePath(text)), 'resume point file');
+  } else {
+    // A file holding the point, or what --json printed on stderr: its last line is the JSON one.
+    const path = resolvePath(text);
+    const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim().startsWith('{'));
+    try {
+      parsed = lines.length > 0 ? JSON.parse(lines.at(-1)!) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    parsed ??= await readJsonFile(path, displayPath(path), 'resume point file');
+  }
   // The line --json prints ({"ok":false,…,"resume":{…}}) or a summary carries the point as "resume".
   if (isPlainObject(parsed) && isPlainObject(parsed.resume)) return parsed.resume;
   if (isPlainObject(parsed) && isPlainObject(parsed.summary) && isPlainObject(parsed.summary.resume)) return parsed.summary.resume;

@@ -2,11 +2,12 @@ import { beforeAll, describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseFlow, type Flow } from '../../tooling/host/flow-file.js';
+import { parseFlow, type ActionStep, type Flow } from '../../tooling/host/flow-file.js';
 import { runFlow, type RunFlowOptions } from '../../tooling/host/flow-runner.js';
 import { loadPack, type Pack } from '../../tooling/host/pack-loader.js';
 import { Redactor } from '../../tooling/host/redact.js';
-import { flowIdentity, UnfinishedFilesError, type CheckpointMode } from '../../tooling/host/run-checkpoints.js';
+import { flowIdentity, RunCheckpoints, UnfinishedFilesError, type CheckpointMode } from '../../tooling/host/run-checkpoints.js';
+import { SinkSet } from '../../tooling/host/sinks.js';
 import { writeCheckpoint } from '../../tooling/host/checkpoint.js';
 import { DEFAULT_MANIFEST } from '../../tooling/host/paths.js';
 import { FAKE_MANIFEST, MemoryLogger, tempDir } from './helpers.js';
@@ -193,6 +194,15 @@ describe('runFlow with checkpoints', () => {
     } finally {
       other.kill();
     }
+    // A killed run's process number taken by another program since is no run writing the file.
+    const program = spawn('sleep', ['60'], { stdio: 'ignore' });
+    try {
+      const checkpoint = JSON.parse(readFileSync(`${file}.checkpoint`, 'utf8'));
+      await writeCheckpoint({ ...checkpoint, file, state: 'running', pid: program.pid! });
+      expect((await run(flow, outDir, 'resume')).status).toBe('completed');
+    } finally {
+      program.kill();
+    }
     const linked = tempDir();
     const target = join(linked, 'elsewhere.txt');
     writeFileSync(target, 'not to be touched\n');
@@ -201,6 +211,23 @@ describe('runFlow with checkpoints', () => {
     expect((refused as Error).message).toMatch(/rows\.ndjson is a symbolic link; rows are written only to a plain file/);
     expect(existsSync(join(linked, 'rows.ndjson.checkpoint'))).toBe(false);
     expect(readFileSync(target, 'utf8')).toBe('not to be touched\n');
+  });
+
+  test('two runs in one process never write the same file at once', async () => {
+    const outDir = tempDir();
+    const flow = flowOf([connect, listing()]);
+    const options = { mode: 'fresh' as const, identity: flowIdentity(flow, { pack, env: {}, redactor: new Redactor() }), words: WORDS };
+    const sinks = new SinkSet(outDir);
+    const first = await RunCheckpoints.prepare(flow, sinks, options);
+    const file = await first.open(flow.steps[1] as ActionStep);
+    expect(file).toBeDefined();
+    // A second run (the designer runs flows side by side) is refused while the first holds the file.
+    for (const mode of ['fresh', 'overwrite'] as const) {
+      const refused = await RunCheckpoints.prepare(flow, new SinkSet(outDir), { ...options, mode }).catch((e: unknown) => e);
+      expect((refused as Error).message).toMatch(/^out\/rows\.ndjson is being written by another run right now; wait for it to end, or stop it first\.$/);
+    }
+    await first.end('completed', new Map());
+    expect(await RunCheckpoints.prepare(flow, new SinkSet(outDir), options)).toBeInstanceOf(RunCheckpoints);
   });
 
   test('refuses to continue when a step before the continued one would send a write again', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
+import { constants, readFileSync } from 'node:fs';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { displayPath, plural } from './display.js';
@@ -139,14 +139,22 @@ function shown(value: string | undefined): string {
   return value === undefined || value === '' ? '(none)' : JSON.stringify(value);
 }
 
-/** Whether a process other than this one, that wrote a checkpoint, is still running (on this machine). */
+/**
+ * Whether a process other than this one, that wrote a checkpoint, is still running (on this
+ * machine). A killed run's number may have gone to another program since: where the system
+ * says what a process runs (/proc), only a Node process counts.
+ */
 export function isOtherLiveProcess(pid: number): boolean {
   if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    if ((error as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node/i.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return true;
   }
 }
 

@@ -103,10 +103,15 @@ interface Planned {
 
 const WRITES = new Set(['POST', 'PUT', 'DELETE', 'PATCH']);
 
+/** Files a run in this process is writing right now (the designer runs flows side by side). */
+const inUse = new Set<string>();
+
 export class RunCheckpoints {
   readonly #planned = new Map<string, Planned>();
   readonly #files = new Map<string, CheckpointedFile>();
   readonly #markers = new Map<string, Checkpoint>();
+  /** Paths this run marked in use (released at its end). */
+  readonly #held = new Set<string>();
 
   private constructor(
     private readonly options: CheckpointOptions,
@@ -142,6 +147,7 @@ export class RunCheckpoints {
 
     const existing: Planned[] = [];
     for (const planned of run.#planned.values()) {
+      if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
       const checkpoint = await readCheckpoint(planned.path, options.words.overwrite);
       if (!checkpoint) continue;
       if (checkpoint.state === 'running' && isOtherLiveProcess(checkpoint.pid)) {
@@ -215,6 +221,9 @@ export class RunCheckpoints {
     const planned = this.#planned.get(step.id);
     if (!planned || planned.step !== step) return undefined;
     const owner = { step: step.id, identity: this.options.identity(step) };
+    if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, this.sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
+    inUse.add(planned.path);
+    this.#held.add(planned.path);
     if (planned.resumable !== true) {
       this.#markers.set(step.id, await markUnfinished(planned.path, owner, planned.resumable));
       return undefined;
@@ -233,6 +242,19 @@ export class RunCheckpoints {
    * with how the run ended. Returns every file left unfinished (also those this run did not reach).
    */
   async end(status: 'completed' | 'failed' | 'cancelled', outputs: Map<string, { port?: string; output?: unknown; pages?: number }>): Promise<UnfinishedFile[]> {
+    try {
+      return await this.#end(status, outputs);
+    } finally {
+      this.#release();
+    }
+  }
+
+  #release(): void {
+    for (const path of this.#held) inUse.delete(path);
+    this.#held.clear();
+  }
+
+  async #end(status: 'completed' | 'failed' | 'cancelled', outputs: Map<string, { port?: string; output?: unknown; pages?: number }>): Promise<UnfinishedFile[]> {
     const unfinished: UnfinishedFile[] = [];
     const state: Checkpoint['state'] = status === 'completed' ? 'stopped early' : status;
     for (const [stepId, file] of this.#files) {
@@ -259,11 +281,6 @@ export class RunCheckpoints {
       if (planned.existing && !this.#files.has(planned.step.id)) unfinished.push(unfinishedOf(planned.existing, this.sinks.baseDir));
     }
     return unfinished;
-  }
-
-  /** Closes open files without touching checkpoints (the run was refused or broke off). */
-  async abandon(): Promise<void> {
-    for (const file of this.#files.values()) await file.close().catch(() => undefined);
   }
 }
 

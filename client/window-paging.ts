@@ -141,7 +141,8 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
           handed += page.from === null ? 0 : page.values.length;
           position = window ? resumeHere() : { index: (page.from ?? startIndex) + page.values.length };
           const resume = page.from === null ? undefined : { ...position };
-          yield { ...page, index: emitted++, ...(window ? { window } : {}), ...(resume ? { resume } : {}) };
+          // The page names the query it came from: its `from` counts in that window (narrowed to the date reached, when resumed).
+          yield { ...page, index: emitted++, ...(request ? { window: request } : {}), ...(resume ? { resume } : {}) };
         }
       } catch (error) {
         if (!plan || !window || fromThisWindow > 0 || !options.isTooLarge(error)) throw error;

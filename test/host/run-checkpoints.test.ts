@@ -102,6 +102,11 @@ describe('runFlow with checkpoints', () => {
     expect((refused as Error).message).toMatch(/rows\.ndjson holds an unfinished run \(6 rows in 2 pages, cancelled; checkpoint \S+rows\.ndjson\.checkpoint\), and starting it over would lose it\. Continue it with --resume, or start over with --overwrite\. The file was left as it is\./);
     expect((refused as UnfinishedFilesError).toJSON()).toMatchObject({ kind: 'usage', unfinished: [{ step: 'list', lines: 6 }] });
     expect(readFileSync(file)).toEqual(before);
+    // Overwriting with a run that fails before the step starts leaves the file marked unfinished.
+    const broken = flowOf([connect, { fail: 'stopped before the export' }, listing()]);
+    expect((await run(broken, outDir, 'overwrite')).status).toBe('failed');
+    expect(readFileSync(file)).toEqual(before);
+    expect(existsSync(`${file}.checkpoint`)).toBe(true);
     const over = await run(flow, outDir, 'overwrite');
     expect(over.status).toBe('completed');
     expect(ns(file)).toEqual([...Array(30).keys()]);

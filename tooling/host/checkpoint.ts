@@ -17,8 +17,11 @@ import { isPlainObject } from './schema-tools.js';
 // while F holds unfinished work.
 //
 // A checkpoint is replaced atomically: written whole to a new file with an unpredictable name
-// (created exclusively, never through a link), flushed, then renamed over the old one, and the
-// folder flushed. A crash leaves the old checkpoint or the new one, never a mix.
+// (created exclusively, never through a link), flushed, then renamed over the old one. A crash
+// leaves the old checkpoint or the new one, never a mix. The folder is flushed when a checkpoint
+// is first created (so that a file with rows never outlives the mark that it is unfinished),
+// not on every replacement: a replacement lost in a crash leaves the one before, which still
+// holds (the file's rows were flushed before it was written), and only costs a page read again.
 
 export const CHECKPOINT_SUFFIX = '.checkpoint';
 const FORMAT = 'flow-tripletex checkpoint';
@@ -87,8 +90,8 @@ export async function readCheckpoint(file: string, overwrite = 'start over with 
   return { ...(value as unknown as Checkpoint), file };
 }
 
-/** Replaces the checkpoint beside checkpoint.file atomically (see the top). */
-export async function writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+/** Replaces the checkpoint beside checkpoint.file atomically (see the top); `created` flushes the folder too. */
+export async function writeCheckpoint(checkpoint: Checkpoint, created = false): Promise<void> {
   const path = checkpointPath(checkpoint.file);
   const folder = dirname(path);
   const temporary = join(folder, `.${basename(path)}.${randomBytes(12).toString('hex')}.tmp`);
@@ -108,7 +111,7 @@ export async function writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
     await unlink(temporary).catch(() => undefined);
     throw error;
   }
-  await syncFolder(folder);
+  if (created) await syncFolder(folder);
 }
 
 export async function removeCheckpoint(file: string): Promise<void> {

@@ -67,7 +67,7 @@ export class CheckpointedFile implements Sink {
       pid: process.pid,
       updatedAt: new Date().toISOString(),
     };
-    await writeCheckpoint(checkpoint);
+    await writeCheckpoint(checkpoint, true);
     let handle: FileHandle;
     try {
       handle = await openFile(path, constants.O_CREAT | constants.O_TRUNC, undefined);
@@ -96,7 +96,7 @@ export class CheckpointedFile implements Sink {
       throw error;
     }
     const checkpoint: Checkpoint = { ...previous, step: owner.step, identity: owner.identity, state: 'running', pid: process.pid, updatedAt: new Date().toISOString() };
-    await writeCheckpoint(checkpoint);
+    await writeCheckpoint(checkpoint, true);
     return new CheckpointedFile(target, path, handle, checkpoint);
   }
 
@@ -196,7 +196,7 @@ export async function markUnfinished(path: string, owner: FileOwner, why: string
     pid: process.pid,
     updatedAt: new Date().toISOString(),
   };
-  await writeCheckpoint(checkpoint);
+  await writeCheckpoint(checkpoint, true);
   return checkpoint;
 }
 

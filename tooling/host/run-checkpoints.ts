@@ -158,7 +158,8 @@ export class RunCheckpoints {
     }
 
     if (options.mode === 'overwrite') {
-      for (const planned of existing) await removeCheckpoint(planned.path);
+      // Replaced when the step starts its file over, not before: a run that fails before it
+      // gets there leaves the unfinished file marked as it was.
       for (const planned of existing) delete planned.existing;
       return run;
     }

@@ -277,14 +277,19 @@ async function readResumePoint(value: string): Promise<unknown> {
       throw new UsageError('--resume-from: the value starts with "{" but is not valid JSON; give the resume point exactly as --json printed it (quote it for the shell), or a file holding it');
     }
   } else {
-    // A file holding the point, or what --json printed on stderr: its last line is the JSON one.
+    // A file holding the point, or all that --json printed on stderr: then its last line is the JSON one.
     const path = resolvePath(text);
-    const lines = (await readFile(path, 'utf8').catch(() => '')).split('\n').filter((line) => line.trim().startsWith('{'));
-    try {
-      parsed = lines.length > 0 ? JSON.parse(lines.at(-1)!) : undefined;
-    } catch {
-      parsed = undefined;
+    const content = await readFile(path, 'utf8').catch(() => '');
+    const last = content.split('\n').filter((line) => line.trim().startsWith('{')).at(-1);
+    for (const candidate of [content, last]) {
+      if (parsed !== undefined || candidate === undefined) continue;
+      try {
+        parsed = JSON.parse(candidate);
+      } catch {
+        // Not this one.
+      }
     }
+    // Neither: the reader of JSON files says what is wrong with it, and where.
     parsed ??= await readJsonFile(path, displayPath(path), 'resume point file');
   }
   // The line --json prints ({"ok":false,…,"resume":{…}}) or a summary carries the point as "resume".

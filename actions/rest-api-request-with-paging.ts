@@ -16,6 +16,7 @@ import { hint, type Hint } from '../contract/hints.js';
 import { osloDate } from '../contract/oslo-date.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
+import { dateOrderFor, withoutField, type DateOrder } from '../client/date-order.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { HandedOnIds } from '../client/handed-on-ids.js';
 import { safeLogger } from '../client/safe-logger.js';
@@ -61,6 +62,8 @@ export interface PortPage {
   status: number;
   requestId: string | null;
   window?: DateWindow;
+  /** Where to continue after this page: store it with the page's rows (list pages only). */
+  resume?: ResumePoint;
 }
 
 export interface PagingSummary {
@@ -133,6 +136,8 @@ interface Prepared {
   shiftedEndDates: string[];
   /** The exclusive date range the run may split into windows, if the query has one. */
   range?: { fromParam: string; toParam: string; window: DateWindow };
+  /** Set when the range is read in date order, so that a stopped run resumes by the date it reached. */
+  dateOrder?: DateOrder;
 }
 
 export function prepare(raw: unknown): Prepared {
@@ -180,6 +185,7 @@ export function prepare(raw: unknown): Prepared {
     shiftedEndDates = shifted.shifted;
   }
   const range = inputs.method === 'GET' ? splittableRange(inputs.path, query) : undefined;
+  const dateOrder = range ? dateOrderFor(inputs.path, range.fromParam, inputs.sorting, inputs.fields) : undefined;
   if (inputs.resume !== undefined) {
     if ((valid as { startIndex?: unknown }).startIndex !== undefined) problems.push({ field: 'resume', message: 'continues where an earlier run stopped; give it or startIndex, not both' });
     const window = inputs.resume.window;
@@ -187,9 +193,22 @@ export function prepare(raw: unknown): Prepared {
     if (window && range && !(window.from >= range.window.from && window.to <= range.window.to && window.from < window.to)) {
       problems.push({ field: 'resume.window', message: `must lie within the query's range ${range.fromParam} ${range.window.from} to ${range.toParam} ${range.window.to} (exclusive), with from before to` });
     }
+    const date = inputs.resume.date;
+    if (date !== undefined && !window) problems.push({ field: 'resume.date', message: 'is the date reached in a date window, and needs resume.window' });
+    else if (date !== undefined && window && !(date >= window.from && date < window.to)) problems.push({ field: 'resume.date', message: `must lie within resume.window (${window.from} to ${window.to}, exclusive)` });
+    else if (date !== undefined && range && !dateOrder) {
+      // The index counts rows of that day in date order; read in another order it means nothing.
+      problems.push({
+        field: 'resume.date',
+        message:
+          inputs.sorting !== undefined
+            ? `continues a run that read its rows in date order, but this run sorts by "${inputs.sorting}"; give the sorting the stopped run had`
+            : `continues a run that read its rows in date order, which this request cannot (${inputs.method} ${inputs.path} has no known date field for ${range.fromParam})`,
+      });
+    }
   }
   if (problems.length > 0) throw new InputError(problems, 'REST API Request with paging: invalid input', hints);
-  return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates, ...(range ? { range } : {}) };
+  return { inputs, query: query as Record<string, QueryValue>, warnings, shiftedEndDates, ...(range ? { range } : {}), ...(dateOrder ? { dateOrder } : {}) };
 }
 
 /** The query's exclusive From/To date pair, as Tripletex's spec documents it for this endpoint: what a too-large result is split by. */
@@ -244,9 +263,12 @@ function classify(response: ApiResponse): FetchedPage {
   return { ...base, kind: 'single', values: value === undefined || value === null ? [] : [value], value };
 }
 
-function toPortPage(page: WindowedPage, index: number, values: unknown[]): PortPage {
+function toPortPage(page: WindowedPage, index: number, rows: unknown[], dateOrder: DateOrder | undefined): PortPage {
+  // A date field the action added to the selection only to know the rows' dates is not handed on.
+  const values = dateOrder?.strip && page.from !== null ? rows.map((row) => withoutField(row, dateOrder.field)) : rows;
   const out: PortPage = { index, from: page.from, values, status: page.status, requestId: page.requestId ?? null };
   if (page.window) out.window = page.window;
+  if (page.resume) out.resume = page.resume;
   if (page.from !== null) out.count = page.count;
   if (page.kind === 'single') out.value = page.value;
   if (page.fullResultSize !== undefined) out.fullResultSize = page.fullResultSize;
@@ -257,7 +279,7 @@ function toPortPage(page: WindowedPage, index: number, values: unknown[]): PortP
 export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSummary> {
   const started = Date.now();
   const log = safeLogger(ctx.log);
-  const { inputs, query, warnings, shiftedEndDates, range } = prepare(raw);
+  const { inputs, query, warnings, shiftedEndDates, range, dateOrder } = prepare(raw);
   const connection = resolveConnectionInput(inputs.connection);
   const stats = newRequestStats();
   let pages = 0;
@@ -297,8 +319,8 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
           ...query,
           ...(window && range ? { [range.fromParam]: window.from, [range.toParam]: window.to } : {}),
           ...(paged ? { from: page.from, count: page.count } : {}),
-          ...(inputs.fields !== undefined ? { fields: inputs.fields } : {}),
-          ...(inputs.sorting !== undefined ? { sorting: inputs.sorting } : {}),
+          ...(paged && dateOrder?.fields !== undefined ? { fields: dateOrder.fields } : inputs.fields !== undefined ? { fields: inputs.fields } : {}),
+          ...(paged && dateOrder ? { sorting: dateOrder.sorting } : inputs.sorting !== undefined ? { sorting: inputs.sorting } : {}),
         },
         body: inputs.body,
         headers: page.index === 0 && inputs.ifNoneMatch ? { 'if-none-match': inputs.ifNoneMatch } : undefined,
@@ -332,7 +354,9 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   const plan = range ? new WindowPlan(range.window, inputs.resume?.window) : undefined;
   const paging = pageWindows({
     plan,
-    startIndex: inputs.resume?.index ?? inputs.startIndex,
+    startIndex: inputs.startIndex,
+    ...(inputs.resume ? { resume: inputs.resume } : {}),
+    ...(dateOrder ? { dateField: dateOrder.field } : {}),
     itemsPerPage: inputs.itemsPerPage,
     maxPageCount: method === 'GET' ? inputs.maxPageCount : 1,
     prefetchPages,
@@ -342,11 +366,13 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
     isTooLarge: (error) => error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE,
     dayTooLarge: (window, cause) => dayTooLarge(window, cause, range!),
+    cannotSplit: (window, skipped, cause) => cannotSplit(window, skipped, cause, range!, inputs.sorting),
   });
 
   // Rows a shifting list would bring back (sorting -id while rows are created) are handed on once.
   const handedOn = new HandedOnIds();
-  let sortingNote = range && inputs.sorting !== undefined ? sortingAcrossWindows(inputs.sorting, range) : undefined;
+  // A sorting that keeps date order (dateOrder) holds across windows; any other restarts at each.
+  let sortingNote = range && inputs.sorting !== undefined && !dateOrder ? sortingAcrossWindows(inputs.sorting, range) : undefined;
   let firstWindow: DateWindow | undefined;
   try {
     for await (const page of paging.pages) {
@@ -366,7 +392,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
       // Every row of this page had been handed on: nothing to give the flow.
       if (values.length === 0 && page.values.length > 0) continue;
       // A host that never settles emit after cancelling must not keep the run pending.
-      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page, pages, values)), ctx.signal);
+      await untilSettledOrAborted(ctx.emit('forEachPage', toPortPage(page, pages, values, dateOrder)), ctx.signal);
       pages += 1;
       items += values.length;
       report();
@@ -450,6 +476,20 @@ const OR_THE_PAGE_SIZE = 'If the query cannot match that many rows, the page siz
 
 function dayTooLarge(window: DateWindow, cause: unknown, range: NonNullable<Prepared['range']>): Error {
   const summary = `Tripletex refuses even a single day as too large: ${range.fromParam} ${window.from} to ${range.toParam} ${window.to} matches more rows than it serves for one query (422, code ${RESULT_SET_TOO_LARGE}). Splitting by date cannot go further; narrow the query with another filter (an account, a voucher type, a customer …). ${OR_THE_PAGE_SIZE}`;
+  return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary, cause.hints) : new Error(summary);
+}
+
+/**
+ * A window that must be split after rows were skipped in it by number: in a half those numbers
+ * point at other rows, so the run stops before handing any on (nothing is lost: no row of the
+ * refused window was handed on).
+ */
+function cannotSplit(window: DateWindow, skipped: { index: number; by: 'startIndex' | 'resume' }, cause: unknown, range: NonNullable<Prepared['range']>, sorting: string | undefined): Error {
+  const where = `${range.fromParam} ${window.from} to ${range.toParam} ${window.to}`;
+  const summary =
+    skipped.by === 'startIndex'
+      ? `Tripletex refuses ${where} as too large (422, code ${RESULT_SET_TOO_LARGE}), so the range is paged in date windows, where startIndex ${skipped.index} (a row number in the whole range) points at no particular row. Nothing was handed on. To continue a run that stopped, give its resume point (the summary's or the error's "resume") instead of startIndex; otherwise start at 0.`
+      : `Tripletex now refuses ${where} as too large (422, code ${RESULT_SET_TOO_LARGE}): the window has grown since the run stopped in it. The ${skipped.index.toLocaleString('en-US')} rows already handed on from it were counted in ${sorting !== undefined ? `the order of "${sorting}"` : 'an order that is not by date'}, not by date, so the window cannot be split without handing some of them on again. Nothing more was handed on. Read the range from this window on again in a new run (resume with index 0 in this window), and drop the rows of it that were already handed on.`;
   return cause instanceof TripletexApiError ? new TripletexApiError(cause.details, summary, cause.hints) : new Error(summary);
 }
 

@@ -92,4 +92,13 @@ export class WindowPlan {
     this.#cursor = window.to;
     this.#current = undefined;
   }
+
+  /**
+   * The current window lies wholly before the date a resumed run had reached: its rows were
+   * handed on before, so it is stepped over without a request (and not counted as paged).
+   */
+  passed(): void {
+    this.done();
+    this.#windows -= 1;
+  }
 }

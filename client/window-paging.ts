@@ -1,19 +1,36 @@
 import type { DateWindow, WindowPlan } from './date-windows.js';
 import { DayTooLargeError } from './date-windows.js';
+import { rowDate } from './date-order.js';
 import { paginate, type FetchedPage, type Page, type PageFetch, type PaginateOptions, type PaginateResult } from './paginate.js';
 
 // Paging a date range window by window (see date-windows.ts): each window is paged like any
 // list, in order, and a window Tripletex refuses as too large is halved before any of its rows
 // has been handed on. Without a plan it is plain paging of one query.
+//
+// Every page carries the point to continue from after it (`resume`). A host that stores a
+// page's rows and its resume point together can stop anywhere and continue exactly there. When
+// the windows are read in date order (date-order.ts), the point is the date reached: every row
+// of the window dated before it was handed on, and `index` of the rows dated that day. That
+// point survives the data changing in between: a window that has grown past Tripletex's limit
+// is split again, halves that lie before the date are stepped over, and the half that holds the
+// date is asked for from that date, skipping only the rows of that day already handed on.
+// Without date order the point is a row number in the window, which a split would not keep: a
+// window refused after rows were skipped in it by number fails clearly instead of handing rows
+// on twice.
 
-/** Where a run stopped, so the next run can continue there: the window (if any) and the row index in it. */
+/** Where a run stopped, so the next run can continue there. */
 export interface ResumePoint {
+  /** Rows already handed on: of `window` (or the whole list) from its start, or, with `date`, of the rows dated that day. */
   index: number;
   window?: DateWindow;
+  /** Set when the window is read in date order: every row of the window dated before this day was handed on, and `index` counts those dated this day. */
+  date?: string;
 }
 
 export interface WindowedPage extends Page {
   window?: DateWindow;
+  /** Where to continue after this page (list pages only). */
+  resume?: ResumePoint;
 }
 
 export interface WindowedResult extends PaginateResult {
@@ -24,54 +41,120 @@ export interface WindowedResult extends PaginateResult {
   resume?: ResumePoint;
 }
 
-export interface WindowedOptions extends Omit<PaginateOptions, 'fetchPage'> {
+export interface WindowedOptions extends Omit<PaginateOptions, 'fetchPage' | 'startIndex'> {
   plan?: WindowPlan;
-  /** Applies to the first window only; later windows start at 0. */
+  /** Rows to skip in the first window (the startIndex input). */
   startIndex: number;
+  /** Where an earlier run stopped (the resume input); replaces startIndex. */
+  resume?: ResumePoint;
   /** Across all windows. */
   maxPageCount: number;
+  /** Set when every window is read sorted by this field of the rows (date-order.ts): resume points then carry the date reached. */
+  dateField?: string;
   fetchPage(page: PageFetch, window: DateWindow | undefined, signal: AbortSignal): Promise<FetchedPage>;
   /** Whether an error is Tripletex refusing the query as matching too many rows. */
   isTooLarge(error: unknown): boolean;
   /** Turns a single day that is still too large into the error the run ends with. */
   dayTooLarge(window: DateWindow, cause: unknown): Error;
+  /** The first window must be split, but rows were skipped in it by a row number a split does not keep. */
+  cannotSplit(window: DateWindow, skipped: { index: number; by: 'startIndex' | 'resume' }, cause: unknown): Error;
+}
+
+/** The day a resumed run had reached, and how many rows of that day it had handed on. */
+interface Reached {
+  date: string;
+  rows: number;
 }
 
 export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint } {
-  const { plan } = options;
+  const { plan, dateField } = options;
   let emitted = 0;
   let finished: WindowedResult | undefined;
-  let position: ResumePoint = { index: options.startIndex };
+  const given = options.resume;
+  let position: ResumePoint = given ? { ...given } : { index: options.startIndex };
   const totals = { pagesFetched: 0, pagesDropped: 0, warnings: [] as string[] };
+  const warn = (message: string) => {
+    totals.warnings.push(message);
+    try {
+      options.onWarning?.(message);
+    } catch {
+      // A logging callback must not change how paging ends.
+    }
+  };
 
   async function* iterate(): AsyncGenerator<WindowedPage, void, undefined> {
-    let startIndex = options.startIndex;
+    // The date a resumed run had reached: windows before it are stepped over, the one holding it is asked for from it.
+    let floor: Reached | undefined = plan && given?.window && given.date !== undefined && dateField ? { date: given.date, rows: given.index } : undefined;
+    // Rows skipped by number at the start of the first window.
+    let skip = floor ? 0 : (given?.index ?? options.startIndex);
+    const skipBy = given ? 'resume' : 'startIndex';
     // A page size the endpoint refused in one window is refused in every other: keep the one it took.
     let itemsPerPage = options.itemsPerPage;
     let last: PaginateResult | undefined;
+    let nextIndex = skip;
     for (;;) {
       const window = plan?.next();
       if (plan && !window) break;
-      position = { index: startIndex, ...(window ? { window } : {}) };
+      if (window && floor && window.to <= floor.date) {
+        // Wholly before the date reached: handed on by the run that stopped.
+        plan!.passed();
+        continue;
+      }
+      const fromFloor = window !== undefined && floor !== undefined && floor.date >= window.from;
+      const request = window && fromFloor ? { from: floor!.date, to: window.to } : window;
+      const startIndex = fromFloor ? floor!.rows : skip;
+      // Date order is tracked in a window when the rows before its first page are known to be
+      // dated no later than that page: counted from a date, or none skipped.
+      let reached: Reached | undefined = fromFloor ? { ...floor! } : undefined;
+      let firstSeen: string | undefined;
+      let dated = dateField !== undefined && window !== undefined;
+      let handed = 0;
+      const resumeHere = (): ResumePoint => {
+        if (window && dated && reached && (fromFloor || startIndex === 0 || (firstSeen !== undefined && reached.date > firstSeen))) {
+          return { index: reached.rows, window, date: reached.date };
+        }
+        return { index: startIndex + handed, ...(request ? { window: request } : {}) };
+      };
+      if (window) position = resumeHere();
       const paging = paginate({
         ...options,
         startIndex,
         itemsPerPage,
         maxPageCount: options.maxPageCount - emitted,
-        fetchPage: (page, signal) => options.fetchPage(page, window, signal),
+        fetchPage: (page, signal) => options.fetchPage(page, request, signal),
       });
       let fromThisWindow = 0;
       try {
         for await (const page of paging.pages) {
           fromThisWindow += 1;
-          position = { index: (page.from ?? startIndex) + page.values.length, ...(window ? { window } : {}) };
-          yield { ...page, index: emitted++, ...(window ? { window } : {}) };
+          if (dated && page.from !== null) {
+            for (const row of page.values) {
+              const date = rowDate(row, dateField!);
+              if (date === undefined || date < request!.from || date >= request!.to || (reached !== undefined && date < reached.date)) {
+                dated = false;
+                warn(
+                  `Rows of ${request!.from} – ${request!.to} did not come in order of their "${dateField}" (a row ${date === undefined ? `without a date in "${dateField}"` : `dated ${date}`} came after ${reached?.date ?? 'the start'}): a run stopped in this window continues by row number in it, which holds only while the window does not grow past Tripletex's limit.`,
+                );
+                break;
+              }
+              firstSeen ??= date;
+              reached = reached?.date === date ? { date, rows: reached.rows + 1 } : { date, rows: 1 };
+            }
+          }
+          handed += page.from === null ? 0 : page.values.length;
+          position = window ? resumeHere() : { index: (page.from ?? startIndex) + page.values.length };
+          const resume = page.from === null ? undefined : { ...position };
+          // The page names the query it came from: its `from` counts in that window (narrowed to the date reached, when resumed).
+          yield { ...page, index: emitted++, ...(request ? { window: request } : {}), ...(resume ? { resume } : {}) };
         }
       } catch (error) {
         if (!plan || !window || fromThisWindow > 0 || !options.isTooLarge(error)) throw error;
         const refused = paging.result();
         itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
         totals.warnings.push(...refused.warnings);
+        // Refused whole: split it. Rows skipped by number would not be the same rows in a half;
+        // rows of the day reached are (the half that holds the day is asked for from it).
+        if (startIndex > 0 && !fromFloor) throw options.cannotSplit(request!, { index: startIndex, by: skipBy }, error);
         try {
           plan.refused();
         } catch (refusal) {
@@ -82,15 +165,17 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       }
       last = paging.result();
       itemsPerPage = last.refusedPageSize?.served ?? itemsPerPage;
+      nextIndex = last.nextIndex;
       totals.pagesFetched += last.pagesFetched;
       totals.pagesDropped += last.pagesDropped;
       totals.warnings.push(...last.warnings);
       if (!plan || last.stoppedEarly) break;
       plan.done();
+      floor = undefined;
+      skip = 0;
       if (emitted >= options.maxPageCount) break;
-      startIndex = 0;
     }
-    const base: PaginateResult = last ?? { stopReason: 'end-of-results', stoppedEarly: false, nextIndex: startIndex, pagesFetched: 0, pagesDropped: 0, warnings: [], interrupted: false };
+    const base: PaginateResult = last ?? { stopReason: 'end-of-results', stoppedEarly: false, nextIndex, pagesFetched: 0, pagesDropped: 0, warnings: [], interrupted: false };
     // The range may go on past a full last page that hit maxPageCount: that is an early stop too.
     const following = plan !== undefined && last !== undefined && !last.stoppedEarly ? plan.peek() : undefined;
     const moreWindows = following !== undefined;

@@ -20,7 +20,7 @@ export interface ValidationMessage {
 export abstract class FlowTripletexError extends Error {
   abstract readonly kind: string;
   /** Set by a paging run that failed part-way: where the next run can continue (its resume input). */
-  resume?: { index: number; window?: { from: string; to: string } };
+  resume?: { index: number; window?: { from: string; to: string }; date?: string };
   /** Advice in the message that names an input, for a host to put in its own words (contract/hints.ts). */
   readonly hints: Hint[];
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, jest, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -440,6 +440,46 @@ describeInBrowser('the designer in Chromium', () => {
     expect(await page.getByTestId('run-status').count()).toBe(0);
     await openFlow('All customers, page by page');
     await see(page.getByTestId('run-status'), 'Flow completed');
+    expect(problems).toEqual([]);
+  });
+
+  test('Cancel, then Continue: the run goes on where it stopped and the file ends with every row once', async () => {
+    const file = join(fx.outDir, 'out', 'customers.ndjson');
+    // The answers from the third page on are held, so the run is mid-way when Cancel comes.
+    fx.simulator.setFaults([{ path: '/customer', method: 'GET', pause: true, skip: 2 }]);
+    await openFlow('Export every customer');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await fx.simulator.untilPaused(1);
+    await see(page.getByTestId('rows-customers'), '2,000', RUN_WAIT);
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await see(page.getByTestId('run-status'), 'Run cancelled after', RUN_WAIT);
+    fx.simulator.setFaults([]);
+    fx.simulator.releasePaused();
+    const continueRun = page.getByTestId('continue-run');
+    await see(continueRun, 'Stopped after 2,000 rows. out/customers.ndjson keeps them; Continue adds the rest.');
+    await screenshot(page, '13a-cancelled-continue');
+    // The cancel cut nothing: the file holds the pages handed on, and a checkpoint says so.
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2000);
+    expect(existsSync(`${file}.checkpoint`)).toBe(true);
+
+    // Run again instead: refused, the file left as it is, with both ways on.
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await see(page.getByTestId('run-status'), 'out/customers.ndjson holds an unfinished run (2,000 rows in 2 pages, cancelled; checkpoint out/customers.ndjson.checkpoint), and starting it over would lose it. Press Continue to continue it, or press Start over to overwrite it.', RUN_WAIT);
+    await continueRun.getByRole('button', { name: 'Start over' }).waitFor(WAIT);
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(2000);
+    await screenshot(page, '13b-refused-unfinished');
+
+    await continueRun.getByRole('button', { name: 'Continue' }).click();
+    await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);
+    expect(await page.getByTestId('rows-customers').textContent()).toBe('4,000');
+    await see(page.locator('.files'), /customers\.ndjson \(6,000 lines\)/);
+    await continueRun.waitFor({ state: 'detached', ...WAIT });
+    const ids = readFileSync(file, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { id: number }).id);
+    expect(ids).toHaveLength(CUSTOMERS);
+    expect(new Set(ids).size).toBe(CUSTOMERS);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(existsSync(`${file}.checkpoint`)).toBe(false);
+    await screenshot(page, '13c-continued');
     expect(problems).toEqual([]);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from './support.js';
 
@@ -235,6 +235,27 @@ describe('flows', () => {
     const end = events.find((e) => e.type === 'step' && e.phase === 'end');
     expect(end.port).toBe('failed');
     expect(end.error.message).toMatch(/add invoiceDateFrom = \d{4}-\d{2}-01 and invoiceDateTo = \d{4}-\d{2}-01 to "Query"\. \(If Tripletex no longer requires them, turn on "Send as written \(skip endpoint checks\)"\.\)/);
+  });
+
+  test('a run stopped at its page limit leaves its file unfinished: a new run is refused, resume continues it, a bad mode is refused', async () => {
+    const document = { flowFormat: 1, name: 'Two pages at a time', steps: [{ id: 'customers', action: 'rest-api-request-with-paging', inputs: { connection: { $workspace: 'Demo company AS' }, path: '/customer', fields: 'id', itemsPerPage: 500, maxPageCount: 2 }, forEachPage: { writeRowsTo: 'two.ndjson' } }] };
+    const events = async (mode?: string) => {
+      const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'two.flow.json', document, ...(mode ? { mode } : {}) });
+      expect(status).toBe(200);
+      return (body as string).split('\n').filter(Boolean).map((line) => JSON.parse(line));
+    };
+    const first = (await events()).at(-1);
+    expect(first.result.unfinished).toEqual([expect.objectContaining({ name: 'two.ndjson', lines: 1000, state: 'stopped early', resumable: true, where: 'stopped after 1,000 rows' })]);
+    const refused = (await events()).at(-1);
+    expect(refused).toMatchObject({ type: 'failed', unfinished: [{ name: 'two.ndjson', lines: 1000 }] });
+    expect(refused.message).toMatch(/^two\.ndjson holds an unfinished run \(1,000 rows in 2 pages, stopped early; checkpoint two\.ndjson\.checkpoint\), and starting it over would lose it\. Press Continue to continue it, or press Start over to overwrite it\./);
+    const second = (await events('resume')).at(-1);
+    expect(second.result.files).toEqual([{ path: join(fx.outDir, 'two.ndjson'), lines: 1200 }]);
+    expect(second.result.unfinished).toEqual([]);
+    const ids = readFileSync(join(fx.outDir, 'two.ndjson'), 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { id: number }).id);
+    expect(new Set(ids).size).toBe(1200);
+    const bad = await fx.call('POST', '/api/runs', { flowId: 'two.flow.json', document, mode: 'sideways' });
+    expect(bad.status).toBe(400);
   });
 
   test('a run that cannot start says why before streaming', async () => {

@@ -122,6 +122,27 @@ describe('simulator: fault injection', () => {
     expect((await call(sim, '/employee', { token: testSession, environment: 'test' })).status).toBe(500);
   });
 
+  it('pause: holds answers until released, the request handled as usual', async () => {
+    sim.setFaults([{ path: '/customer', pause: true, skip: 1 }]);
+    // The first matching request goes through; the next two are held.
+    expect((await get('/customer?count=2')).status).toBe(200);
+    let answered = 0;
+    const held = [get('/customer?count=2&from=2'), get('/customer?count=2&from=4')].map((p) => p.then((r) => (answered++, r)));
+    await sim.untilPaused(2);
+    expect(sim.pausedAnswers()).toBe(2);
+    // Other paths are not held meanwhile.
+    expect((await get('/currency?count=1')).status).toBe(200);
+    expect(answered).toBe(0);
+    sim.releasePaused();
+    const answers = await Promise.all(held);
+    expect(answers.map((r) => r.status)).toEqual([200, 200]);
+    expect(answers.map((r) => (r.body.values as { id: number }[]).length)).toEqual([2, 2]);
+    expect(sim.pausedAnswers()).toBe(0);
+    expect(sim.requests.filter((r) => r.fault === 'pause')).toHaveLength(2);
+    expect(parseFaultSpec('GET:/customer=pause,skip=3')).toEqual({ method: 'GET', path: '/customer', pause: true, skip: 3 });
+    expect(() => sim.setFaults([{ path: '/customer', pause: true, status: 500 }])).toThrow(/exactly one of status, drop, malformed or pause/);
+  });
+
   it('rejects rules that cannot mean anything', () => {
     const bad: FaultRule[] = [{ path: 'customer', status: 500 }, { path: '/customer' }, { path: '/customer', status: 500, drop: true }, { path: '/customer', status: 200 }, { path: '/customer', drop: true, rate: 2 }];
     for (const rule of bad) expect(() => sim.setFaults([rule])).toThrow();

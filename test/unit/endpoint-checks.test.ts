@@ -83,7 +83,8 @@ describe('endpoint checks before sending (nock)', () => {
     // "/invoice/" would otherwise be judged as /invoice/{id}: no required dates, no end date shifted.
     const missing = await refusal({ path: '/invoice/' });
     expect(missing.message).toMatch(/GET \/invoice requires invoiceDateFrom and invoiceDateTo/);
-    nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000 }).reply(200, { fullResultSize: 1, values: [{ id: 9 }] });
+    // A date range is read in date order (its row date, then id), so that a stopped run resumes by date.
+    nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000, sorting: 'invoiceDate,id' }).reply(200, { fullResultSize: 1, values: [{ id: 9, invoiceDate: '2025-03-31' }] });
     const summary = await run({ connection, path: '/invoice/', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-03-31' } }, recordingContext());
     expect(summary).toMatchObject({ items: 1, shiftedEndDates: ['invoiceDateTo'], warnings: [] });
   });

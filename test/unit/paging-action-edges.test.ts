@@ -28,7 +28,7 @@ describe('REST API Request with paging at the edges (nock)', () => {
 
   describe('inclusive end dates, by what Tripletex documents', () => {
     it('shifts an exclusive end ("To and excluding") and says so in the summary', async () => {
-      nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000 }).reply(200, empty);
+      nock(BASE).get('/v2/invoice').query({ invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-04-01', from: 0, count: 1000, sorting: 'invoiceDate,id' }).reply(200, empty);
       const summary = await run({ connection, path: '/invoice', inclusiveEndDates: true, query: { invoiceDateFrom: '2025-03-01', invoiceDateTo: '2025-03-31' } }, recordingContext());
       expect(summary.shiftedEndDates).toEqual(['invoiceDateTo']);
     });
@@ -61,7 +61,7 @@ describe('REST API Request with paging at the edges (nock)', () => {
     });
 
     it('leaves a numeric range alone (accountNumberTo is not a date) and still shifts the date', async () => {
-      nock(BASE).get('/v2/ledger/posting').query({ dateFrom: '2025-01-01', dateTo: '2025-02-01', accountNumberFrom: 3000, accountNumberTo: 3999, from: 0, count: 1000 }).reply(200, empty);
+      nock(BASE).get('/v2/ledger/posting').query({ dateFrom: '2025-01-01', dateTo: '2025-02-01', accountNumberFrom: 3000, accountNumberTo: 3999, from: 0, count: 1000, sorting: 'date,id' }).reply(200, empty);
       const summary = await run(
         { connection, path: '/ledger/posting', inclusiveEndDates: true, query: { dateFrom: '2025-01-01', dateTo: '2025-01-31', accountNumberFrom: 3000, accountNumberTo: 3999 } },
         recordingContext(),

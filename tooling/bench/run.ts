@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseRateLimit, type RateLimitSetting } from '../simulator/index.js';
 import { render, type Scenario, type ScenarioReport } from './report.js';
 import { capped } from './scenarios/capped.js';
+import { checkpoints } from './scenarios/checkpoints.js';
 import { endOfList } from './scenarios/end-of-list.js';
 import { ledgerYear } from './scenarios/ledger-year.js';
 import { DEFAULT_LOOP_SETTINGS, loopVersusAction, type LoopSettings } from './scenarios/loop-vs-action.js';
@@ -33,7 +34,7 @@ interface Options {
 }
 
 function scenarios(loop: LoopSettings): Scenario[] {
-  return [loopVersusAction(loop), shortWindows, processes, processesWrongReset, cliMemory, endOfList, capped, ledgerYear];
+  return [loopVersusAction(loop), shortWindows, processes, processesWrongReset, cliMemory, endOfList, capped, ledgerYear, checkpoints];
 }
 
 const program = new Command('bench')

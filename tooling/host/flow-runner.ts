@@ -9,6 +9,7 @@ import { serializeError, type Redactor } from './redact.js';
 import { check, depthProblem, isPlainObject, propertySchema, type JsonObject } from './schema-tools.js';
 import { registerSecretProperties, registerSecretValue } from './secret-values.js';
 import { SinkSet } from './sinks.js';
+import { RunCheckpoints, type CheckpointOptions, type UnfinishedFile } from './run-checkpoints.js';
 import type { Workspace } from './workspace-file.js';
 
 // Runs a flow: each step in order; an action step gets a ctx whose emit("forEachPage", page)
@@ -35,6 +36,8 @@ export interface StepRecord {
   port?: 'continue' | 'onError' | 'failed';
   /** Where the last run could continue, when it stopped part-way (a pack error's resume; kept on Ctrl-C too). */
   resume?: unknown;
+  /** The `resume` of the last page handled completely (rows written, nested steps done): where a new run continues after it. */
+  pageResume?: unknown;
 }
 
 export interface FlowResult {
@@ -47,6 +50,8 @@ export interface FlowResult {
   error?: Record<string, unknown>;
   steps: StepRecord[];
   files: { path: string; lines: number }[];
+  /** Files left holding an unfinished run, with their checkpoints (only when the run keeps checkpoints). */
+  unfinished?: UnfinishedFile[];
   durationMs: number;
 }
 
@@ -73,6 +78,8 @@ export interface RunFlowOptions {
   progress?: ProgressFactory;
   /** Called as each top-level step starts and ends (for a narrative on the terminal). */
   onStep?: (event: { phase: 'start' | 'end'; step: Step; record?: StepRecord }) => void;
+  /** Keep a checkpoint beside each file a top-level paging step writes, and start, continue or overwrite unfinished ones (run-checkpoints.ts). */
+  checkpoints?: CheckpointOptions;
 }
 
 class Scope {
@@ -127,6 +134,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
   for (const step of allSteps(flow.steps)) {
     if (step.kind === 'action' && !modules.has(step.action)) modules.set(step.action, await pack.actions.get(step.action)!.load());
   }
+  // Before the first step too: a file holding an unfinished run is not started over unasked.
+  const checkpoints = options.checkpoints ? await RunCheckpoints.prepare(flow, sinks, options.checkpoints) : undefined;
 
   /**
    * A copy of value with its references filled in. For a value written to a file (`written`:
@@ -183,10 +192,16 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
     const record = records.get(step.id)!;
     const log = options.log.child(step.id);
     const fromEnv = new Map<string, { variable: string; raw: string }>();
-    const inputs = resolveValue(step.inputs, scope, `${step.where}.inputs`, {
+    let inputs = resolveValue(step.inputs, scope, `${step.where}.inputs`, {
       schemaFor: (path) => (path.length === 1 ? propertySchema(action.inputSchema, String(path[0])) : undefined),
       onEnv: (path, variable, raw) => path.length === 1 && fromEnv.set(String(path[0]), { variable, raw }),
     }) as JsonObject;
+    // A continued step starts where its checkpoint says, in place of the flow's own start.
+    const resume = depth === 0 ? checkpoints?.resumeFor(step.id) : undefined;
+    if (resume !== undefined) {
+      const { startIndex: _startIndex, ...rest } = inputs;
+      inputs = { ...rest, resume } as JsonObject;
+    }
     // Inputs the schema marks secret are never printed, wherever their value came from.
     registerSecretProperties(redactor, inputs, action.secretInputs);
     // A value taken from a page or an output may nest deeper than a schema check (recursive) can take.
@@ -199,7 +214,8 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
     });
     if (problems.length > 0) throw new HostInputError(`Step "${step.id}" (${action.title}): invalid input`, problems);
 
-    const sink = step.forEachPage?.writeRowsTo !== undefined ? sinks.open(step.forEachPage.writeRowsTo) : undefined;
+    const file = depth === 0 ? await checkpoints?.open(step) : undefined;
+    const sink = file ?? (step.forEachPage?.writeRowsTo !== undefined ? sinks.open(step.forEachPage.writeRowsTo) : undefined);
     const nested = step.forEachPage?.steps;
     const progress = depth === 0 ? options.progress?.(step, action) : undefined;
     let finalCounts: { requests?: number; waits?: number } = {};
@@ -223,10 +239,14 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
         record.pages += 1;
         record.rows += rows.length;
         progress?.page(rows.length, rows);
-        if (sink) await sink.writeLines(rows);
+        const pageResume = isPlainObject(value) ? value.resume : undefined;
+        // The rows made durable, then the page's resume point recorded beside them.
+        if (file) await file.writePage(rows, pageResume);
+        else if (sink) await sink.writeLines(rows);
         // A page without rows (e.g. the empty page that ends a list whose length is a multiple of
         // itemsPerPage) has nothing for nested steps to work on.
         if (nested && rows.length > 0) await runSteps(nested, new Scope(scope, value), depth + 1);
+        if (pageResume !== undefined) record.pageResume = pageResume;
       },
     };
     try {
@@ -306,6 +326,16 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
   const finish = async (partial: Pick<FlowResult, 'status'> & Partial<FlowResult>): Promise<FlowResult> => {
     let status = partial.status;
     let error = partial.error;
+    let unfinished: UnfinishedFile[] | undefined;
+    try {
+      unfinished = await checkpoints?.end(status, records);
+    } catch (checkpointError) {
+      // The rows are on the disk; what could not be recorded beside them fails the run.
+      if (status === 'completed') {
+        status = 'failed';
+        error = redactor.redactDeep(serializeError(checkpointError)) as Record<string, unknown>;
+      }
+    }
     try {
       await sinks.closeAll();
     } catch (closeError) {
@@ -322,6 +352,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
       ...(error ? { error } : {}),
       steps: [...records.values()],
       files: sinks.all.filter((s) => s.path !== '-').map((s) => ({ path: s.path, lines: s.lines })),
+      ...(unfinished ? { unfinished } : {}),
       durationMs: Date.now() - started,
     };
   };
@@ -332,6 +363,7 @@ export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<Flow
   } catch (thrown) {
     const original = thrown instanceof StepFailure ? thrown.original : thrown;
     if (original instanceof UsageError) {
+      await checkpoints?.end('failed', records).catch(() => undefined);
       await sinks.closeAll().catch(() => undefined);
       throw original;
     }

@@ -98,7 +98,8 @@ export class SinkSet {
   readonly #sinks = new Map<string, Sink>();
 
   constructor(
-    private readonly baseDir: string,
+    /** Relative targets are in this folder. */
+    readonly baseDir: string,
     private readonly stdout: Writable = process.stdout,
   ) {}
 
@@ -118,6 +119,16 @@ export class SinkSet {
       this.#sinks.set(path, sink);
     }
     return sink;
+  }
+
+  /** Uses `sink` for its path from now on (a file whose rows are checkpointed, see checkpointed-file.ts). */
+  add(sink: Sink): void {
+    this.#sinks.set(sink.path, sink);
+  }
+
+  /** Lines written to a path in this run, if it was opened. */
+  linesOf(path: string): number | undefined {
+    return this.#sinks.get(path)?.lines;
   }
 
   get all(): Sink[] {

@@ -228,12 +228,22 @@ export class Collection {
   }
 
   /**
+   * Seeded dated rows are stored in date order with ids rising, so sorting by their date (then
+   * id) is their stored order: no sort needed, as the paging action asks for it on every page.
+   */
+  private isDayOrder(keys: SortKey[]): boolean {
+    const day = this.spec.dayField;
+    if (day === undefined || this.added.length > 0 || keys.some((key) => key.descending || key.path.length !== 1)) return false;
+    return (keys.length === 1 && keys[0]!.path[0] === day) || (keys.length === 2 && keys[0]!.path[0] === day && keys[1]!.path[0] === 'id');
+  }
+
+  /**
    * The rows a list request sees, in order: optionally limited to an index range (date
    * searches), to an explicit set of indices (filters), and sorted.
    */
   select(options: { range?: [number, number]; only?: number[]; sort?: SortKey[] }): Selection {
     const [lo, hi] = options.range ?? [0, this.size];
-    const isDefaultOrder = !options.sort || options.sort.length === 0 || (options.sort.length === 1 && options.sort[0]!.path.join('.') === 'id' && !options.sort[0]!.descending);
+    const isDefaultOrder = !options.sort || options.sort.length === 0 || (options.sort.length === 1 && options.sort[0]!.path.join('.') === 'id' && !options.sort[0]!.descending) || this.isDayOrder(options.sort);
     if (!options.only && isDefaultOrder) {
       return { total: Math.max(0, hi - lo), indexAt: (p) => lo + p };
     }

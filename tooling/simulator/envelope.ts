@@ -45,7 +45,9 @@ export interface SimResponse {
   headers?: Record<string, string>;
   /** The body is an ErrorBody whose requestId the instance fills in. */
   isError?: boolean;
-  fault?: 'status' | 'drop' | 'malformed';
+  fault?: 'status' | 'drop' | 'malformed' | 'pause';
+  /** Held until the pause gate opens (a pause rule fired). */
+  hold?: boolean;
   /** Not Tripletex's answer (a gateway's): sent without x-tlx-request-id and rate-limit headers. */
   foreign?: boolean;
 }

@@ -27,8 +27,9 @@ function globToRegExp(glob: string): RegExp {
 export function validateFaultRule(rule: FaultRule): void {
   const where = `fault rule for ${JSON.stringify(rule.path)}`;
   if (typeof rule.path !== 'string' || !(rule.path.startsWith('/') || rule.path === '*')) throw new Error(`${where}: path must start with "/" (or be "*")`);
-  const kinds = [rule.status !== undefined, rule.drop === true, rule.malformed === true].filter(Boolean).length;
-  if (kinds !== 1) throw new Error(`${where}: give exactly one of status, drop or malformed`);
+  const kinds = [rule.status !== undefined, rule.drop === true, rule.malformed === true, rule.pause === true].filter(Boolean).length;
+  if (kinds !== 1) throw new Error(`${where}: give exactly one of status, drop, malformed or pause`);
+  if (rule.pause === true && rule.afterApply === true) throw new Error(`${where}: pause holds the answer of an operation that is applied anyway; leave out afterApply`);
   if (rule.status !== undefined && !(Number.isInteger(rule.status) && rule.status >= 400 && rule.status <= 599)) throw new Error(`${where}: status must be an integer 400..599`);
   if (rule.rate !== undefined && !(typeof rule.rate === 'number' && rule.rate >= 0 && rule.rate <= 1)) throw new Error(`${where}: rate must be between 0 and 1`);
   if (rule.body !== undefined && !['tripletex', 'html', 'problem'].includes(rule.body)) throw new Error(`${where}: body must be tripletex, html or problem`);
@@ -70,6 +71,37 @@ export class FaultEngine {
       return rule;
     }
     return undefined;
+  }
+}
+
+/**
+ * Answers held by pause rules until a test lets them go: a way to stop a client mid-run at a
+ * point the test chooses (after page N), whatever the machine's speed.
+ */
+export class PauseGate {
+  #waiting: (() => void)[] = [];
+  #watchers: { count: number; resolve: () => void }[] = [];
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  wait(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#waiting.push(resolve);
+      this.#watchers = this.#watchers.filter((w) => (this.#waiting.length >= w.count ? (w.resolve(), false) : true));
+    });
+  }
+
+  until(count: number): Promise<void> {
+    if (this.#waiting.length >= count) return Promise.resolve();
+    return new Promise<void>((resolve) => this.#watchers.push({ count, resolve }));
+  }
+
+  release(): void {
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
   }
 }
 
@@ -118,7 +150,7 @@ export function faultResponse(rule: FaultRule): SimResponse {
 
 /**
  * The CLI's compact rule syntax:  [METHOD:]PATH=ACTION[@RATE][,OPTION...]
- *   ACTION  a status (500, 429, 503…), `drop` or `malformed`
+ *   ACTION  a status (500, 429, 503…), `drop`, `malformed` or `pause`
  *   OPTION  times=N · skip=N · after-apply · retry-after=SECONDS · reset=SECONDS · body=tripletex|html|problem · rate=P · env=production|test
  * e.g.  GET:/customer=500@0.1   POST:/customer=drop,after-apply   *:/ledger/*=malformed,times=3
  *       GET:/customer=500,body=html   /invoice=502,body=problem   /customer=429,reset=99999999
@@ -139,9 +171,10 @@ export function parseFaultSpec(spec: string): FaultRule {
   }
   const [action = '', rate] = actionPart.split('@');
   if (action === 'drop') rule.drop = true;
+  else if (action === 'pause') rule.pause = true;
   else if (action === 'malformed') rule.malformed = true;
   else if (/^\d{3}$/.test(action)) rule.status = Number(action);
-  else throw new Error(`"${spec}": action must be a status code, drop or malformed`);
+  else throw new Error(`"${spec}": action must be a status code, drop, malformed or pause`);
   const number = (text: string | undefined, what: string): number => {
     const n = Number(text);
     if (text === undefined || text === '' || !Number.isFinite(n)) throw new Error(`"${spec}": ${what} must be a number`);

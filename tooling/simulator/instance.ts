@@ -4,7 +4,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { CompanyData, makeProfile, planCompanies, type CompanyPlan, type CompanyProfile, type DataContext } from './data.js';
 import { CODES, errorResponse, type SimResponse } from './envelope.js';
-import { faultResponse, type FaultEngine } from './faults.js';
+import { faultResponse, type FaultEngine, type PauseGate } from './faults.js';
 import { Rng } from './prng.js';
 import { ANONYMOUS_BUCKET, RateLimiter, type RateDecision } from './rate-limit.js';
 import { Refusal, type AuthInfo, type Counters, type HandlerContext, type InstanceApi, type Route } from './routes/context.js';
@@ -32,6 +32,7 @@ export interface SharedState {
   resultSetLimit: number;
   postingsPerYear: number;
   faults: FaultEngine;
+  paused: PauseGate;
   latencyRng: Rng;
   requests: RecordedRequest[];
   seq: number;
@@ -312,6 +313,8 @@ export class EnvironmentServer implements InstanceApi {
     req: IncomingMessage;
     body: Buffer;
     record: RecordedRequest;
+    /** Already through the rate limit and the fault rules (a paused request being handled). */
+    paused?: boolean;
   }): { response: SimResponse; rate?: RateDecision } {
     const basic = parseBasic(r.req.headers.authorization);
     const presented = typeof basic === 'object' ? this.sessions.get(basic.token) : undefined;
@@ -319,8 +322,8 @@ export class EnvironmentServer implements InstanceApi {
       r.record.employeeTokenId = presented.employee.id;
       r.record.companyId = (basic as { companyId: number }).companyId;
     }
-    const rate = this.rateLimiter.take(presented ? `${presented.consumer.id}:${presented.employee.id}` : ANONYMOUS_BUCKET);
-    if (!rate.allowed) {
+    const rate = r.paused ? undefined : this.rateLimiter.take(presented ? `${presented.consumer.id}:${presented.employee.id}` : ANONYMOUS_BUCKET);
+    if (rate && !rate.allowed) {
       this.shared.rateLimited++;
       return { response: errorResponse(429, { code: null }), rate };
     }
@@ -328,7 +331,12 @@ export class EnvironmentServer implements InstanceApi {
     if (!r.underV2) return { response: errorResponse(404, { developerMessage: 'Only paths below /v2 exist.' }), rate };
 
     const request = { method: r.method, environment: this.environment, path: r.path };
-    const before = this.shared.faults.decide(request, 'before');
+    const before = r.paused ? undefined : this.shared.faults.decide(request, 'before');
+    if (before?.pause) {
+      // Handled now, answered when the test lets it go.
+      const outcome = this.process({ ...r, paused: true });
+      return { rate, response: { ...outcome.response, hold: true, fault: 'pause' } };
+    }
     if (before) return { response: faultResponse(before), rate };
 
     const match = matchRoute(r.method, r.segments);
@@ -418,6 +426,7 @@ export class EnvironmentServer implements InstanceApi {
   }
 
   private async send(req: IncomingMessage, res: ServerResponse, response: SimResponse, requestId: string, rate: RateDecision | undefined): Promise<void> {
+    if (response.hold) await this.shared.paused.wait();
     const delay = this.latencyMs();
     if (delay > 0) {
       await new Promise<void>((resolve) => {

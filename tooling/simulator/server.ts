@@ -1,4 +1,4 @@
-import { FaultEngine } from './faults.js';
+import { FaultEngine, PauseGate } from './faults.js';
 import { EnvironmentServer, type SharedState } from './instance.js';
 import { osloYear } from './oslo-clock.js';
 import { Rng } from './prng.js';
@@ -28,6 +28,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     resultSetLimit: resolved.resultSetLimit,
     postingsPerYear: resolved.postingsPerYear,
     faults,
+    paused: new PauseGate(),
     latencyRng: Rng.of(resolved.seed, 'latency'),
     requests: [],
     seq: 0,
@@ -74,6 +75,15 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     setFaults(rules: FaultRule[]) {
       faults.set(rules);
     },
+    pausedAnswers() {
+      return shared.paused.waiting;
+    },
+    untilPaused(count = 1) {
+      return shared.paused.until(count);
+    },
+    releasePaused() {
+      shared.paused.release();
+    },
     setLatency(ms) {
       shared.latency = checkLatency(ms);
     },
@@ -116,6 +126,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       shared.requests.length = 0;
     },
     close() {
+      // Held answers go out (to sockets being closed), so nothing waits on the gate for ever.
+      shared.paused.release();
       closed ??= Promise.all([production.close(), test.close()]).then(() => undefined);
       return closed;
     },

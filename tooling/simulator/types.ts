@@ -52,6 +52,8 @@ export interface FaultRule {
   drop?: boolean;
   /** Answer 200 with a body that is not valid JSON. */
   malformed?: boolean;
+  /** Handle the request as usual, but hold the answer until `releasePaused()` (or the simulator closes). */
+  pause?: boolean;
   /** Probability 0..1, drawn from the seeded PRNG; default 1. */
   rate?: number;
   /** Apply at most this many times, then the rule is spent. */
@@ -159,8 +161,8 @@ export interface RecordedRequest {
   /** Id of the employee token behind the session (never the token itself). */
   employeeTokenId?: number;
   requestId: string;
-  /** Set when a fault rule decided the answer. */
-  fault?: 'status' | 'drop' | 'malformed';
+  /** Set when a fault rule decided the answer (or, for pause, held it). */
+  fault?: 'status' | 'drop' | 'malformed' | 'pause';
   /** now() when the request arrived. */
   at: number;
 }
@@ -196,6 +198,12 @@ export interface RunningSimulator {
   requests: RecordedRequest[];
   stats(): SimulatorStats;
   setFaults(rules: FaultRule[]): void;
+  /** Answers held by a pause rule, waiting for releasePaused(). */
+  pausedAnswers(): number;
+  /** Resolves once at least `count` answers are held by a pause rule. */
+  untilPaused(count?: number): Promise<void>;
+  /** Sends every held answer (rules stay: later matching requests are held again). */
+  releasePaused(): void;
   setLatency(ms: SimulatorOptions['latencyMs']): void;
   setRateLimit(r: SimulatorOptions['rateLimit']): void;
   setRevokeSessionAfterCalls(n: number | undefined): void;

@@ -118,7 +118,7 @@ describe('a command line like the tools people know', () => {
     expect(ndjson(result.stdout)).toHaveLength(10);
     const summaries = result.stderr.split('\n').filter((line) => /\b10 rows\b/.test(line));
     // Two requests on the wire: the session's creation, then the one page.
-    expect(summaries).toEqual([expect.stringMatching(/^Done: 10 rows in 1 page · 2 requests · 0 retries · 0 rate-limit waits · \d+(\.\d)? m?s — stopped at --max-pages; continue with --start-index 10$/)]);
+    expect(summaries).toEqual([expect.stringMatching(/^Done: 10 rows in 1 page · 2 requests · 0 retries · 0 rate-limit waits · \d+(\.\d)? m?s — stopped at --max-pages; continue with: flow-tripletex request GET \/customer --max-pages 1 --items-per-page 10 --resume-from '\{"index":10\}'$/)]);
   });
 
   test.each(['test-connection', 'request', 'run', 'demo', 'simulator', 'designer'])('%s --help ends with examples', async (command) => {
@@ -139,7 +139,7 @@ describe('a command line like the tools people know', () => {
       child.stdout.once('data', () => child.kill('SIGINT'));
       child.stdout.resume();
       expect(await exited).toBe(130);
-      expect(stderr).toMatch(/Cancelled after [\d,]+ rows? in [\d,]+ pages?; continue with --start-index \d+\.\n/);
+      expect(stderr).toMatch(/Cancelled after [\d,]+ rows? in [\d,]+ pages?; continue with: flow-tripletex request GET \/customer --items-per-page 1 --resume-from '\{"index":\d+\}'\.\n/);
     } finally {
       await slow.close();
     }

@@ -80,7 +80,9 @@ export const cliMemory: Scenario = {
           const problem = await checkFile(out, expected);
           checks.push({ label: `run ${i + 1}, ${pages} pages: every row in the file once, in id order`, ok: problem === undefined, ...(problem ? { detail: problem } : {}) });
           checks.push({ label: `run ${i + 1}, ${pages} pages: the summary's requests are the requests on the wire`, ok: summary?.requests === wire, detail: `${summary?.requests} counted, ${wire} seen by the simulator` });
+          // A run stopped at --max-pages leaves its checkpoint: the next run starts the file over.
           rmSync(out, { force: true });
+          rmSync(`${out}.checkpoint`, { force: true });
 
           const loopOut = join(dir, `loop-${pages}.ndjson`);
           const plain = await measure(PLAIN_LOOP, [sim.env.TRIPLETEX_PRODUCTION_URL, sim.ready.consumerToken, sim.ready.employeeToken, loopOut, String(ITEMS_PER_PAGE), String(pages)], env, dir);

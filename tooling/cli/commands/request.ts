@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Argument, InvalidArgumentError, Option, type Command } from 'commander';
 import { displayPath, plural, seconds } from '../../host/display.js';
@@ -10,6 +12,9 @@ import { loadWorkspace } from '../../host/workspace-file.js';
 import { executeRun } from './run.js';
 import { rewordError, type InputWords } from '../../host/words.js';
 import { addCommonOptions, withExamples, exitWhenIdle, collect, createRuntime, envName, loadPackFor, reportError, warnAll, wholeNumber, type CommonOptions } from './common.js';
+import { COMMAND_LINE_RESUME_WORDS, continueCommand } from './continue-command.js';
+import type { Identity } from '../../host/checkpoint.js';
+import { resumePlace } from '../../host/resume-words.js';
 
 // flow-tripletex request: one run of REST API Request with paging from the command line.
 // It is built as a one- or two-step flow and run by the same runner as `run`: with per-run
@@ -40,6 +45,9 @@ interface RequestOptions extends CommonOptions {
   maxWaitSeconds?: number;
   body?: string;
   out?: string;
+  resume?: boolean;
+  overwrite?: boolean;
+  resumeFrom?: string;
   json?: boolean;
 }
 
@@ -63,6 +71,7 @@ const FLAG_OF_INPUT: Record<string, string> = {
   consumerToken: '--consumer-token-env',
   employeeToken: '--employee-token-env',
   useTestEnvironment: '--test-environment',
+  resume: '--resume-from',
 };
 
 export function registerRequestCommand(program: Command): void {
@@ -91,7 +100,10 @@ export function registerRequestCommand(program: Command): void {
     .option('--max-response-mb <n>', 'largest answer accepted, in MB; a larger one fails the run (default 50)', wholeNumber(1, 1024))
     .option('--max-wait-seconds <n>', 'longest single rate-limit wait; a longer one fails at once (default 300)', wholeNumber(0, 3600))
     .option('--body <file>', 'JSON file to send as the body (POST, PUT)')
-    .option('--out <file>', 'write the rows to this NDJSON file instead of stdout')
+    .option('--out <file>', 'write the rows to this NDJSON file instead of stdout; a checkpoint beside it (<file>.checkpoint) records each page until the export ends')
+    .option('--resume', 'continue the unfinished export in --out where it stopped (after Ctrl+C, an error, --max-pages or a crash), appending to it')
+    .option('--overwrite', 'start the --out file over although it holds an unfinished export')
+    .option('--resume-from <json|file>', 'continue from a resume point (JSON, or a file holding it) that --json printed, e.g. for output to stdout')
     .addOption(new Option('--json', 'print the summary (or the error) as JSON on stderr'));
   withExamples(command, [
     ['every customer to a file, with a connection from a workspace file', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Demo company" --fields id,name,email --out customers.ndjson'],
@@ -99,6 +111,7 @@ export function registerRequestCommand(program: Command): void {
     ['invoices dated January 2025, the end date inclusive', 'flow-tripletex request GET /invoice --query invoiceDateFrom=2025-01-01 --query invoiceDateTo=2025-01-31 --inclusive-end-dates'],
     ["an accountant's client companies, then one client's customers", 'flow-tripletex request GET "/company/>withLoginAccess" --workspace examples/demo.workspace.json --connection "Accounting office"'],
     ['the same accountant, working in client company 1614797', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Accounting office" --company-id 1614797 --max-pages 1'],
+    ['continue that export to customers.ndjson after Ctrl+C, an error or a crash: exactly the rows not yet written are added', 'flow-tripletex request GET /customer --workspace examples/demo.workspace.json --connection "Demo company" --fields id,name,email --out customers.ndjson --resume'],
   ]);
   addCommonOptions(command).action(async (method: string, path: string, options: RequestOptions) => {
     exitWhenIdle(await requestCommand(method, path, options));
@@ -163,6 +176,7 @@ export async function requestCommand(method: string, path: string, options: Requ
       if (options.connection === undefined) throw new UsageError('--workspace needs --connection <name>');
       if (perRunFlags) throw new UsageError('use either a workspace connection (--workspace, --connection) or per-run credentials (--consumer-token-env, --employee-token-env, --test-environment), not both');
     }
+    checkResumeFlags(options);
     const consumerEnv = envName('--consumer-token-env', options.consumerTokenEnv ?? DEFAULT_CONSUMER_ENV, { holds: 'consumer token', variable: DEFAULT_CONSUMER_ENV });
     const employeeEnv = envName('--employee-token-env', options.employeeTokenEnv ?? DEFAULT_EMPLOYEE_ENV, { holds: 'employee token', variable: DEFAULT_EMPLOYEE_ENV });
     const query = parseQuery(options.query ?? []);
@@ -199,6 +213,7 @@ export async function requestCommand(method: string, path: string, options: Requ
     if (options.skipEndpointChecks) inputs.skipEndpointChecks = true;
     if (options.maxResponseMb !== undefined) inputs.maxResponseMegabytes = options.maxResponseMb;
     if (options.maxWaitSeconds !== undefined) inputs.maxWaitSeconds = options.maxWaitSeconds;
+    if (options.resumeFrom !== undefined) inputs.resume = await readResumePoint(options.resumeFrom);
     steps.push({ id: 'request', action: REQUEST_ACTION, inputs, forEachPage: { writeRowsTo: options.out ?? '-' } });
 
     let flow;
@@ -211,9 +226,12 @@ export async function requestCommand(method: string, path: string, options: Requ
 
     let result: FlowResult;
     try {
+      const identity = requestIdentity({ method, path, query, body, options, consumerEnv, employeeEnv });
       result = await executeRun({ pack, flow, ...(workspace ? { workspace } : {}) }, runtime, {
         quietSteps: true,
         progressLabel: (stepId) => (stepId === 'request' ? `${method} ${path}` : stepId),
+        // Only a file keeps a checkpoint; stdout continues with --resume-from.
+        ...(options.out !== undefined ? { checkpoints: { mode: options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'fresh', identity: () => identity, words: COMMAND_LINE_RESUME_WORDS } } : {}),
       });
     } catch (error) {
       if (error instanceof MissingEnvError) {
@@ -236,18 +254,130 @@ export async function requestCommand(method: string, path: string, options: Requ
   }
 }
 
+/** --resume, --overwrite and --resume-from: which go together. */
+function checkResumeFlags(options: RequestOptions): void {
+  if (options.resume && options.out === undefined) {
+    throw new UsageError('--resume continues an export to a file and needs --out <file> (the file and its checkpoint say where it stopped); output to stdout continues with --resume-from <json|file>, the resume point --json printed');
+  }
+  if (options.resume && options.overwrite) throw new UsageError('--resume continues the file and --overwrite starts it over: give one of them');
+  if (options.resume && options.resumeFrom !== undefined) throw new UsageError('--resume takes the resume point from the checkpoint of --out; leave out --resume-from');
+  if (options.startIndex !== undefined && (options.resume || options.resumeFrom !== undefined)) {
+    throw new UsageError(`${options.resume ? '--resume' : '--resume-from'} continues where the run stopped; leave out --start-index`);
+  }
+}
+
+/** The resume point given to --resume-from: JSON, or a file holding it; also the --json line (or all of stderr) that carries one. */
+async function readResumePoint(value: string): Promise<unknown> {
+  const text = value.trim();
+  let parsed: unknown;
+  if (text.startsWith('{')) {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      throw new UsageError('--resume-from: the value starts with "{" but is not valid JSON; give the resume point exactly as --json printed it (quote it for the shell), or a file holding it');
+    }
+  } else {
+    // A file holding the point, or all that --json printed on stderr: then its last line is the JSON one.
+    const path = resolvePath(text);
+    const content = await readFile(path, 'utf8').catch(() => '');
+    const last = content.split('\n').filter((line) => line.trim().startsWith('{')).at(-1);
+    for (const candidate of [content, last]) {
+      if (parsed !== undefined || candidate === undefined) continue;
+      try {
+        parsed = JSON.parse(candidate);
+      } catch {
+        // Not this one.
+      }
+    }
+    // Neither: the reader of JSON files says what is wrong with it, and where.
+    parsed ??= await readJsonFile(path, displayPath(path), 'resume point file');
+  }
+  // The line --json prints ({"ok":false,…,"resume":{…}}) or a summary carries the point as "resume".
+  if (isPlainObject(parsed) && isPlainObject(parsed.resume)) return parsed.resume;
+  if (isPlainObject(parsed) && isPlainObject(parsed.summary) && isPlainObject(parsed.summary.resume)) return parsed.summary.resume;
+  if (!isPlainObject(parsed)) throw new UsageError('--resume-from: a resume point is a JSON object such as {"index":3000}');
+  return parsed;
+}
+
+/**
+ * What the command that writes --out asks for, flag by flag: a run that continues the file must
+ * ask for the same rows, in the same order, of the same company. Page size, page limit and
+ * waits may differ (the resume point counts rows, not pages). Never a token: credentials are
+ * named by their variables, a body by its digest.
+ */
+function requestIdentity(c: { method: string; path: string; query: Record<string, string | string[]>; body: unknown; options: RequestOptions; consumerEnv: string; employeeEnv: string }): Identity {
+  const { options } = c;
+  const query = Object.keys(c.query)
+    .sort()
+    .map((key) => {
+      const value = c.query[key]!;
+      return (Array.isArray(value) ? value : [value]).map((v) => `${key}=${v}`).join(' ');
+    })
+    .join(' ');
+  const identity: Identity = {
+    '<method>': c.method,
+    '<path>': c.path,
+    '--query': query,
+    '--body': c.body === undefined ? '' : `a file with SHA-256 ${createHash('sha256').update(JSON.stringify(c.body)).digest('hex').slice(0, 16)}`,
+    '--company-id': options.companyId === undefined ? '' : String(options.companyId),
+    '--fields': options.fields ?? '',
+    '--sorting': options.sorting ?? '',
+    '--inclusive-end-dates': options.inclusiveEndDates ? 'on' : '',
+  };
+  if (options.workspace !== undefined) {
+    identity['--workspace'] = resolvePath(options.workspace);
+    identity['--connection'] = options.connection ?? '';
+  } else {
+    identity['--consumer-token-env'] = c.consumerEnv;
+    identity['--employee-token-env'] = c.employeeEnv;
+    identity['--test-environment'] = options.testEnvironment ? 'on' : '';
+  }
+  return identity;
+}
+
+/** The command that continues this one: --resume for a file, --resume-from with the point reached for stdout. */
+function continueWith(options: RequestOptions, resume: unknown): string | undefined {
+  if (options.out !== undefined) return continueCommand(process.argv.slice(2), ['--resume']);
+  if (!isPlainObject(resume)) return undefined;
+  return continueCommand(process.argv.slice(2), ['--resume-from', JSON.stringify(resume)]);
+}
+
+/** Where the stopped run stands: from the file's checkpoint, or for stdout from the last page written. */
+function stoppedAt(result: FlowResult, options: RequestOptions): { resume?: unknown; checkpoint?: string; resumable: boolean } {
+  const unfinished = result.unfinished?.find((f) => f.step === 'request');
+  if (options.out !== undefined) {
+    return unfinished ? { resume: unfinished.resume, checkpoint: unfinished.checkpoint, resumable: unfinished.resumable === true } : { resumable: false };
+  }
+  const request = result.steps.find((s) => s.id === 'request');
+  const resume = request?.pageResume ?? (request?.pages === 0 ? request.resume : undefined);
+  return resume === undefined ? { resumable: false } : { resume, resumable: true };
+}
+
 function report(result: FlowResult, options: RequestOptions, runtime: ReturnType<typeof createRuntime>, words: InputWords): number {
   const request = result.steps.find((s) => s.id === 'request');
+  const rows = request?.rows ?? 0;
+  const pages = request?.pages ?? 0;
+  const stopped = stoppedAt(result, options);
+  const command = stopped.resumable ? continueWith(options, stopped.resume) : undefined;
+  const place = resumePlace(stopped.resume);
+  const where = place ? ` (stopped ${place})` : '';
+  const inFile = result.unfinished?.find((f) => f.step === 'request')?.lines ?? rows;
+  const kept = options.out !== undefined && stopped.checkpoint ? ` ${plural(inFile, 'row')} ${inFile === 1 ? 'is' : 'are'} safe in ${displayPath(resolvePath(options.out))}` : '';
+  const continuing = command ? `; continue with: ${command}` : '';
+  const jsonResume = stopped.resume !== undefined && stopped.resumable ? { resume: stopped.resume, ...(stopped.checkpoint ? { checkpoint: stopped.checkpoint } : {}), ...(command ? { continueWith: command } : {}) } : {};
   if (result.status === 'completed') {
     const summary = request?.output;
-    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: true, summary, ...(options.out ? { out: resolvePath(options.out) } : {}) }) + '\n');
-    else process.stderr.write(runtime.redactor.redact(describeSummary(summary, request?.rows ?? 0, request?.pages ?? 0, options.out)) + '\n');
+    const total = options.resume ? result.files.find((f) => options.out !== undefined && f.path === resolvePath(options.out))?.lines : undefined;
+    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: true, summary, ...(options.out ? { out: resolvePath(options.out) } : {}), ...(isPlainObject(summary) && summary.stoppedEarly === true ? jsonResume : {}) }) + '\n');
+    else process.stderr.write(runtime.redactor.redact(describeSummary(summary, rows, pages, options.out, command, total)) + '\n');
     return 0;
   }
   if (result.status === 'cancelled') {
-    const resume = resumeOf(request?.resume);
-    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows: request?.rows ?? 0, pages: request?.pages ?? 0, ...(request?.resume ? { resume: request.resume } : {}) }) + '\n');
-    else process.stderr.write(`Cancelled after ${plural(request?.rows ?? 0, 'row')} in ${plural(request?.pages ?? 0, 'page')}${resume ? `; ${resume}` : ''}.\n`);
+    if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, cancelled: true, rows, pages, ...jsonResume }) + '\n');
+    else {
+      const head = `Cancelled after ${plural(rows, 'row')} in ${plural(pages, 'page')}${where}`;
+      process.stderr.write(runtime.redactor.redact(kept ? `${head}.${kept}${continuing}.` : `${head}${continuing}.`) + '\n');
+    }
     return 130;
   }
   const error = options.json ? (result.error ?? { message: 'failed' }) : rewordError(result.error ?? { message: 'failed' }, words);
@@ -255,30 +385,22 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
   if (error.kind === 'output-closed' && !options.out) return 0;
   // Input the action refused is a usage error of this command: say which flag.
   const isInput = error.kind === 'input';
-  if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, step: result.failedStep, error, rows: request?.rows ?? 0, pages: request?.pages ?? 0 }) + '\n');
+  if (options.json) process.stderr.write(runtime.redactor.stringify({ ok: false, step: result.failedStep, error, rows, pages, ...(isInput ? {} : jsonResume) }) + '\n');
   else {
     const problems = Array.isArray(error.problems) ? (error.problems as Problem[]) : [];
     const text = isInput && problems.length > 0 ? `invalid input:\n${flagProblems(problems.map((p) => ({ field: `inputs.${p.field.replace(/^inputs\./, '')}`, message: p.message }))).map((p) => `  - ${p.field}: ${p.message}`).join('\n')}` : String(error.message);
-    const partial = (request?.rows ?? 0) > 0 ? `\n(${plural(request!.rows, 'row')} in ${plural(request!.pages, 'page')} were written before the failure)` : '';
+    const then = continuing && !isInput ? continuing : '';
+    const partial = rows > 0 ? `\n(${plural(rows, 'row')} in ${plural(pages, 'page')} were written before the failure${where}${kept ? `;${kept}` : ''}${then})` : then && options.out ? `\n(Nothing more was written${then})` : '';
     process.stderr.write(runtime.redactor.redact(`flow-tripletex: ${result.failedStep === 'connection' ? 'Create Tripletex Connection failed' : 'the request failed'}: ${text}${partial}`) + '\n');
   }
   return isInput ? 2 : 1;
-}
-
-/** Where a stopped run continues, in this command's flags. */
-function resumeOf(resume: unknown): string | undefined {
-  if (!isPlainObject(resume) || typeof resume.index !== 'number') return undefined;
-  const window = isPlainObject(resume.window) ? resume.window : undefined;
-  // A run paged in date windows resumes inside one window: only a flow's resume input says that exactly.
-  if (window) return `rows remain from the date window ${String(window.from)} to ${String(window.to)}; --json prints the resume point a flow's "resume" input continues from`;
-  return `continue with --start-index ${resume.index}`;
 }
 
 /**
  * The one line a run ends with. The action's warnings were logged as they happened, so they are
  * not repeated here; how it stopped is said only when it did not simply reach the end.
  */
-function describeSummary(summary: unknown, rows: number, pages: number, out: string | undefined): string {
+function describeSummary(summary: unknown, rows: number, pages: number, out: string | undefined, command: string | undefined, total?: number): string {
   const s = isPlainObject(summary) ? summary : {};
   const n = (key: string) => (typeof s[key] === 'number' ? (s[key] as number) : undefined);
   const parts = [`${plural(n('items') ?? rows, 'row')} in ${plural(n('pages') ?? pages, 'page')}`];
@@ -286,12 +408,13 @@ function describeSummary(summary: unknown, rows: number, pages: number, out: str
   if (n('retries') !== undefined) parts.push(plural(n('retries')!, 'retry', 'retries'));
   if (n('rateLimitWaits') !== undefined) parts.push(`${plural(n('rateLimitWaits')!, 'rate-limit wait')}${n('rateLimitWaitMs') ? ` (${seconds(n('rateLimitWaitMs')!)})` : ''}`);
   if (n('durationMs') !== undefined) parts.push(seconds(n('durationMs')!));
-  const resume = s.stoppedEarly === true ? resumeOf(s.resume ?? { index: s.nextIndex }) : undefined;
+  const place = s.stoppedEarly === true ? resumePlace(s.resume) : '';
   const how: Record<string, string> = {
-    'max-page-count': `stopped at --max-pages${resume ? `; ${resume}` : ''}`,
+    'max-page-count': `stopped at --max-pages${place ? ` ${place}` : ''}${command ? `; continue with: ${command}` : ''}`,
     'repeated-page': 'stopped: the endpoint sent the same page again (it ignores from and count)',
     'not-modified': 'not modified since the If-None-Match digest',
   };
   const stop = typeof s.stopReason === 'string' ? how[s.stopReason] : undefined;
-  return `Done: ${parts.join(' · ')}${out ? ` → ${displayPath(resolvePath(out))}` : ''}${stop ? ` — ${stop}` : ''}`;
+  const file = out ? ` → ${displayPath(resolvePath(out))}${total !== undefined ? ` (continued: ${plural(total, 'row')} in all)` : ''}` : '';
+  return `Done: ${parts.join(' · ')}${file}${stop ? ` — ${stop}` : ''}`;
 }

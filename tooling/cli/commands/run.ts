@@ -4,9 +4,12 @@ import { StepProgress, type Terminal } from '../../host/console-context.js';
 import { displayPath, plural, seconds } from '../../host/display.js';
 import { loadFlowFile, type Flow, type Step } from '../../host/flow-file.js';
 import { runFlow, type FlowResult, type StepRecord } from '../../host/flow-runner.js';
+import { flowIdentity, type CheckpointOptions } from '../../host/run-checkpoints.js';
+import { COMMAND_LINE_RESUME_WORDS, continueCommand } from './continue-command.js';
 import type { Pack } from '../../host/pack-loader.js';
 import type { Redactor } from '../../host/redact.js';
 import { loadWorkspace, type Workspace } from '../../host/workspace-file.js';
+import { UsageError } from '../../host/errors.js';
 import { flowWords, rewordError } from '../../host/words.js';
 import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFor, reportError, warnAll, type CommonOptions, type Runtime } from './common.js';
 
@@ -17,6 +20,8 @@ import { addCommonOptions, withExamples, exitWhenIdle, createRuntime, loadPackFo
 interface RunOptions extends CommonOptions {
   workspace?: string;
   outDir?: string;
+  resume?: boolean;
+  overwrite?: boolean;
   json?: boolean;
 }
 
@@ -27,6 +32,8 @@ export function registerRunCommand(program: Command): void {
     .addArgument(new Argument('<flow>', 'the flow file (JSON)'))
     .option('--workspace <file>', 'workspace file for {"$workspace": …} references')
     .option('--out-dir <dir>', 'folder that relative writeRowsTo/appendTo paths are in (default: the current folder)')
+    .option('--resume', "continue the flow's unfinished paging step where it stopped (after Ctrl+C, an error, its page limit or a crash), appending to its file")
+    .option('--overwrite', 'start files over although they hold an unfinished run')
     .addOption(new Option('--json', 'print the run result (ports taken, outputs, errors, files) as JSON on stdout'));
   withExamples(command, [
     ['every customer into out/customers.ndjson, with per-run credentials from the environment', 'flow-tripletex run examples/flows/export-customers.flow.json'],
@@ -56,9 +63,14 @@ export async function prepareRun(file: string, options: Pick<RunOptions, 'manife
 }
 
 /** Runs a prepared flow with the terminal narrative (step lines, progress bars). */
-export async function executeRun(prepared: PreparedRun, runtime: Runtime, options: { outDir?: string; quietSteps?: boolean; progressLabel?: (stepId: string) => string }): Promise<FlowResult> {
+export async function executeRun(
+  prepared: PreparedRun,
+  runtime: Runtime,
+  options: { outDir?: string; quietSteps?: boolean; progressLabel?: (stepId: string) => string; checkpoints?: CheckpointOptions },
+): Promise<FlowResult> {
   const { pack, flow, workspace } = prepared;
   return runFlow(flow, {
+    ...(options.checkpoints ? { checkpoints: options.checkpoints } : {}),
     pack,
     ...(workspace ? { workspace } : {}),
     env: process.env,
@@ -106,9 +118,20 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
   const runtime = createRuntime(options);
   try {
     const prepared = await prepareRun(file, options, runtime);
+    if (options.resume && options.overwrite) throw new UsageError('--resume continues the files and --overwrite starts them over: give one of them');
     runtime.terminal.write(`Flow "${prepared.flow.name}" (${prepared.flow.label})`);
-    const result = await executeRun(prepared, runtime, options.outDir !== undefined ? { outDir: options.outDir } : {});
+    const checkpoints: CheckpointOptions = {
+      mode: options.resume ? 'resume' : options.overwrite ? 'overwrite' : 'fresh',
+      identity: flowIdentity(prepared.flow, { pack: prepared.pack, ...(options.workspace ? { workspaceFile: options.workspace } : {}), env: process.env, redactor: runtime.redactor }),
+      words: COMMAND_LINE_RESUME_WORDS,
+    };
+    const result = await executeRun(prepared, runtime, { ...(options.outDir !== undefined ? { outDir: options.outDir } : {}), checkpoints });
     runtime.terminal.write(runtime.redactor.redact(describeResult(result, prepared.flow.label)));
+    const continuable = (result.unfinished ?? []).filter((f) => f.resumable === true);
+    if (continuable.length > 0) {
+      const files = continuable.map((f) => `${displayPath(f.file)} (${f.where})`).join(', ');
+      runtime.terminal.write(`Unfinished: ${files}; continue with: ${continueCommand(process.argv.slice(2), ['--resume'])}`);
+    }
     if (options.json) process.stdout.write(runtime.redactor.stringify(result, 2) + '\n');
     return exitCodeOfResult(result);
   } catch (error) {

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { accessToken, api, ApiError, streamRun, type BrokenFlow, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type StepDocument, type WorkspaceObject } from './api';
+import { accessToken, api, ApiError, streamRun, type BrokenFlow, type DesignerInfo, type FlowDocument, type FlowEntry, type Problem, type RunMode, type StepDocument, type WorkspaceObject } from './api';
 import { connectionChoices, flatten, newStepId, stepAt, stepTitle, whereOf, withStep, type StepPath } from './flow-model';
 import { ObjectDialog } from './ObjectDialog';
 import { applyEvent, newRun, plural, RunPanel, type RunState } from './RunPanel';
@@ -141,7 +141,7 @@ export function App() {
     }
   };
 
-  const startRun = async () => {
+  const startRun = async (mode: RunMode = 'fresh') => {
     if (!flowId || !document || !info) return;
     const id = flowId;
     setRunOf(id, () => newRun(id, document.name));
@@ -156,7 +156,7 @@ export function App() {
       );
     }
     try {
-      await streamRun(id, document, (event) => setRunOf(id, (current) => applyEvent(current ?? newRun(id, document.name), event)));
+      await streamRun(id, document, (event) => setRunOf(id, (current) => applyEvent(current ?? newRun(id, document.name), event)), mode);
     } catch (error) {
       setRunOf(id, (current) => ({ ...(current ?? newRun(id, document.name)), status: 'refused', message: (error as Error).message, ...(error instanceof ApiError ? { problems: error.problems } : {}) }));
     }
@@ -337,7 +337,7 @@ export function App() {
                   </p>
                 </div>
                 <div className="toolbar">
-                  <button type="button" className="primary" onClick={startRun} disabled={document.steps.length === 0 || run?.status === 'running' || run?.status === 'starting'}>
+                  <button type="button" className="primary" onClick={() => void startRun()} disabled={document.steps.length === 0 || run?.status === 'running' || run?.status === 'starting'}>
                     Run
                   </button>
                 </div>
@@ -372,7 +372,7 @@ export function App() {
           ) : (
             <p className="muted">No flow is open. {info.flowsDir ? 'Choose one on the left, or make a new one.' : ''}</p>
           )}
-          {run && <RunPanel run={run} onCancel={cancelRun} outputSchemaOf={(action) => info.pack.actions.find((a) => a.id === action)?.outputSchema} />}
+          {run && <RunPanel run={run} onCancel={cancelRun} onRun={(mode) => void startRun(mode)} outputSchemaOf={(action) => info.pack.actions.find((a) => a.id === action)?.outputSchema} />}
         </main>
         <aside className="panel" aria-label="Properties">
           {selected ? (

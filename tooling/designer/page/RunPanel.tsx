@@ -1,5 +1,6 @@
 import { useId } from 'react';
-import type { FlowResult, JsonObject, Problem, RunEvent } from './api';
+import type { FlowResult, JsonObject, Problem, RunEvent, RunMode, UnfinishedFile } from './api';
+import { ContinueRun } from './ContinueRun';
 
 // What a run looks like while it happens: per step the connection it used, a progress bar
 // with pages, rows, requests and rate-limit waits, then the port it took (Continue with the
@@ -42,6 +43,8 @@ export interface RunState {
   problems?: Problem[];
   /** The rows table's columns per step, from its Fields input (run-columns.ts). */
   columns?: Record<string, string[]>;
+  /** Files the run left unfinished, or that kept it from starting (Continue / Start over). */
+  unfinished?: UnfinishedFile[];
 }
 
 export function newRun(flowId: string, flowName: string): RunState {
@@ -91,9 +94,9 @@ export function applyEvent(state: RunState, event: RunEvent): RunState {
     case 'log':
       return { ...state, logs: [...state.logs, { level: event.level, message: event.message }].slice(-MAX_LOG_LINES) };
     case 'done':
-      return { ...settled(state), status: event.result.status, result: event.result, cancelling: false };
+      return { ...settled(state), status: event.result.status, result: event.result, cancelling: false, ...(event.result.unfinished?.length ? { unfinished: event.result.unfinished } : {}) };
     case 'failed':
-      return { ...settled(state), status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}) };
+      return { ...settled(state), status: 'refused', message: event.message, cancelling: false, ...(Array.isArray(event.problems) ? { problems: event.problems as Problem[] } : {}), ...(event.unfinished?.length ? { unfinished: event.unfinished } : {}) };
     default:
       return state;
   }
@@ -180,6 +183,8 @@ function cell(value: unknown): string {
 export interface RunPanelProps {
   run: RunState;
   onCancel(): void;
+  /** Starts the flow again: fresh, continuing where it stopped, or over (the Continue / Start over buttons). */
+  onRun?(mode: RunMode): void;
   /** An action's output schema: titles and units for its summary. */
   outputSchemaOf?(action: string): JsonObject | null | undefined;
 }
@@ -193,7 +198,7 @@ function endState(step: StepRun, run: RunState): 'continued' | 'failed' | 'cance
 
 const END_WORDS = { continued: 'done', failed: 'failed', cancelled: 'stopped by Cancel' };
 
-export function RunPanel({ run, onCancel, outputSchemaOf }: RunPanelProps) {
+export function RunPanel({ run, onCancel, onRun, outputSchemaOf }: RunPanelProps) {
   const titleId = useId();
   const running = run.status === 'starting' || run.status === 'running';
   const wanted = run.rowsStep ? run.columns?.[run.rowsStep] : undefined;
@@ -215,6 +220,7 @@ export function RunPanel({ run, onCancel, outputSchemaOf }: RunPanelProps) {
       <p className={`run-status ${run.status}`} role="status" aria-live="polite" data-testid="run-status">
         {statusLine(run)}
       </p>
+      {onRun && <ContinueRun run={run} onRun={onRun} />}
       {run.problems && run.problems.length > 0 && (
         <ul className="problems">
           {run.problems.map((p, i) => (

@@ -171,11 +171,11 @@ export const api = {
 };
 
 /** Starts a run and hands each event to onEvent as it arrives (one JSON object per line). */
-export async function streamRun(flowId: string, document: FlowDocument, onEvent: (event: RunEvent) => void): Promise<void> {
+export async function streamRun(flowId: string, document: FlowDocument, onEvent: (event: RunEvent) => void, mode: RunMode = 'fresh'): Promise<void> {
   const response = await fetch('/api/runs', {
     method: 'POST',
     headers: { [TOKEN_HEADER]: accessToken() ?? '', 'content-type': 'application/json' },
-    body: JSON.stringify({ flowId, document }),
+    body: JSON.stringify({ flowId, document, mode }),
   });
   if (!response.ok || !response.body) {
     const payload = (await response.json().catch(() => ({}))) as { error?: { message?: string; problems?: Problem[] } };
@@ -209,9 +209,27 @@ export interface StepRecord {
   port?: 'continue' | 'onError' | 'failed';
 }
 
+/** A new run, Continue (from the checkpoints of the files a stopped run wrote), or Start over. */
+export type RunMode = 'fresh' | 'resume' | 'overwrite';
+
+/** A file a run left unfinished: where it stopped, and whether Continue can go on from there. */
+export interface UnfinishedFile {
+  step: string;
+  file: string;
+  /** Relative to the designer's output folder. */
+  name: string;
+  lines: number;
+  pages: number;
+  state: string;
+  resumable: true | string;
+  /** "stopped in the window 2025-04-03 – 2025-04-25 after 5,000 rows" */
+  where: string;
+}
+
 export interface FlowResult {
   flow: string;
   status: 'completed' | 'failed' | 'cancelled';
+  unfinished?: UnfinishedFile[];
   handledErrors: number;
   failedStep?: string;
   error?: { message?: string; [key: string]: unknown };
@@ -228,4 +246,4 @@ export type RunEvent =
   | { type: 'rows'; stepId: string; page: number; rows: unknown[]; pageRows: number }
   | { type: 'log'; level: string; message: string }
   | { type: 'done'; result: FlowResult }
-  | { type: 'failed'; message: string; problems?: unknown };
+  | { type: 'failed'; message: string; problems?: unknown; unfinished?: UnfinishedFile[] };

@@ -16,6 +16,7 @@ import { SecretStore } from '../../host/secret-store.js';
 import { FlowFiles, flowsReferring } from './flows.js';
 import { RunRegistry, runWithEvents, type RunEvent } from './runs.js';
 import { registerAssistRoutes } from './assist.js';
+import type { CheckpointMode } from '../../host/run-checkpoints.js';
 import { installSecurity, newAccessToken, servePublicFiles, TOKEN_HEADER } from './security.js';
 import { BadRequestError, WorkspaceObjects, type SubmittedObject } from './workspace-objects.js';
 
@@ -71,7 +72,7 @@ const runBody = {
   type: 'object',
   required: ['flowId', 'document'],
   additionalProperties: false,
-  properties: { flowId: { type: 'string', minLength: 1 }, document: { type: 'object' } },
+  properties: { flowId: { type: 'string', minLength: 1 }, document: { type: 'object' }, mode: { enum: ['fresh', 'resume', 'overwrite'] } },
 } as const;
 
 /** Outputs of an action that carry a workspace object of some type (the reference schema's `type` const). */
@@ -249,7 +250,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
   });
 
   app.post('/api/runs', { schema: { body: runBody } }, async (request, reply) => {
-    const { flowId, document } = request.body as { flowId: string; document: unknown };
+    const { flowId, document, mode = 'fresh' } = request.body as { flowId: string; document: unknown; mode?: CheckpointMode };
     const flow = flows.parse(document, flowId);
     const workspace = await objects.load();
     const { runId, signal, finish } = runs.start();
@@ -270,7 +271,7 @@ export async function startDesignerServer(options: DesignerServerOptions): Promi
     reply.raw.once('close', () => {
       if (!stream.writableEnded) runs.cancel(runId);
     });
-    void runWithEvents({ pack, flow, workspace, env, redactor, outDir: options.outDir, send }, signal, runId).finally(() => {
+    void runWithEvents({ pack, flow, workspace, env, redactor, outDir: options.outDir, send, mode }, signal, runId).finally(() => {
       finish();
       stream.end();
     });

@@ -6,6 +6,8 @@ import { runFlow, type FlowResult } from '../../host/flow-runner.js';
 import type { Pack } from '../../host/pack-loader.js';
 import { labelWordsFor, rewordError } from '../../host/words.js';
 import { serializeError, type Redactor } from '../../host/redact.js';
+import { flowIdentity, UnfinishedFilesError, type CheckpointMode, type UnfinishedFile } from '../../host/run-checkpoints.js';
+import type { ResumeWords } from '../../host/checkpointed-file.js';
 import { isPlainObject } from '../../host/schema-tools.js';
 import type { Workspace } from '../../host/workspace-file.js';
 
@@ -24,7 +26,10 @@ export type RunEvent =
   | { type: 'rows'; stepId: string; page: number; rows: unknown[]; pageRows: number }
   | { type: 'log'; level: string; message: string }
   | { type: 'done'; result: FlowResult }
-  | { type: 'failed'; message: string; problems?: unknown };
+  | { type: 'failed'; message: string; problems?: unknown; unfinished?: UnfinishedFile[] };
+
+/** How the page says "continue" and "start over": its buttons. */
+export const DESIGNER_RESUME_WORDS: ResumeWords = { resume: 'press Continue to continue it', overwrite: 'press Start over to overwrite it' };
 
 export interface RunRequest {
   pack: Pack;
@@ -35,6 +40,8 @@ export interface RunRequest {
   outDir: string;
   /** Resolves when the event is on its way (the page's reading speed holds the run back). */
   send: (event: RunEvent) => Promise<void>;
+  /** Start the flow's files anew (refused while one holds an unfinished run), continue them (Continue), or overwrite them (Start over). */
+  mode?: CheckpointMode;
 }
 
 /** Runs in progress, so Cancel can reach them. */
@@ -138,6 +145,13 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
     // Advice names inputs by the labels this page shows them under.
     const words = labelWordsFor(request.pack);
     const result = await runFlow(request.flow, {
+      // Every file a paging step writes keeps a checkpoint while its run is unfinished, so that a
+      // Cancel, an error or a page limit can be continued (Continue) and never cut a file short.
+      checkpoints: {
+        mode: request.mode ?? 'fresh',
+        identity: flowIdentity(request.flow, { pack: request.pack, workspaceFile: request.workspace.file, env: request.env, redactor }),
+        words: DESIGNER_RESUME_WORDS,
+      },
       pack: request.pack,
       workspace: request.workspace,
       env: request.env,
@@ -212,7 +226,13 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
   } catch (error) {
     // Bad usage (a missing variable or object): the flow did not start.
     const serialized = serializeError(error);
-    await post({ type: 'failed', message: String(serialized.message), ...(serialized.problems ? { problems: serialized.problems } : {}), ...(serialized.variables ? { problems: serialized.variables } : {}) });
+    await post({
+      type: 'failed',
+      message: String(serialized.message),
+      ...(serialized.problems ? { problems: serialized.problems } : {}),
+      ...(serialized.variables ? { problems: serialized.variables } : {}),
+      ...(error instanceof UnfinishedFilesError ? { unfinished: error.files } : {}),
+    });
     return undefined;
   } finally {
     await queue;

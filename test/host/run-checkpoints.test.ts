@@ -235,6 +235,33 @@ describe('runFlow with checkpoints', () => {
     expect(await RunCheckpoints.prepare(flow, new SinkSet(outDir), options)).toBeInstanceOf(RunCheckpoints);
   });
 
+  test('two processes never write the same file at once: the lock is taken before the checkpoint is read, and a killed holder\'s lock is taken over', async () => {
+    const outDir = tempDir();
+    const file = join(outDir, 'out', 'rows.ndjson');
+    const flow = flowOf([connect, listing()]);
+    const options = { mode: 'fresh' as const, identity: flowIdentity(flow, { pack, env: {}, redactor: new Redactor() }), words: WORDS };
+    // Another process takes the file's lock, as a run started a moment earlier would, before any checkpoint exists.
+    const lockModule = new URL('../../dist/tooling/host/file-lock.js', import.meta.url).href;
+    const script = `import(${JSON.stringify(lockModule)}).then(async (m) => { require('node:fs').mkdirSync(${JSON.stringify(join(outDir, 'out'))}, { recursive: true }); await m.holdFileLock(${JSON.stringify(file)}, () => 'held'); process.stdout.write('locked\\n'); setInterval(() => {}, 1000); });`;
+    const holder = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('locked') && resolve());
+        holder.on('exit', (code) => reject(new Error(`the lock holder exited (${code})`)));
+      });
+      expect(existsSync(`${file}.checkpoint`)).toBe(false);
+      const refused = await RunCheckpoints.prepare(flow, new SinkSet(outDir), options).catch((e: unknown) => e);
+      expect((refused as Error).message).toBe('out/rows.ndjson is being written by another run right now (its lock out/rows.ndjson.lock is held); wait for it to end, or stop it first.');
+    } finally {
+      holder.kill('SIGKILL');
+    }
+    // A run killed with SIGKILL leaves its lock behind; it goes stale within seconds and is taken over.
+    await new Promise((resolve) => holder.on('close', resolve));
+    const taken = await RunCheckpoints.prepare(flow, new SinkSet(outDir), options);
+    await taken.end('completed', new Map());
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  }, 60_000);
+
   test('refuses to continue when a step before the continued one would send a write again', async () => {
     const real = await loadPack(DEFAULT_MANIFEST);
     const outDir = tempDir();

@@ -163,3 +163,34 @@ export async function withFileLocks<T>(paths: string[], work: () => Promise<T>, 
     for (const release of releases.reverse()) release();
   }
 }
+
+/** A run's lock on a file it writes for minutes or hours: given up quickly when a killed run left it. */
+const RUN_STALE_MS = 5_000;
+/** Long enough for a lock left by a killed run to go stale (RUN_STALE_MS), and no longer. */
+const RUN_RETRIES = { retries: 14, factor: 1.2, minTimeout: 100, maxTimeout: 1_000, randomize: true };
+
+/**
+ * Holds `path`'s lock across processes until the returned function releases it: a run that
+ * writes a file (rows and their checkpoint) for as long as the run lasts. Two runs started at
+ * the same moment on one file cannot both have it; a lock left by a run that was killed goes
+ * stale within seconds (it is refreshed while its run lives) and is then taken over. Throws a
+ * FileLockError when another live process holds it. The file's folder must exist.
+ */
+export async function holdFileLock(path: string, describe: (file: string) => string): Promise<() => Promise<void>> {
+  const file = resolve(path);
+  const lockfile = await properLockfile();
+  try {
+    return await lockfile.lock(file, {
+      realpath: false,
+      fs: lockFileSystemFor(file),
+      stale: RUN_STALE_MS,
+      retries: RUN_RETRIES,
+      // Lost while the run went on (a machine that slept past the stale time): the checkpoint's
+      // own record of its writer still stops a second run; the default would throw from a timer.
+      onCompromised: () => undefined,
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new FileLockError(code === 'ELOCKED' ? describe(file) : `${file} could not be locked for writing (${code ?? (error as Error).message})`, file);
+  }
+}

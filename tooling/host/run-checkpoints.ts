@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { resolve as resolvePath } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
 import { findEnvReferences } from './env-references.js';
 import type { Pack } from './pack-loader.js';
 import type { Redactor } from './redact.js';
 import { UsageError } from './errors.js';
+import { holdFileLock } from './file-lock.js';
 import { CHECKPOINT_SUFFIX, checkpointPath, checkpointSummary, identityDifferences, isOtherLiveProcess, readCheckpoint, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
 import { CheckpointedFile, markUnfinished, type ResumeWords } from './checkpointed-file.js';
 import { allSteps, type ActionStep, type Flow } from './flow-file.js';
@@ -112,6 +114,8 @@ export class RunCheckpoints {
   readonly #markers = new Map<string, Checkpoint>();
   /** Paths this run marked in use (released at its end). */
   readonly #held = new Set<string>();
+  /** The locks this run holds across processes on the files it writes (released at its end). */
+  readonly #locks: (() => Promise<void>)[] = [];
 
   private constructor(
     private readonly options: CheckpointOptions,
@@ -145,9 +149,23 @@ export class RunCheckpoints {
       run.#planned.set(step.id, { step, path, resumable });
     }
 
+    try {
+      return await run.#prepare(flow, options);
+    } catch (error) {
+      await run.#release();
+      throw error;
+    }
+  }
+
+  async #prepare(flow: Flow, options: CheckpointOptions): Promise<RunCheckpoints> {
+    const run = this;
+    const sinks = this.sinks;
     const existing: Planned[] = [];
     for (const planned of run.#planned.values()) {
       if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
+      // Held from before the checkpoint is read until the run ends: two runs started together on one file cannot both go on.
+      mkdirSync(dirname(planned.path), { recursive: true });
+      run.#locks.push(await holdFileLock(planned.path, () => `${displayPath(planned.path, sinks.baseDir)} is being written by another run right now (its lock ${displayPath(planned.path, sinks.baseDir)}.lock is held); wait for it to end, or stop it first.`));
       const checkpoint = await readCheckpoint(planned.path, options.words.overwrite);
       if (!checkpoint) continue;
       if (checkpoint.state === 'running' && isOtherLiveProcess(checkpoint.pid)) {
@@ -246,13 +264,14 @@ export class RunCheckpoints {
     try {
       return await this.#end(status, outputs);
     } finally {
-      this.#release();
+      await this.#release();
     }
   }
 
-  #release(): void {
+  async #release(): Promise<void> {
     for (const path of this.#held) inUse.delete(path);
     this.#held.clear();
+    for (const unlock of this.#locks.splice(0).reverse()) await unlock().catch(() => undefined);
   }
 
   async #end(status: 'completed' | 'failed' | 'cancelled', outputs: Map<string, { port?: string; output?: unknown; pages?: number }>): Promise<UnfinishedFile[]> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, jest, test } from '@jest/globals';
 import { request as httpRequest } from 'node:http';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { filesUnder, readJson, startDesignerFixture, type DesignerFixture } from './support.js';
 
@@ -235,6 +235,23 @@ describe('flows', () => {
     const end = events.find((e) => e.type === 'step' && e.phase === 'end');
     expect(end.port).toBe('failed');
     expect(end.error.message).toMatch(/add invoiceDateFrom = \d{4}-\d{2}-01 and invoiceDateTo = \d{4}-\d{2}-01 to "Query"\. \(If Tripletex no longer requires them, turn on "Send as written \(skip endpoint checks\)"\.\)/);
+  });
+
+  test('a flow writes only inside the output folder: a path out of it is refused before the first request, and nothing is written', async () => {
+    const escape = join(fx.outDir, '..', `escape-${process.pid}.ndjson`);
+    const document = {
+      flowFormat: 1,
+      name: 'Writes out of its folder',
+      steps: [{ id: 'customers', action: 'rest-api-request-with-paging', inputs: { connection: { $workspace: 'Demo company AS' }, path: '/customer', maxPageCount: 1 }, forEachPage: { writeRowsTo: `../escape-${process.pid}.ndjson` } }],
+    };
+    const requestsBefore = fx.simulator.requests.length;
+    const { status, body } = await fx.call('POST', '/api/runs', { flowId: 'escape.flow.json', document });
+    expect(status).toBe(200);
+    const last = (body as string).split('\n').filter(Boolean).map((line) => JSON.parse(line)).at(-1);
+    expect(last).toMatchObject({ type: 'failed' });
+    expect(last.message).toContain(`"../escape-${process.pid}.ndjson" is outside the output folder`);
+    expect(existsSync(escape)).toBe(false);
+    expect(fx.simulator.requests.length).toBe(requestsBefore);
   });
 
   test('a run stopped at its page limit leaves its file unfinished: a new run is refused, resume continues it, a bad mode is refused', async () => {

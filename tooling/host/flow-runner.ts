@@ -73,6 +73,8 @@ export interface RunFlowOptions {
   signal: AbortSignal;
   /** Relative writeRowsTo/appendTo paths resolve against this folder. */
   outDir: string;
+  /** Files may only be written inside outDir (the designer; see SinkSet). */
+  confineFiles?: boolean;
   stdout?: NodeJS.WritableStream;
   /** Progress display for top-level action steps. */
   progress?: ProgressFactory;
@@ -118,7 +120,7 @@ function isCancellation(error: unknown, signal: AbortSignal): boolean {
 export async function runFlow(flow: Flow, options: RunFlowOptions): Promise<FlowResult> {
   const started = Date.now();
   const { pack, redactor, signal } = options;
-  const sinks = new SinkSet(options.outDir, (options.stdout ?? process.stdout) as never);
+  const sinks = new SinkSet(options.outDir, (options.stdout ?? process.stdout) as never, options.confineFiles === true);
   const records = new Map<string, StepRecord>();
   for (const step of allSteps(flow.steps)) {
     if (step.kind === 'action') records.set(step.id, { id: step.id, action: step.action, runs: 0, continued: 0, failed: 0, pages: 0, rows: 0 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync, fsyncSync, type Stats } from 'node:fs';
-import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { closeSync, constants, fstatSync, ftruncateSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeSync, fsyncSync, type Stats } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { displayPath } from './display.js';
 
 // Reading and writing the files the designer keeps (flows, the workspace, the secrets file) in
 // folders that may hold links a person did not put there: a cloned repository can carry a link
@@ -62,9 +63,35 @@ export function kindOf(stats: Stats): string {
   return 'not a regular file';
 }
 
-function isInside(folder: string, path: string): boolean {
+/** Whether `path` lies below `folder` (both as given: resolve links first where that matters). */
+export function isInside(folder: string, path: string): boolean {
   const rel = relative(folder, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+}
+
+/**
+ * Opens a file for writing rows (truncated, or for appending) without following a link at its
+ * name, and only when it is a regular file or does not exist yet: a FIFO or a device planted at
+ * the name is refused without waiting on it (O_NONBLOCK) and without being truncated (the
+ * truncation comes after the check). Returns the descriptor; throws an Error naming the file.
+ */
+export function openRegularForWriting(path: string, mode: 'truncate' | 'append'): number {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK | (mode === 'append' ? constants.O_APPEND : 0), 0o666);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new Error(`${displayPath(path)} is a symbolic link; rows are written only to a plain file`);
+    if (code === 'ENXIO') throw new Error(`${displayPath(path)} is a FIFO (named pipe), not a regular file; nothing was written to it`);
+    throw new Error(`cannot write to ${displayPath(path)} (${code ?? 'error'})`);
+  }
+  const stats = fstatSync(fd);
+  if (!stats.isFile()) {
+    closeSync(fd);
+    throw new Error(`${displayPath(path)} is ${kindOf(stats)}, not a regular file; nothing was written to it`);
+  }
+  if (mode === 'truncate') ftruncateSync(fd, 0);
+  return fd;
 }
 
 /** A file's identity (device and inode), to tell it under any name or link. */

@@ -1,7 +1,9 @@
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { createWriteStream, mkdirSync, realpathSync, type WriteStream } from 'node:fs';
+import { basename, dirname, resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { displayPath } from './display.js';
+import { UsageError } from './errors.js';
+import { isInside, openRegularForWriting } from './safe-files.js';
 
 // Where rows go: NDJSON files (one JSON value per line) or standard output. Rows are data: each
 // line is JSON.stringify of the value exactly as the action emitted it, never redacted (a
@@ -101,10 +103,20 @@ export class SinkSet {
     /** Relative targets are in this folder. */
     readonly baseDir: string,
     private readonly stdout: Writable = process.stdout,
+    /**
+     * Files must lie inside baseDir (the designer: a flow opened from a folder may come from
+     * anyone, and must not write ~/.bashrc). The CLI writes where its user says.
+     */
+    private readonly confined = false,
   ) {}
 
   resolve(target: string): string {
-    return target === '-' ? '-' : resolvePath(this.baseDir, target);
+    if (target === '-') return '-';
+    const path = resolvePath(this.baseDir, target);
+    if (this.confined && !isInside(this.baseDir, path)) {
+      throw new UsageError(`"${target}" is outside the output folder ${displayPath(this.baseDir)}; here a flow writes only to files inside it (give a path relative to it)`);
+    }
+    return path;
   }
 
   open(target: string): Sink {
@@ -114,7 +126,13 @@ export class SinkSet {
       if (path === '-') sink = new StreamSink(target, path, this.stdout, false);
       else {
         mkdirSync(dirname(path), { recursive: true });
-        sink = new StreamSink(target, path, createWriteStream(path, { flags: 'w' }), true);
+        // A folder on the way that is a link leading out is as much a way out as "..".
+        if (this.confined && !isInside(realpathSync(this.baseDir), resolvePath(realpathSync(dirname(path)), basename(path)))) {
+          throw new UsageError(`"${target}" leads out of the output folder ${displayPath(this.baseDir)} through a link; here a flow writes only to files inside it`);
+        }
+        // Never through a link at the file's name, never into a FIFO or a device planted there.
+        const fd = openRegularForWriting(path, 'truncate');
+        sink = new StreamSink(target, path, createWriteStream('', { fd }), true);
       }
       this.#sinks.set(path, sink);
     }

@@ -159,6 +159,8 @@ export async function runWithEvents(request: RunRequest, signal: AbortSignal, ru
       log: new StreamLogger((level, message) => void post({ type: 'log', level, message })),
       signal,
       outDir: request.outDir,
+      // A flow opened in the designer may come from anyone (a cloned repository): it writes only inside the output folder.
+      confineFiles: true,
       progress: (step) => {
         let pages = 0;
         let rows = 0;

@@ -1,13 +1,13 @@
 import type { ClientRequest } from 'node:http';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
 import { describeForeignBody, problemText } from './foreign-body.js';
 import { agentsFor, proxyFailureOf } from './proxy.js';
-import { StringDecoder } from 'node:string_decoder';
+import { StreamingJson, UnreadableJson } from './streaming-json.js';
 import { hint } from '../contract/hints.js';
 import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../contract/input-depth.js';
-import { StreamingJson, UnreadableJson } from './streaming-json.js';
 import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from '../contract/errors.js';
 import type { Secret } from '../contract/secret.js';
 
@@ -61,7 +61,6 @@ const client = got.extend({
   throwHttpErrors: false,
   followRedirect: false,
   decompress: true,
-  responseType: 'text',
   headers: { 'user-agent': 'flow-tripletex', accept: 'application/json' },
 });
 

@@ -112,6 +112,17 @@ const DEFAULTS = {
 // (the page For each page holds plus 4 ahead).
 export const FETCH_AHEAD_BUDGET_BYTES = 5 * DEFAULT_MAX_RESPONSE_BYTES;
 
+// Rows that fetch-ahead may hold when prefetchPages is left at its default: what the default
+// holds at the default page size (4 pages of 1,000). A page fetched ahead is parsed while it
+// waits, so pages of 5,000 rows, 4 ahead, would hold five times as much; at least one page is
+// always fetched ahead, so a large page still overlaps its round trip with the page before.
+export const FETCH_AHEAD_ROWS = 4000;
+
+/** Pages fetched ahead when prefetchPages is not given: the default, or fewer for large pages. */
+export function defaultPagesAhead(itemsPerPage: number): number {
+  return Math.max(1, Math.min(DEFAULTS.prefetchPages, Math.floor(FETCH_AHEAD_ROWS / itemsPerPage)));
+}
+
 /** Query parameters the action sets from its own inputs; in Query they would fight with them. */
 const RESERVED_QUERY = new Map([
   ['fields', 'fields'],
@@ -344,9 +355,11 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
 
   // Every page in flight may grow to the answer cap: keep them together within the budget.
   const affordable = Math.max(0, Math.floor(FETCH_AHEAD_BUDGET_BYTES / maxResponseBytes) - 1);
-  const prefetchPages = method === 'GET' ? Math.min(inputs.prefetchPages, affordable) : 0;
-  if (prefetchPages < inputs.prefetchPages && method === 'GET') {
-    const note = `Fetching ${prefetchPages} pages ahead instead of ${inputs.prefetchPages}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`;
+  const given = (raw as { prefetchPages?: unknown }).prefetchPages !== undefined;
+  const wanted = given ? inputs.prefetchPages : defaultPagesAhead(inputs.itemsPerPage);
+  const prefetchPages = method === 'GET' ? Math.min(wanted, affordable) : 0;
+  if (prefetchPages < wanted && method === 'GET') {
+    const note = `Fetching ${prefetchPages} pages ahead instead of ${wanted}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`;
     warnings.push(note);
     log.warn(note);
   }

@@ -1,10 +1,13 @@
 import type { ClientRequest } from 'node:http';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import got, { RequestError, TimeoutError, type Method } from 'got';
 import { baseUrlFor, type EnvironmentName } from './environments.js';
 import { describeForeignBody, problemText } from './foreign-body.js';
 import { agentsFor, proxyFailureOf } from './proxy.js';
+import { StreamingJson, UnreadableJson } from './streaming-json.js';
 import { hint } from '../contract/hints.js';
+import { jsonTooDeepAt, MAX_INPUT_DEPTH } from '../contract/input-depth.js';
 import { InputError, TripletexApiError, TripletexNetworkError, CancelledError, type NetworkFailure, type ValidationMessage } from '../contract/errors.js';
 import type { Secret } from '../contract/secret.js';
 import { MAX_SERVER_VALUE, untrustedOptional } from '../contract/server-text.js';
@@ -59,7 +62,6 @@ const client = got.extend({
   throwHttpErrors: false,
   followRedirect: false,
   decompress: true,
-  responseType: 'text',
   headers: { 'user-agent': 'flow-tripletex', accept: 'application/json' },
 });
 
@@ -180,14 +182,24 @@ function megabytes(bytes: number): string {
   return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
 }
 
+/** Nesting accepted in an answer: a row may nest as deeply as a body may (MAX_INPUT_DEPTH), inside a list's envelope and its `values`. */
+export const MAX_ANSWER_DEPTH = MAX_INPUT_DEPTH + 2;
+
+/** Thrown into the answer's stream when its declared length is over the cap: nothing of it is read. */
+class DeclaredTooLarge extends Error {}
+
+const NOT_JSON = Symbol('not JSON');
+
 /**
  * Sends one encoded request and returns whatever status came back. Throws a WireFailure only
  * when no HTTP answer could be read (network failure, cancellation, an answer over the size
  * cap, a 2xx body that is not JSON). The answer is counted while it streams and abandoned as
  * soon as it passes `maxResponseBytes`, so a server that never stops sending costs no more
- * memory than the cap. `onSent` hears when the whole request has been handed to the network:
- * from then on the server will see it, whatever happens to the answer; a request cancelled
- * before then never reaches it.
+ * memory than the cap. A 2xx answer is parsed as it streams (client/streaming-json.ts): a list
+ * page's rows are parsed as they arrive and its bytes let go, so no copy of the whole answer is
+ * ever held. `onSent` hears when the whole request has been handed to the network: from then
+ * on the server will see it, whatever happens to the answer; a request cancelled before then
+ * never reaches it.
  */
 export async function sendEncoded(encoded: EncodedRequest, onSent?: () => void): Promise<WireResponse> {
   const { request, url, headers } = encoded;
@@ -195,8 +207,14 @@ export async function sendEncoded(encoded: EncodedRequest, onSent?: () => void):
   const cap = request.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
   const outgoing = new OutgoingBytes();
   let overCap: number | undefined;
+  const malformed = (status: number, requestId: string | undefined, detail: string): WireFailure => ({
+    error: new TripletexNetworkError({ method: request.method, path: where, failure: 'malformed-response', detail: `status ${status}: ${detail}`, mayHaveBeenApplied: request.method !== 'GET', requestId }),
+    neverSent: false,
+  });
 
-  const call = client(url, {
+  // got's stream, not its promise: the promise gathers the chunks, joins them and decodes the
+  // result, three copies of the answer at once, before anything could be parsed.
+  const call = client.stream(url, {
     method: request.method as Method,
     headers,
     body: encoded.body,
@@ -204,69 +222,95 @@ export async function sendEncoded(encoded: EncodedRequest, onSent?: () => void):
     signal: request.signal,
     agent: agentsFor(url),
   });
+  // Errors are read where the body is read (the loop below); one that comes after it ended (a
+  // fetch-ahead abort just as the answer finished) has nobody left to tell and must not crash.
+  call.on('error', () => undefined);
+  // Without a body, got waits for one to be written into the stream, except for a GET.
+  if (encoded.body === undefined && request.method !== 'GET') call.end();
   call.on('request', (clientRequest: ClientRequest) => {
     outgoing.watch(clientRequest);
     if (onSent) clientRequest.once('finish', onSent);
   });
-  call.on('response', (response: { headers: Record<string, string | string[] | undefined> }) => {
+  let response: { statusCode: number; headers: Record<string, string | string[] | undefined> } | undefined;
+  call.once('response', (answer: NonNullable<typeof response>) => {
+    response = answer;
     // A declared length is known before the first byte: no need to download what will be refused.
-    const declared = Number(headerString(response.headers['content-length']));
+    const declared = Number(headerString(answer.headers['content-length']));
     if (Number.isFinite(declared) && declared > cap) {
       overCap = declared;
-      call.cancel();
-    }
-  });
-  call.on('downloadProgress', (progress: { transferred: number }) => {
-    if (overCap === undefined && progress.transferred > cap) {
-      overCap = progress.transferred;
-      call.cancel();
+      call.destroy(new DeclaredTooLarge());
     }
   });
 
-  let response;
-  try {
-    response = await call;
-  } catch (error) {
-    if (overCap !== undefined && !request.signal?.aborted) {
-      const advice = hint('raise {input:maxResponseMegabytes} if this endpoint really answers that much, or ask for fewer rows per page ({input:itemsPerPage})');
-      throw {
-        error: new TripletexNetworkError(
-          {
-            method: request.method,
-            path: where,
-            failure: 'too-large',
-            detail: `more than ${megabytes(cap)}, the limit for one answer; ${advice.text}`,
-            mayHaveBeenApplied: request.method !== 'GET',
-          },
-          [advice],
-        ),
-        neverSent: false,
-      } satisfies WireFailure;
-    }
-    throw toWireFailure(error, request.method, where, request.signal, outgoing.mayHaveLeft);
-  }
-
-  // A server's string like any other: a gateway may put the credential in it (server-text.ts).
-  const requestId = untrustedOptional(headerString(response.headers['x-tlx-request-id']), MAX_SERVER_VALUE);
-  const text = response.body ?? '';
+  // A 2xx answer is parsed as it comes; any other (an error envelope, a gateway's HTML page)
+  // is kept as text, which is small, so that what is not JSON can still be described.
+  let reader: StreamingJson | undefined;
+  let errorText: StringDecoder | undefined;
+  let text = '';
+  let received = 0;
   let body: unknown;
-  let foreign: string | undefined;
-  if (text.trim().length > 0) {
-    try {
-      body = JSON.parse(text);
-    } catch {
-      if (response.statusCode >= 200 && response.statusCode < 300) {
-        const failure: WireFailure = {
-          error: new TripletexNetworkError({ method: request.method, path: where, failure: 'malformed-response', detail: `status ${response.statusCode}`, mayHaveBeenApplied: request.method !== 'GET', requestId }),
-          neverSent: false,
-        };
-        throw failure;
+  try {
+    for await (const chunk of call as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      if (received > cap) {
+        overCap = received;
+        break;
       }
-      // An error page from a proxy, gateway or load balancer: keep what a person can use.
-      foreign = describeForeignBody(text, headerString(response.headers['content-type']));
+      const status = response!.statusCode;
+      if (status >= 200 && status < 300) (reader ??= new StreamingJson({ maxDepth: MAX_ANSWER_DEPTH })).write(chunk);
+      else text += (errorText ??= new StringDecoder('utf8')).write(chunk);
     }
+    if (overCap === undefined && reader) body = reader.end();
+    // got keeps its listener on the signal until the stream is destroyed, and a GET's stream
+    // is never ended from this side: let go of it now that the answer is in.
+    call.destroy();
+  } catch (error) {
+    call.destroy();
+    if (error instanceof UnreadableJson) {
+      const detail = error.reason === 'too-deep' ? `${error.message}, more than any Tripletex answer` : 'not JSON';
+      throw malformed(response!.statusCode, untrustedOptional(headerString(response!.headers['x-tlx-request-id']), MAX_SERVER_VALUE), detail);
+    }
+    if (overCap === undefined || request.signal?.aborted) throw toWireFailure(error, request.method, where, request.signal, outgoing.mayHaveLeft);
   }
-  return { status: response.statusCode, body, requestId, headers: response.headers, ...(foreign !== undefined ? { foreign } : {}) };
+  if (overCap !== undefined) {
+    call.destroy();
+    if (request.signal?.aborted) throw toWireFailure(undefined, request.method, where, request.signal, outgoing.mayHaveLeft);
+    const advice = hint('raise {input:maxResponseMegabytes} if this endpoint really answers that much, or ask for fewer rows per page ({input:itemsPerPage})');
+    throw {
+      error: new TripletexNetworkError(
+        {
+          method: request.method,
+          path: where,
+          failure: 'too-large',
+          detail: `more than ${megabytes(cap)}, the limit for one answer; ${advice.text}`,
+          mayHaveBeenApplied: request.method !== 'GET',
+        },
+        [advice],
+      ),
+      neverSent: false,
+    } satisfies WireFailure;
+  }
+
+  const { statusCode: status, headers: answerHeaders } = response!;
+  // A server's string like any other: a gateway may put the credential in it (server-text.ts).
+  const requestId = untrustedOptional(headerString(answerHeaders['x-tlx-request-id']), MAX_SERVER_VALUE);
+  let foreign: string | undefined;
+  if (errorText) text += errorText.end();
+  if (text.trim().length > 0) {
+    let parsed: unknown = NOT_JSON;
+    // Nesting beyond any Tripletex answer's would overflow recursive code later on: not used as JSON.
+    if (jsonTooDeepAt(text, MAX_ANSWER_DEPTH) === undefined) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // described below
+      }
+    }
+    // An error page from a proxy, gateway or load balancer: keep what a person can use.
+    if (parsed === NOT_JSON) foreign = describeForeignBody(text, headerString(answerHeaders['content-type']));
+    else body = parsed;
+  }
+  return { status, body, requestId, headers: answerHeaders, ...(foreign !== undefined ? { foreign } : {}) };
 }
 
 /** Encodes and sends in one step (for callers that do not need the two apart). */

@@ -104,6 +104,30 @@ describe('SinkSet', () => {
     expect(done).toBe(true);
   });
 
+  test('a large page goes out in slices of about 64 KB, in order, each waiting for the reader', async () => {
+    const sizes: number[] = [];
+    let text = '';
+    let mostBuffered = 0;
+    const slow: Writable = new Writable({
+      highWaterMark: 1024,
+      write(chunk: Buffer, _encoding, callback) {
+        sizes.push(chunk.length);
+        text += chunk.toString();
+        // What the sink has handed over and the reader not yet taken.
+        mostBuffered = Math.max(mostBuffered, slow.writableLength);
+        setImmediate(callback);
+      },
+    });
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ id: i, name: `Kunde ${i} ${'x'.repeat(200)}` }));
+    const sinks = new SinkSet(tempDir(), slow);
+    await sinks.open('-').writeLines(rows);
+    expect(text).toBe(rows.map((row) => JSON.stringify(row) + '\n').join(''));
+    // The whole page (over a megabyte) was never one string, nor waiting in the stream at once.
+    expect(text.length).toBeGreaterThan(1024 * 1024);
+    expect(Math.max(...sizes)).toBeLessThan(64 * 1024 + 300);
+    expect(mostBuffered).toBeLessThan(64 * 1024 + 300);
+  });
+
   test('a file that cannot be written is reported with its path', async () => {
     const dir = tempDir();
     mkdirSync(join(dir, 'taken.ndjson'));

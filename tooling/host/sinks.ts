@@ -34,6 +34,9 @@ export interface Sink {
   close(): Promise<void>;
 }
 
+/** About how much NDJSON text is handed to the stream at once. */
+const WRITE_SLICE_CHARS = 64 * 1024;
+
 function waitForDrain(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
     const onDrain = () => {
@@ -67,12 +70,19 @@ class StreamSink implements Sink {
   async writeLines(values: unknown[]): Promise<void> {
     if (this.#failure) throw this.failure();
     if (values.length === 0) return;
-    let chunk = '';
-    for (const value of values) chunk += (JSON.stringify(value) ?? 'null') + '\n';
+    // Handed over a slice at a time: a page of 5,000 rows made into one string would exist
+    // twice more (the text, then its bytes) while it is written.
     this.lines += values.length;
-    if (!this.stream.write(chunk)) {
-      await waitForDrain(this.stream).catch(() => undefined);
-      if (this.#failure) throw this.failure();
+    let chunk = '';
+    for (let i = 0; i < values.length; i++) {
+      chunk += (JSON.stringify(values[i]) ?? 'null') + '\n';
+      if (chunk.length < WRITE_SLICE_CHARS && i < values.length - 1) continue;
+      const more = this.stream.write(chunk);
+      chunk = '';
+      if (!more) {
+        await waitForDrain(this.stream).catch(() => undefined);
+        if (this.#failure) throw this.failure();
+      }
     }
   }
 

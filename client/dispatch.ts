@@ -37,6 +37,10 @@ export interface DispatchOptions {
   maxWaitMs?: number;
   /** On a 401, renews the session and answers true to send again; called at most once. */
   renewAfter401?(): Promise<boolean>;
+  /** For a request fetched ahead on speculation: true while no answer has proven it needed (see RateLimiter). */
+  speculative?(): boolean;
+  /** Called once, when the limiter first lets the request go. */
+  onGranted?(): void;
 }
 
 /**
@@ -96,7 +100,8 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
       const { request } = encoded;
       let permit;
       try {
-        permit = await limiter.acquire(signal, onWait, maxWaitMs);
+        permit = await limiter.acquire(signal, onWait, maxWaitMs, options.speculative);
+        options.onGranted?.();
       } catch (error) {
         if (error instanceof WaitTooLongError) throw waitRefused(request, error.waitMs, maxWaitMs, 'window');
         throw error;

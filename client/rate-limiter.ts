@@ -37,6 +37,15 @@ import { CancelledError } from '../contract/errors.js';
 // those bounds it closes in, a little at a time from the length that held, until they are within
 // a tenth of the window: at most one refused request a window while it does.
 //
+// Speculative requests: a page fetched ahead that no answer has yet proven necessary (see
+// client/paginate.ts) is sent only with budget the proven work does not need. The proven work
+// is the requests already known to be needed that wait here, and, for the rest of the window,
+// one request per round trip: each answer can prove the next page, and that request must still
+// find budget in this window. Only what the window has beyond that is spare. So at 5 requests a
+// second and 50 ms a round trip, where requests sent one after another use the whole budget,
+// nothing is sent on speculation (and nothing past the end of a list); at 10 a second and
+// 250 ms, six of every window's ten may be. Without rate-limit headers every request may go.
+//
 // Several processes (or machines) on one token pair share nothing but Tripletex's counters. An
 // answer shows how far `remaining` fell; when it fell further than this process spent, others are
 // spending too (see #noteFall). Then this process counts what they have sent since its latest
@@ -186,6 +195,10 @@ const MIN_RATE_SPAN_MS = 50;
 // it decides for itself whether to wait that long (its maxWaitMs) or fail.
 export const MAX_PLAUSIBLE_WAIT_SECONDS = 3600;
 
+// How much each new round trip moves the smoothed one: a few answers are enough to follow a
+// page size that grew, one slow answer is not.
+const ROUND_TRIP_SMOOTHING = 0.25;
+
 const DEFAULT_MIN_BACKOFF_MS = 1000;
 // Tripletex's windows are about 10 s; backing off much longer than one window buys nothing.
 const DEFAULT_MAX_BACKOFF_MS = 16_000;
@@ -207,6 +220,8 @@ interface Waiter {
   maxWaitMs: number;
   enqueuedAt: number;
   plannedUntil: number | undefined;
+  /** Set for a request fetched ahead on speculation: true while it still is one (see the top). */
+  speculative: (() => boolean) | undefined;
 }
 
 /** A pause the caller would not wait for (longer than its maxWaitMs); nothing was sent. */
@@ -278,6 +293,8 @@ export class RateLimiter {
   #shortenByRoundTrip = true;
   /** Shortest time from grant to answer seen: no request is counted later than this before its answer arrives, unless the fastest one queued too. */
   #minRoundTripMs: number | undefined;
+  /** Recent round trips, smoothed: how often an answer can prove another page (see the top). */
+  #roundTripMs: number | undefined;
   /** Longest Reset seen, in ms: the window's length, as far as the headers tell it. */
   #windowLengthMs: number | undefined;
   #blockedUntil = -Infinity;
@@ -320,10 +337,10 @@ export class RateLimiter {
    * before the pause begins, and again if the plan changes. Rejects with CancelledError when
    * `signal` aborts while queued; a cancelled acquire holds nothing.
    */
-  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity): Promise<Permit> {
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity, speculative?: () => boolean): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculative };
       if (signal) {
         waiter.onAbort = () => {
           const at = this.#queue.indexOf(waiter);
@@ -337,6 +354,11 @@ export class RateLimiter {
       this.#queue.push(waiter);
       this.#pump();
     });
+  }
+
+  /** Requests waiting on speculation may have been proven necessary since: decide again. */
+  reconsider(): void {
+    this.#pump();
   }
 
   /**
@@ -441,6 +463,57 @@ export class RateLimiter {
     return this.#inFlight === 0 ? go : { kind: 'slot' };
   }
 
+  /** Whether a waiter is a request fetched ahead on speculation (its own answer, read now). */
+  #isSpeculative(waiter: Waiter): boolean {
+    try {
+      return waiter.speculative?.() === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The first waiter that may go now: any request that is needed, or a speculative one the window has budget to spare for. */
+  #nextToGrant(now: number): Waiter | undefined {
+    let spare: number | undefined;
+    for (const waiter of this.#queue) {
+      if (!this.#isSpeculative(waiter)) return waiter;
+      spare ??= this.#spareForSpeculation(now);
+      if (spare >= 1) return waiter;
+    }
+    return undefined;
+  }
+
+  /** Requests a window can still give to speculation: its budget less what the proven work may need in it (see the top). */
+  #spareForSpeculation(now: number): number {
+    if (this.#mode === 'unadvertised') return Infinity;
+    if (this.#mode !== 'known') return 0;
+    return this.#budget() - Math.max(this.#queuedNeeded(), this.#chainReserve(now));
+  }
+
+  /** Requests waiting that are needed (not speculative). */
+  #queuedNeeded(): number {
+    let needed = 0;
+    for (const waiter of this.#queue) if (!this.#isSpeculative(waiter)) needed += 1;
+    return needed;
+  }
+
+  /** One request per round trip left in the current window: what answers may yet prove needed in it. */
+  #chainReserve(now: number): number {
+    const roundTrip = this.#roundTripMs ?? this.#minRoundTripMs;
+    if (roundTrip === undefined || roundTrip <= 0) return 0;
+    const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
+    return Math.ceil(left / roundTrip);
+  }
+
+  /** When speculative requests held back may go, if nothing else changes: once the reserve has shrunk below the spare budget, or at the window's end. */
+  #speculationCheckAt(now: number): number {
+    const windowEnd = this.#windowEndsAt !== undefined ? this.#windowEndsAt + this.#marginMs() : now + this.#minBackoffMs;
+    const roundTrip = this.#roundTripMs ?? this.#minRoundTripMs;
+    const free = this.#budget() - this.#queuedNeeded() - 1;
+    if (roundTrip === undefined || roundTrip <= 0 || free < 0) return Math.max(now + 1, windowEnd);
+    return Math.max(now + 1, Math.min(windowEnd, (this.#windowEndsAt ?? windowEnd) - free * roundTrip));
+  }
+
   /**
    * The estimated end has passed: assume a fresh window of `limit`, less what is still in
    * flight (it may land in it). Answers false when `limit` is unknown and we went cold instead.
@@ -474,9 +547,18 @@ export class RateLimiter {
       }
       const decision = this.#decide(now);
       if (decision.kind === 'go') {
+        const next = this.#nextToGrant(now);
+        if (next === undefined) {
+          // Only requests fetched ahead on speculation wait, and the window has no budget to
+          // spare for them: an answer will prove them needed or spend the proven work's share
+          // (reconsider, a release), or, failing both, the reserve for it shrinks with time.
+          this.#endPause(now);
+          this.#arm(this.#speculationCheckAt(now), now);
+          return;
+        }
+        this.#queue.splice(this.#queue.indexOf(next), 1);
         this.#endPause(now);
-        this.#queue.shift();
-        this.#grant(head, now);
+        this.#grant(next, now);
         continue;
       }
       if (decision.kind === 'slot' || decision.kind === 'answers') {
@@ -578,6 +660,7 @@ export class RateLimiter {
     const reported = rateLimited ? 0 : remaining;
     const roundTrip = Math.max(0, now - grant.sentAt);
     this.#minRoundTripMs = Math.min(this.#minRoundTripMs ?? roundTrip, roundTrip);
+    this.#roundTripMs = this.#roundTripMs === undefined ? roundTrip : this.#roundTripMs + ROUND_TRIP_SMOOTHING * (roundTrip - this.#roundTripMs);
     if (this.#learned) {
       this.#observeLearning(grant, reported, rateLimited, now);
       return;

@@ -1,11 +1,19 @@
 import type { DateWindow, WindowPlan } from './date-windows.js';
-import { DayTooLargeError } from './date-windows.js';
+import { DayTooLargeError, daysIn, sameWindow } from './date-windows.js';
 import { rowDate } from './date-order.js';
-import { paginate, type FetchedPage, type Page, type PageFetch, type PaginateOptions, type PaginateResult } from './paginate.js';
+import { paginate, startPage, type FetchedPage, type Page, type PageFetch, type PageHooks, type PaginateOptions, type PaginateResult, type StartedPage } from './paginate.js';
 
 // Paging a date range window by window (see date-windows.ts): each window is paged like any
 // list, in order, and a window Tripletex refuses as too large is halved before any of its rows
 // has been handed on. Without a plan it is plain paging of one query.
+//
+// Windows overlap in time, not in rows: once a window's first answer is accepted, the next
+// window's first page is asked for (windows are independent ranges), so that the end of one
+// window, which a short page proves, does not leave the rate limit's budget idle while the next
+// begins. A refusal of that first page splits the next window there and then. Rows are still
+// handed on strictly in window order: the next window's page waits, and moves no resume point,
+// until the window before it has ended. Within a window, where its rows per day say it should
+// end (date-windows.ts), pages are not fetched ahead past that row.
 //
 // Every page carries the point to continue from after it (`resume`). A host that stores a
 // page's rows and its resume point together can stop anywhere and continue exactly there. When
@@ -51,9 +59,9 @@ export interface WindowedOptions extends Omit<PaginateOptions, 'fetchPage' | 'st
   maxPageCount: number;
   /** Set when every window is read sorted by this field of the rows (date-order.ts): resume points then carry the date reached. */
   dateField?: string;
-  fetchPage(page: PageFetch, window: DateWindow | undefined, signal: AbortSignal): Promise<FetchedPage>;
-  /** Whether an error is Tripletex refusing the query as matching too many rows. */
-  isTooLarge(error: unknown): boolean;
+  fetchPage(page: PageFetch, window: DateWindow | undefined, signal: AbortSignal, hooks?: PageHooks): Promise<FetchedPage>;
+  /** Whether an error is Tripletex refusing the query as matching too many rows; with the limit it named, when it named one. */
+  isTooLarge(error: unknown): boolean | { limit: number };
   /** Turns a single day that is still too large into the error the run ends with. */
   dayTooLarge(window: DateWindow, cause: unknown): Error;
   /** The first window must be split, but rows were skipped in it by a row number a split does not keep. */
@@ -66,7 +74,7 @@ interface Reached {
   rows: number;
 }
 
-export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint } {
+export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint; grow(): void } {
   const { plan, dateField } = options;
   let emitted = 0;
   let finished: WindowedResult | undefined;
@@ -81,6 +89,37 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       // A logging callback must not change how paging ends.
     }
   };
+  /** The window being paged, for grow(). */
+  let current: ReturnType<typeof paginate> | undefined;
+  // A page size the endpoint refused in one window is refused in every other: keep the one it
+  // took, and a size grown to in one window is kept in the next.
+  let itemsPerPage = options.itemsPerPage;
+  let growTo = options.growTo;
+  const pageSizes: number[] = [];
+  /** The next window, asked for before the current one ended (see the top). */
+  let ahead: { window: DateWindow; page: StartedPage } | undefined;
+
+  const tooLarge = (error: unknown): boolean => {
+    const verdict = options.isTooLarge(error);
+    if (typeof verdict === 'object') plan?.limitIs(verdict.limit);
+    return verdict !== false;
+  };
+  /** Asks for the first page of `window` now; a refusal as too large splits it at once (until a single day, whose refusal waits for its turn). */
+  const openAhead = (window: DateWindow) => {
+    const page = startPage((p, signal, hooks) => options.fetchPage(p, window, signal, hooks), { index: 0, from: 0, count: current?.pageSize() ?? itemsPerPage }, () => false);
+    const opened = { window, page };
+    ahead = opened;
+    void page.settled.then((settled) => {
+      if (ahead !== opened || settled.ok || !tooLarge(settled.error) || daysIn(window) <= 1) return;
+      openAhead(plan!.split(window));
+    });
+  };
+  const dropAhead = () => {
+    if (!ahead) return;
+    ahead.page.controller.abort();
+    totals.pagesDropped += 1;
+    ahead = undefined;
+  };
 
   async function* iterate(): AsyncGenerator<WindowedPage, void, undefined> {
     // The date a resumed run had reached: windows before it are stepped over, the one holding it is asked for from it.
@@ -88,109 +127,146 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
     // Rows skipped by number at the start of the first window.
     let skip = floor ? 0 : (given?.index ?? options.startIndex);
     const skipBy = given ? 'resume' : 'startIndex';
-    // A page size the endpoint refused in one window is refused in every other: keep the one it took.
-    let itemsPerPage = options.itemsPerPage;
     let last: PaginateResult | undefined;
+    let lastWindow: DateWindow | undefined;
     let nextIndex = skip;
-    for (;;) {
-      const window = plan?.next();
-      if (plan && !window) break;
-      if (window && floor && window.to <= floor.date) {
-        // Wholly before the date reached: handed on by the run that stopped.
-        plan!.passed();
-        continue;
-      }
-      const fromFloor = window !== undefined && floor !== undefined && floor.date >= window.from;
-      const request = window && fromFloor ? { from: floor!.date, to: window.to } : window;
-      const startIndex = fromFloor ? floor!.rows : skip;
-      // Date order is tracked in a window when the rows before its first page are known to be
-      // dated no later than that page: counted from a date, or none skipped.
-      let reached: Reached | undefined = fromFloor ? { ...floor! } : undefined;
-      let firstSeen: string | undefined;
-      let dated = dateField !== undefined && window !== undefined;
-      let handed = 0;
-      const resumeHere = (): ResumePoint => {
-        if (window && dated && reached && (fromFloor || startIndex === 0 || (firstSeen !== undefined && reached.date > firstSeen))) {
-          return { index: reached.rows, window, date: reached.date };
+    let window: DateWindow | undefined = plan?.first();
+    try {
+      for (;;) {
+        if (plan && !window) break;
+        if (window && floor && window.to <= floor.date) {
+          // Wholly before the date reached: handed on by the run that stopped.
+          window = plan!.after(window);
+          continue;
         }
-        return { index: startIndex + handed, ...(request ? { window: request } : {}) };
-      };
-      if (window) position = resumeHere();
-      const paging = paginate({
-        ...options,
-        startIndex,
-        itemsPerPage,
-        maxPageCount: options.maxPageCount - emitted,
-        fetchPage: (page, signal) => options.fetchPage(page, request, signal),
-      });
-      let fromThisWindow = 0;
-      try {
-        for await (const page of paging.pages) {
-          fromThisWindow += 1;
-          if (dated && page.from !== null) {
-            for (const row of page.values) {
-              const date = rowDate(row, dateField!);
-              if (date === undefined || date < request!.from || date >= request!.to || (reached !== undefined && date < reached.date)) {
-                dated = false;
-                warn(
-                  `Rows of ${request!.from} – ${request!.to} did not come in order of their "${dateField}" (a row ${date === undefined ? `without a date in "${dateField}"` : `dated ${date}`} came after ${reached?.date ?? 'the start'}): a run stopped in this window continues by row number in it, which holds only while the window does not grow past Tripletex's limit.`,
-                );
-                break;
-              }
-              firstSeen ??= date;
-              reached = reached?.date === date ? { date, rows: reached.rows + 1 } : { date, rows: 1 };
-            }
+        const fromFloor = window !== undefined && floor !== undefined && floor.date >= window.from;
+        const request = window && fromFloor ? { from: floor!.date, to: window.to } : window;
+        const startIndex = fromFloor ? floor!.rows : skip;
+        // Date order is tracked in a window when the rows before its first page are known to be
+        // dated no later than that page: counted from a date, or none skipped.
+        let reached: Reached | undefined = fromFloor ? { ...floor! } : undefined;
+        let firstSeen: string | undefined;
+        let dated = dateField !== undefined && window !== undefined;
+        let handed = 0;
+        const resumeHere = (): ResumePoint => {
+          if (window && dated && reached && (fromFloor || startIndex === 0 || (firstSeen !== undefined && reached.date > firstSeen))) {
+            return { index: reached.rows, window, date: reached.date };
           }
-          handed += page.from === null ? 0 : page.values.length;
-          position = window ? resumeHere() : { index: (page.from ?? startIndex) + page.values.length };
-          const resume = page.from === null ? undefined : { ...position };
-          // The page names the query it came from: its `from` counts in that window (narrowed to the date reached, when resumed).
-          yield { ...page, index: emitted++, ...(request ? { window: request } : {}), ...(resume ? { resume } : {}) };
-        }
-      } catch (error) {
-        if (!plan || !window || fromThisWindow > 0 || !options.isTooLarge(error)) throw error;
-        const refused = paging.result();
-        itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
-        totals.warnings.push(...refused.warnings);
-        // Refused whole: split it. Rows skipped by number would not be the same rows in a half;
-        // rows of the day reached are (the half that holds the day is asked for from it).
-        if (startIndex > 0 && !fromFloor) throw options.cannotSplit(request!, { index: startIndex, by: skipBy }, error);
+          return { index: startIndex + handed, ...(request ? { window: request } : {}) };
+        };
+        if (window) position = resumeHere();
+        // The first page of this window, if it was asked for while the one before was paged.
+        const early = ahead && sameWindow(ahead.window, request) && startIndex === 0 ? ahead.page : undefined;
+        if (early) ahead = undefined;
+        else dropAhead();
+        // Where a window read from its start is expected to end, by its rows per day.
+        const expected = plan && request && startIndex === 0 && !fromFloor ? plan.expectedRows(request) : undefined;
+        const paging = paginate({
+          ...options,
+          startIndex,
+          itemsPerPage,
+          growTo,
+          maxPageCount: options.maxPageCount - emitted,
+          ...(early ? { firstPage: early } : {}),
+          ...(expected !== undefined ? { expectedEnd: () => expected } : {}),
+          fetchPage: (page, signal, hooks) => options.fetchPage(page, request, signal, hooks),
+        });
+        current = paging;
+        let fromThisWindow = 0;
+        let rowsThisWindow = 0;
+        let openedNext = false;
         try {
-          plan.refused();
-        } catch (refusal) {
-          if (refusal instanceof DayTooLargeError) throw options.dayTooLarge(refusal.window, error);
-          throw refusal;
+          for await (const page of paging.pages) {
+            fromThisWindow += 1;
+            if (fromThisWindow === 1 && plan && window) plan.paging(window);
+            if (dated && page.from !== null) {
+              for (const row of page.values) {
+                const date = rowDate(row, dateField!);
+                if (date === undefined || date < request!.from || date >= request!.to || (reached !== undefined && date < reached.date)) {
+                  dated = false;
+                  warn(
+                    `Rows of ${request!.from} – ${request!.to} did not come in order of their "${dateField}" (a row ${date === undefined ? `without a date in "${dateField}"` : `dated ${date}`} came after ${reached?.date ?? 'the start'}): a run stopped in this window continues by row number in it, which holds only while the window does not grow past Tripletex's limit.`,
+                  );
+                  break;
+                }
+                firstSeen ??= date;
+                reached = reached?.date === date ? { date, rows: reached.rows + 1 } : { date, rows: 1 };
+              }
+            }
+            handed += page.from === null ? 0 : page.values.length;
+            rowsThisWindow += page.from === null ? 0 : page.values.length;
+            position = window ? resumeHere() : { index: (page.from ?? startIndex) + page.values.length };
+            const resume = page.from === null ? undefined : { ...position };
+            if (plan && window) {
+              // Rows per day so far, from the rows dated before the day reached.
+              if (dated && reached && startIndex === 0 && !fromFloor) plan.reached(request!, rowsThisWindow - reached.rows, daysIn({ from: request!.from, to: reached.date }));
+              // This window was accepted: ask for the next one's first page while this one is paged.
+              if (!openedNext) {
+                openedNext = true;
+                const next = plan.after(window);
+                if (next) openAhead(next);
+              }
+            }
+            // The page names the query it came from: its `from` counts in that window (narrowed to the date reached, when resumed).
+            yield { ...page, index: emitted++, ...(request ? { window: request } : {}), ...(resume ? { resume } : {}) };
+          }
+        } catch (error) {
+          if (!plan || !window || fromThisWindow > 0 || !tooLarge(error)) throw error;
+          const refused = paging.result();
+          itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
+          totals.pagesFetched += refused.pagesFetched;
+          totals.pagesDropped += refused.pagesDropped;
+          totals.warnings.push(...refused.warnings);
+          // Refused whole: split it. Rows skipped by number would not be the same rows in a half;
+          // rows of the day reached are (the half that holds the day is asked for from it).
+          if (startIndex > 0 && !fromFloor) throw options.cannotSplit(request!, { index: startIndex, by: skipBy }, error);
+          try {
+            window = plan.split(window);
+          } catch (refusal) {
+            if (refusal instanceof DayTooLargeError) throw options.dayTooLarge(refusal.window, error);
+            throw refusal;
+          }
+          continue;
         }
-        continue;
+        last = paging.result();
+        lastWindow = window;
+        if (window && fromThisWindow === 0) plan?.paging(window);
+        for (const size of last.pageSizes) if (!pageSizes.includes(size)) pageSizes.push(size);
+        itemsPerPage = last.pageSize;
+        if (last.largestServed !== undefined && growTo !== undefined) growTo = Math.min(growTo, last.largestServed);
+        nextIndex = last.nextIndex;
+        totals.pagesFetched += last.pagesFetched;
+        totals.pagesDropped += last.pagesDropped;
+        totals.warnings.push(...last.warnings);
+        if (!plan || last.stoppedEarly) break;
+        if (startIndex === 0 && !fromFloor) plan.read(window!, rowsThisWindow);
+        floor = undefined;
+        skip = 0;
+        if (emitted >= options.maxPageCount) break;
+        window = ahead?.window ?? plan.after(window!);
       }
-      last = paging.result();
-      itemsPerPage = last.refusedPageSize?.served ?? itemsPerPage;
-      nextIndex = last.nextIndex;
-      totals.pagesFetched += last.pagesFetched;
-      totals.pagesDropped += last.pagesDropped;
-      totals.warnings.push(...last.warnings);
-      if (!plan || last.stoppedEarly) break;
-      plan.done();
-      floor = undefined;
-      skip = 0;
-      if (emitted >= options.maxPageCount) break;
+      const base: PaginateResult = last ?? { stopReason: 'end-of-results', stoppedEarly: false, nextIndex, pagesFetched: 0, pagesDropped: 0, warnings: [], interrupted: false, pageSizes: [], pageSize: itemsPerPage };
+      // The range may go on past a full last page that hit maxPageCount: that is an early stop too.
+      const following = plan !== undefined && last !== undefined && !last.stoppedEarly && lastWindow !== undefined ? (ahead?.window ?? plan.after(lastWindow)) : undefined;
+      const moreWindows = following !== undefined;
+      const stoppedEarly = base.stoppedEarly || moreWindows;
+      finished = {
+        ...base,
+        stopReason: moreWindows ? 'max-page-count' : base.stopReason,
+        stoppedEarly,
+        pagesFetched: totals.pagesFetched,
+        pagesDropped: totals.pagesDropped,
+        warnings: totals.warnings,
+        pageSizes,
+        pageSize: itemsPerPage,
+        windows: plan?.windows ?? 0,
+        splits: plan?.splits ?? 0,
+        ...(stoppedEarly ? { resume: following ? { index: 0, window: following } : position } : {}),
+      };
+    } finally {
+      dropAhead();
+      current = undefined;
     }
-    const base: PaginateResult = last ?? { stopReason: 'end-of-results', stoppedEarly: false, nextIndex, pagesFetched: 0, pagesDropped: 0, warnings: [], interrupted: false };
-    // The range may go on past a full last page that hit maxPageCount: that is an early stop too.
-    const following = plan !== undefined && last !== undefined && !last.stoppedEarly ? plan.peek() : undefined;
-    const moreWindows = following !== undefined;
-    const stoppedEarly = base.stoppedEarly || moreWindows;
-    finished = {
-      ...base,
-      stopReason: moreWindows ? 'max-page-count' : base.stopReason,
-      stoppedEarly,
-      pagesFetched: totals.pagesFetched,
-      pagesDropped: totals.pagesDropped,
-      warnings: totals.warnings,
-      windows: plan?.windows ?? 0,
-      splits: plan?.splits ?? 0,
-      ...(stoppedEarly ? { resume: following ? { index: 0, window: following } : position } : {}),
-    };
   }
 
   return {
@@ -200,5 +276,9 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       return finished;
     },
     position: () => position,
+    /** The rate limit made a request wait: grow the page size, if it is the run's to choose (see paginate). */
+    grow: () => {
+      current?.grow();
+    },
   };
 }

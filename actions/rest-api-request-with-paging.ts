@@ -98,8 +98,6 @@ export interface PagingSummary {
 
 const MEGABYTE = 1024 * 1024;
 
-// Waits heard within this of each other are one wait (every request queued hears of it).
-const SAME_WAIT_MS = 50;
 
 const DEFAULTS = {
   method: 'GET' as HttpMethod,
@@ -320,17 +318,22 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     maxWaitMs: inputs.maxWaitSeconds * 1000,
     onRateLimitWait: (ms) => {
       report({ rateLimitWaitMs: Math.round(ms), message: `Waiting ${(ms / 1000).toFixed(1)} s for Tripletex's rate limit` });
-      // Every request queued hears of the same wait: the pages grow once for it. Not from
-      // inside the limiter's own call: growing aborts requests queued there.
-      const until = performance.now() + ms;
-      if (until > grownForWaitUntil + SAME_WAIT_MS) {
-        grownForWaitUntil = until;
-        queueMicrotask(() => paging?.grow());
-      }
+      rateLimited();
     },
   });
-  let grownForWaitUntil = -Infinity;
   let paging: ReturnType<typeof pageWindows> | undefined;
+  // The rate limit held a request back (a wait for the window, or no budget to spare for a page
+  // fetched ahead): it sets the pace, so larger pages pay. Not from inside the limiter's own
+  // call: growing aborts requests that wait there.
+  let growing = false;
+  const rateLimited = () => {
+    if (growing || paging === undefined) return;
+    growing = true;
+    queueMicrotask(() => {
+      growing = false;
+      paging?.grow();
+    });
+  };
   const companyId = inputs.companyId ?? null;
   const method = inputs.method;
   const where = `${method} ${inputs.path}`;
@@ -354,7 +357,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         headers: page.index === 0 && inputs.ifNoneMatch ? { 'if-none-match': inputs.ifNoneMatch } : undefined,
         companyId,
         signal,
-        ...(hooks ? { speculative: hooks.speculative, onGranted: hooks.committed } : {}),
+        ...(hooks ? { speculation: { speculative: hooks.speculative, heldBack: hooks.heldBack }, onGranted: hooks.committed } : {}),
       })
       .catch((error: unknown) => {
         throw explain(error, method, inputs.path, query, paged ? page : undefined);
@@ -400,6 +403,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
     onSpeculationChanged: () => client.reconsiderWaiting(),
+    onHeldBack: rateLimited,
     smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
     isTooLarge: (error) => {
       if (!(error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE)) return false;

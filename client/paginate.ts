@@ -24,13 +24,13 @@ import { CancelledError } from '../contract/errors.js';
 // 1.000"): `smallerPageAfter` tells such a refusal from others, and the page is asked for again
 // at the size the endpoint takes, as are the pages after it.
 //
-// Growing pages (`growTo`): a caller that chose no page size may call grow() while the rate
+// Growing pages (`growTo`): a caller that chose no page size may call grow() once the rate
 // limit sets the pace (a request had to wait for a window): rows per second are then requests
-// per second times rows per request, so bigger pages pay. Each call doubles the size, up to
-// `growTo` and never past what the endpoint has shown it serves (a refused size, a cap).
-// Pages already sent keep their size; pages fetched ahead but still waiting for the rate
-// limiter are asked for again from the same row at the new size, so every row stays in exactly
-// one page and the pages stay in order.
+// per second times rows per request, so the largest page pays most. The size goes to `growTo`,
+// or to what the endpoint has shown it serves (a refused size, a cap) if that is less. Pages
+// already sent keep their size; pages fetched ahead but still waiting for the rate limiter are
+// asked for again from the same row at the new size, so every row stays in exactly one page
+// and the pages stay in order.
 //
 // Speculation: a page is proven necessary when the page before it came back full (more rows
 // may follow), or when it starts before an exact total fullResultSize names. Pages fetched
@@ -54,6 +54,8 @@ export interface PageHooks {
   speculative(): boolean;
   /** Call once the request is granted (it will be sent): from then on it is never re-planned at another size. */
   committed(): void;
+  /** Call when the rate limiter holds the page back because its window has no budget to spare for it. */
+  heldBack(): void;
 }
 
 /** A page whose request was started outside paginate (the next date window's first page, fetched early). */
@@ -69,10 +71,10 @@ export interface StartedPage {
 export type SettledPage = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
 
 /** Starts a request and settles it into a value, so that a page dropped before it fails is never an unhandled rejection. */
-export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean): StartedPage {
+export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean, heldBack: () => void = () => undefined): StartedPage {
   const controller = new AbortController();
   let committed = false;
-  const hooks: PageHooks = { speculative, committed: () => void (committed = true) };
+  const hooks: PageHooks = { speculative, committed: () => void (committed = true), heldBack };
   let promise: Promise<FetchedPage>;
   try {
     promise = Promise.resolve(fetchPage(page, controller.signal, hooks));
@@ -130,6 +132,8 @@ export interface PaginateOptions {
   growTo?: number;
   /** Some pages stopped being speculative (see PageHooks). */
   onSpeculationChanged?(): void;
+  /** A page fetched ahead was held back for want of budget in the rate-limit window: the rate limit sets the pace. */
+  onHeldBack?(): void;
   signal?: AbortSignal;
   onWarning?(message: string): void;
   /**
@@ -314,8 +318,15 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
       const page = { index, from: fromOf(index), count: stretch.size };
       const speculative = () => index > provenUpTo && !(endHint !== undefined && page.from < endHint);
       if (index === 0 && firstPage?.from === page.from) slots.set(0, { ...firstPage });
-      else slots.set(index, startPage(options.fetchPage, page, speculative));
+      else slots.set(index, startPage(options.fetchPage, page, speculative, heldBack));
       firstPage = undefined;
+    }
+  };
+  const heldBack = () => {
+    try {
+      options.onHeldBack?.();
+    } catch {
+      // A pacing hint must not change how paging ends.
     }
   };
   /** Keeps the pages the loop is at, and those fetched ahead of it, asked for. */
@@ -543,9 +554,9 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
   return {
     pages,
     /**
-     * The rate limit made a request wait: double the page size, up to growTo and what the
-     * endpoint serves (see the top). Answers whether the size changed. Not while the endpoint
-     * is being found out (a refused size, a short page that said more).
+     * The rate limit made a request wait: grow the page size to growTo, or what the endpoint
+     * serves (see the top). Answers whether the size changed. Not while the endpoint is being
+     * found out (a refused size, a short page that said more).
      */
     /** The size later pages are asked for at (see PaginateResult.pageSize). */
     pageSize(): number {
@@ -553,7 +564,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
     },
     grow(): boolean {
       if (growTo === undefined || !started || finished || resized !== undefined || capped !== undefined) return false;
-      const size = Math.min(growTo, largestServed ?? Infinity, stretch.size * 2);
+      const size = Math.min(growTo, largestServed ?? Infinity);
       if (size <= stretch.size) return false;
       replan(size);
       return true;

@@ -196,7 +196,7 @@ const MIN_RATE_SPAN_MS = 50;
 export const MAX_PLAUSIBLE_WAIT_SECONDS = 3600;
 
 // How much each new round trip moves the smoothed one: a few answers are enough to follow a
-// page size that grew, one slow answer is not.
+// change of pace, one fast answer is not.
 const ROUND_TRIP_SMOOTHING = 0.25;
 
 const DEFAULT_MIN_BACKOFF_MS = 1000;
@@ -220,8 +220,17 @@ interface Waiter {
   maxWaitMs: number;
   enqueuedAt: number;
   plannedUntil: number | undefined;
-  /** Set for a request fetched ahead on speculation: true while it still is one (see the top). */
-  speculative: (() => boolean) | undefined;
+  /** Set for a request fetched ahead on speculation (see the top). */
+  speculation: Speculation | undefined;
+  heldBack: boolean;
+}
+
+/** What the limiter asks of a request fetched ahead on speculation (see the top). */
+export interface Speculation {
+  /** True while no answer has proven the request needed; read whenever the limiter decides. */
+  speculative(): boolean;
+  /** Called once if the request is held back because the window has no budget to spare for it. */
+  heldBack?(): void;
 }
 
 /** A pause the caller would not wait for (longer than its maxWaitMs); nothing was sent. */
@@ -293,8 +302,9 @@ export class RateLimiter {
   #shortenByRoundTrip = true;
   /** Shortest time from grant to answer seen: no request is counted later than this before its answer arrives, unless the fastest one queued too. */
   #minRoundTripMs: number | undefined;
-  /** Recent round trips, smoothed: how often an answer can prove another page (see the top). */
+  /** Recent round trips, smoothed, and the latest: how often an answer can prove another page (see the top). */
   #roundTripMs: number | undefined;
+  #lastRoundTripMs: number | undefined;
   /** Longest Reset seen, in ms: the window's length, as far as the headers tell it. */
   #windowLengthMs: number | undefined;
   #blockedUntil = -Infinity;
@@ -337,10 +347,10 @@ export class RateLimiter {
    * before the pause begins, and again if the plan changes. Rejects with CancelledError when
    * `signal` aborts while queued; a cancelled acquire holds nothing.
    */
-  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity, speculative?: () => boolean): Promise<Permit> {
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity, speculation?: Speculation): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculative };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculation, heldBack: false };
       if (signal) {
         waiter.onAbort = () => {
           const at = this.#queue.indexOf(waiter);
@@ -466,7 +476,7 @@ export class RateLimiter {
   /** Whether a waiter is a request fetched ahead on speculation (its own answer, read now). */
   #isSpeculative(waiter: Waiter): boolean {
     try {
-      return waiter.speculative?.() === true;
+      return waiter.speculation?.speculative() === true;
     } catch {
       return false;
     }
@@ -479,6 +489,14 @@ export class RateLimiter {
       if (!this.#isSpeculative(waiter)) return waiter;
       spare ??= this.#spareForSpeculation(now);
       if (spare >= 1) return waiter;
+      if (!waiter.heldBack) {
+        waiter.heldBack = true;
+        try {
+          waiter.speculation?.heldBack?.();
+        } catch {
+          // A pacing hint must not wedge the queue.
+        }
+      }
     }
     return undefined;
   }
@@ -499,16 +517,25 @@ export class RateLimiter {
 
   /** One request per round trip left in the current window: what answers may yet prove needed in it. */
   #chainReserve(now: number): number {
-    const roundTrip = this.#roundTripMs ?? this.#minRoundTripMs;
+    const roundTrip = this.#chainRoundTripMs();
     if (roundTrip === undefined || roundTrip <= 0) return 0;
     const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
     return Math.ceil(left / roundTrip);
   }
 
+  /**
+   * How long a link of the proven chain takes: the smoothed round trip, or the latest when
+   * that is longer (pages that grew take longer at once; a faster answer is believed slowly).
+   */
+  #chainRoundTripMs(): number | undefined {
+    if (this.#roundTripMs === undefined) return this.#minRoundTripMs;
+    return Math.max(this.#roundTripMs, this.#lastRoundTripMs ?? 0);
+  }
+
   /** When speculative requests held back may go, if nothing else changes: once the reserve has shrunk below the spare budget, or at the window's end. */
   #speculationCheckAt(now: number): number {
     const windowEnd = this.#windowEndsAt !== undefined ? this.#windowEndsAt + this.#marginMs() : now + this.#minBackoffMs;
-    const roundTrip = this.#roundTripMs ?? this.#minRoundTripMs;
+    const roundTrip = this.#chainRoundTripMs();
     const free = this.#budget() - this.#queuedNeeded() - 1;
     if (roundTrip === undefined || roundTrip <= 0 || free < 0) return Math.max(now + 1, windowEnd);
     return Math.max(now + 1, Math.min(windowEnd, (this.#windowEndsAt ?? windowEnd) - free * roundTrip));
@@ -661,6 +688,7 @@ export class RateLimiter {
     const roundTrip = Math.max(0, now - grant.sentAt);
     this.#minRoundTripMs = Math.min(this.#minRoundTripMs ?? roundTrip, roundTrip);
     this.#roundTripMs = this.#roundTripMs === undefined ? roundTrip : this.#roundTripMs + ROUND_TRIP_SMOOTHING * (roundTrip - this.#roundTripMs);
+    this.#lastRoundTripMs = roundTrip;
     if (this.#learned) {
       this.#observeLearning(grant, reported, rateLimited, now);
       return;

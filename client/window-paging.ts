@@ -74,7 +74,7 @@ interface Reached {
   rows: number;
 }
 
-export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint; grow(): void } {
+export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint; grow(): boolean } {
   const { plan, dateField } = options;
   let emitted = 0;
   let finished: WindowedResult | undefined;
@@ -277,8 +277,6 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
     },
     position: () => position,
     /** The rate limit made a request wait: grow the page size, if it is the run's to choose (see paginate). */
-    grow: () => {
-      current?.grow();
-    },
+    grow: () => current?.grow() ?? false,
   };
 }

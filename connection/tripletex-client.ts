@@ -1,6 +1,6 @@
 import { dispatch, isReplaySafe, type RetryPolicy } from '../client/dispatch.js';
 import type { EnvironmentName } from '../client/environments.js';
-import type { RateLimiter } from '../client/rate-limiter.js';
+import type { RateLimiter, Speculation } from '../client/rate-limiter.js';
 import type { RequestStats } from '../client/request-stats.js';
 import { apiErrorFrom, type HttpMethod, type QueryValue, type WireResponse } from '../client/transport.js';
 import { AuthenticationError, LACKS_ENTITLEMENT, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
@@ -63,8 +63,8 @@ export interface ApiRequest {
   timeoutMs?: number;
   /** Bytes one answer may hold; default the client's, else DEFAULT_MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;
-  /** A page fetched ahead on speculation: true while no answer has proven it needed (the rate limiter holds it for spare budget). */
-  speculative?: () => boolean;
+  /** A page fetched ahead on speculation: the rate limiter sends it only with budget to spare (see client/rate-limiter.ts). */
+  speculation?: Speculation;
   /** Called once, when the rate limiter lets the request go (it will be sent). */
   onGranted?: () => void;
 }
@@ -110,7 +110,7 @@ export class TripletexClient {
     return this.connection.environment;
   }
 
-  /** Requests waiting on speculation (ApiRequest.speculative) may have been proven needed since: let the rate limiter decide again. */
+  /** Requests waiting on speculation (ApiRequest.speculation) may have been proven needed since: let the rate limiter decide again. */
   reconsiderWaiting(): void {
     this.#limiter.reconsider();
   }
@@ -147,7 +147,7 @@ export class TripletexClient {
         log: this.#options.log,
         onRateLimitWait: this.#options.onRateLimitWait,
         maxWaitMs: this.#options.maxWaitMs,
-        ...(request.speculative ? { speculative: request.speculative } : {}),
+        ...(request.speculation ? { speculation: request.speculation } : {}),
         ...(request.onGranted ? { onGranted: request.onGranted } : {}),
         renewAfter401: async () => {
           this.#options.log?.info('Tripletex refused the session (401); creating a new one and sending once more');

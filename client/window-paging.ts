@@ -159,8 +159,9 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
         const early = ahead && sameWindow(ahead.window, request) && startIndex === 0 ? ahead.page : undefined;
         if (early) ahead = undefined;
         else dropAhead();
-        // Where a window read from its start is expected to end, by its rows per day.
-        const expected = plan && request && startIndex === 0 && !fromFloor ? plan.expectedRows(request) : undefined;
+        // Where a window read from its start is expected to end, by the rows per day seen so far
+        // (in the first window, by its own first pages).
+        const expectedEnd = plan && request && startIndex === 0 && !fromFloor ? () => plan.expectedRows(request) : undefined;
         const paging = paginate({
           ...options,
           startIndex,
@@ -168,7 +169,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
           growTo,
           maxPageCount: options.maxPageCount - emitted,
           ...(early ? { firstPage: early } : {}),
-          ...(expected !== undefined ? { expectedEnd: () => expected } : {}),
+          ...(expectedEnd ? { expectedEnd } : {}),
           fetchPage: (page, signal, hooks) => options.fetchPage(page, request, signal, hooks),
         });
         current = paging;

@@ -132,6 +132,13 @@ describe('date windows overlap in time, never in rows (nock)', () => {
     const summary = await run({ connection, path: '/ledger/posting', query: year, itemsPerPage: 100 }, ctx);
     expect(idsOf(ctx.pages)).toEqual(postings.map((p) => p.id));
     expect(summary.splits).toBeGreaterThan(0);
+    // Some window after the first accepted one was refused before the window before it had ended.
+    const refusedEarly = seen.some((s, at) => {
+      if (s.status !== 422 || at < seen.findIndex((r) => r.status === 200)) return false;
+      const before = seen.slice(0, at).findLast((r) => r.status === 200 && r.dateTo === s.dateFrom);
+      return before !== undefined && seen.slice(at).some((r) => r.status === 200 && r.dateFrom === before.dateFrom && r.dateTo === before.dateTo);
+    });
+    expect(refusedEarly).toBe(true);
     const dates = (ctx.pages as PortPage[]).flatMap((p) => (p.values as Posting[]).map((r) => r.date));
     expect(dates).toEqual([...dates].sort());
   });

@@ -40,6 +40,11 @@ export function sameWindow(a: DateWindow | undefined, b: DateWindow | undefined)
   return a !== undefined && b !== undefined && a.from === b.from && a.to === b.to;
 }
 
+/** The first half of a window (the longer one when its days are odd). */
+export function firstHalf(window: DateWindow): DateWindow {
+  return { from: window.from, to: addDays(window.from, Math.ceil(daysIn(window) / 2)) };
+}
+
 /** A window Tripletex still refuses although it is a single day: no split can help. */
 export class DayTooLargeError extends Error {
   constructor(readonly window: DateWindow) {
@@ -97,11 +102,11 @@ export class WindowPlan {
 
   /** Tripletex refused `window` as too large: its first half is the window to page instead. */
   split(window: DateWindow): DateWindow {
-    const days = daysIn(window);
-    if (days <= 1) throw new DayTooLargeError(window);
-    this.#days = Math.ceil(days / 2);
+    if (daysIn(window) <= 1) throw new DayTooLargeError(window);
+    const half = firstHalf(window);
+    this.#days = daysIn(half);
     this.#splits += 1;
-    return { from: window.from, to: addDays(window.from, this.#days) };
+    return half;
   }
 
   /** `window` is being paged (its first answer was accepted). */

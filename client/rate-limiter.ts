@@ -515,12 +515,15 @@ export class RateLimiter {
     return needed;
   }
 
-  /** One request per round trip left in the current window: what answers may yet prove needed in it. */
+  /**
+   * One request per round trip left in the current window: what answers may yet prove needed
+   * in it. The first is due when the answers in flight come; with none in flight, now.
+   */
   #chainReserve(now: number): number {
     const roundTrip = this.#chainRoundTripMs();
     if (roundTrip === undefined || roundTrip <= 0) return 0;
     const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
-    return Math.ceil(left / roundTrip);
+    return this.#inFlight > 0 ? Math.floor(left / roundTrip) : Math.ceil(left / roundTrip);
   }
 
   /**

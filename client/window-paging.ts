@@ -1,5 +1,5 @@
 import type { DateWindow, WindowPlan } from './date-windows.js';
-import { DayTooLargeError, daysIn, sameWindow } from './date-windows.js';
+import { DayTooLargeError, daysIn, firstHalf, sameWindow } from './date-windows.js';
 import { rowDate } from './date-order.js';
 import { paginate, startPage, type FetchedPage, type Page, type PageFetch, type PageHooks, type PaginateOptions, type PaginateResult, type StartedPage } from './paginate.js';
 
@@ -49,6 +49,10 @@ export interface WindowedResult extends PaginateResult {
   resume?: ResumePoint;
 }
 
+// How many halvings of a refused window are asked for at once while nothing says how many rows
+// a day holds: a year at 250 rows a day is accepted after four.
+const HALVINGS_AT_ONCE = 4;
+
 export interface WindowedOptions extends Omit<PaginateOptions, 'fetchPage' | 'startIndex'> {
   plan?: WindowPlan;
   /** Rows to skip in the first window (the startIndex input). */
@@ -74,6 +78,31 @@ interface Reached {
   rows: number;
 }
 
+/** A window's paging: started at its turn, or before it (the next window: see the top). */
+interface Started {
+  /** What was asked for: the window, or the part of it from the date reached. */
+  window: DateWindow | undefined;
+  paging: ReturnType<typeof paginate>;
+  iterator: AsyncIterator<Page>;
+  /** The first page, asked for before the window's turn. */
+  pending?: Promise<IteratorResult<Page>>;
+  /** Before its turn: it fetches at most one page beyond the one waiting. */
+  early: boolean;
+  /** Stops its requests (a dropped early window); the caller's cancellation reaches it too. */
+  stop(): void;
+  /** Lets go of the caller's signal. */
+  dispose(): void;
+}
+
+/** A signal that aborts with `outer` or when stopped. */
+function linkedSignal(outer: AbortSignal | undefined): { signal: AbortSignal; stop(): void; dispose(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort();
+  if (outer?.aborted) controller.abort();
+  else outer?.addEventListener('abort', onAbort, { once: true });
+  return { signal: controller.signal, stop: () => controller.abort(), dispose: () => outer?.removeEventListener('abort', onAbort) };
+}
+
 export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<WindowedPage>; result(): WindowedResult; position(): ResumePoint; grow(): boolean } {
   const { plan, dateField } = options;
   let emitted = 0;
@@ -89,36 +118,102 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       // A logging callback must not change how paging ends.
     }
   };
+  const speculationChanged = () => {
+    try {
+      options.onSpeculationChanged?.();
+    } catch {
+      // A pacing hint must not change how paging ends.
+    }
+  };
   /** The window being paged, for grow(). */
-  let current: ReturnType<typeof paginate> | undefined;
+  let current: Started | undefined;
   // A page size the endpoint refused in one window is refused in every other: keep the one it
   // took, and a size grown to in one window is kept in the next.
   let itemsPerPage = options.itemsPerPage;
   let growTo = options.growTo;
   const pageSizes: number[] = [];
-  /** The next window, asked for before the current one ended (see the top). */
-  let ahead: { window: DateWindow; page: StartedPage } | undefined;
+  /** The next window, started while the one before is paged (see the top). */
+  let next: Started | undefined;
+  // Read through a function: startNext() changes it from callbacks the compiler cannot follow.
+  const nextStarted = (): Started | undefined => next;
+  /** Halves of a refused window asked for at once while nothing says how many rows a day holds; guesses until their turn. */
+  const guesses: { window: DateWindow; page: StartedPage; due: boolean }[] = [];
 
   const tooLarge = (error: unknown): boolean => {
     const verdict = options.isTooLarge(error);
     if (typeof verdict === 'object') plan?.limitIs(verdict.limit);
     return verdict !== false;
   };
-  /** Asks for the first page of `window` now; a refusal as too large splits it at once (until a single day, whose refusal waits for its turn). */
-  const openAhead = (window: DateWindow) => {
-    const page = startPage((p, signal, hooks) => options.fetchPage(p, window, signal, hooks), { index: 0, from: 0, count: current?.pageSize() ?? itemsPerPage }, () => false);
-    const opened = { window, page };
-    ahead = opened;
-    void page.settled.then((settled) => {
-      if (ahead !== opened || settled.ok || !tooLarge(settled.error) || daysIn(window) <= 1) return;
-      openAhead(plan!.split(window));
+  const pagesAhead = (size: number) => (options.prefetchFor ? options.prefetchFor(size) : options.prefetchPages);
+
+  /** Starts paging `window` from `startIndex`; `early` before its turn. */
+  const start = (window: DateWindow | undefined, startIndex: number, early: boolean, firstPage?: StartedPage): Started => {
+    const link = linkedSignal(options.signal);
+    // Where a window read from its start is expected to end, by the rows per day seen so far
+    // (in the first window, by its own first pages).
+    const expectedEnd = plan && window && startIndex === 0 ? () => plan.expectedRows(window) : undefined;
+    const started: Started = {
+      window,
+      early,
+      stop: link.stop,
+      dispose: link.dispose,
+      paging: undefined as unknown as Started['paging'],
+      iterator: undefined as unknown as Started['iterator'],
+    };
+    started.paging = paginate({
+      ...options,
+      signal: link.signal,
+      startIndex,
+      itemsPerPage,
+      growTo,
+      // A window started early may be handed more pages than the run has left; see the loop.
+      maxPageCount: Math.max(1, options.maxPageCount - emitted),
+      prefetchFor: (size) => (started.early ? Math.min(1, pagesAhead(size)) : pagesAhead(size)),
+      ...(firstPage ? { firstPage } : {}),
+      ...(expectedEnd ? { expectedEnd } : {}),
+      fetchPage: (page, signal, hooks) => options.fetchPage(page, window, signal, hooks),
+    });
+    started.iterator = started.paging.pages[Symbol.asyncIterator]();
+    return started;
+  };
+  /** Stops a window started early that will not be paged. */
+  const drop = (started: Started | undefined) => {
+    if (!started) return;
+    started.stop();
+    void (async () => {
+      await started.pending?.catch(() => undefined);
+      await started.iterator.return?.();
+      const result = started.paging.result();
+      totals.pagesDropped += result.pagesFetched + result.pagesDropped;
+    })().catch(() => undefined).finally(() => started.dispose());
+  };
+  /** Starts the next window before its turn: its first page, and one more once that came back full. A refusal as too large splits it at once. */
+  const startNext = (window: DateWindow) => {
+    const started = start(window, 0, true);
+    next = started;
+    started.pending = started.iterator.next();
+    started.pending.catch((error: unknown) => {
+      if (next !== started || !tooLarge(error) || daysIn(window) <= 1) return;
+      // A single day's refusal waits for its turn, where it ends the run with the error it deserves.
+      next = undefined;
+      drop(started);
+      startNext(plan!.split(window));
     });
   };
-  const dropAhead = () => {
-    if (!ahead) return;
-    ahead.page.controller.abort();
-    totals.pagesDropped += 1;
-    ahead = undefined;
+  /** The first page of `window` if it was asked for as a guess; from now on it is needed. */
+  const takeGuess = (window: DateWindow | undefined): StartedPage | undefined => {
+    const at = guesses.findIndex((guess) => sameWindow(guess.window, window));
+    if (at < 0) return undefined;
+    const [guess] = guesses.splice(at, 1);
+    guess!.due = true;
+    speculationChanged();
+    return guess!.page;
+  };
+  const dropGuesses = () => {
+    for (const guess of guesses.splice(0)) {
+      guess.page.controller.abort();
+      totals.pagesDropped += 1;
+    }
   };
 
   async function* iterate(): AsyncGenerator<WindowedPage, void, undefined> {
@@ -130,6 +225,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
     let last: PaginateResult | undefined;
     let lastWindow: DateWindow | undefined;
     let nextIndex = skip;
+    let stoppedByCount = false;
     let window: DateWindow | undefined = plan?.first();
     try {
       for (;;) {
@@ -155,31 +251,39 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
           return { index: startIndex + handed, ...(request ? { window: request } : {}) };
         };
         if (window) position = resumeHere();
-        // The first page of this window, if it was asked for while the one before was paged.
-        const early = ahead && sameWindow(ahead.window, request) && startIndex === 0 ? ahead.page : undefined;
-        if (early) ahead = undefined;
-        else dropAhead();
-        // Where a window read from its start is expected to end, by the rows per day seen so far
-        // (in the first window, by its own first pages).
-        const expectedEnd = plan && request && startIndex === 0 && !fromFloor ? () => plan.expectedRows(request) : undefined;
-        const paging = paginate({
-          ...options,
-          startIndex,
-          itemsPerPage,
-          growTo,
-          maxPageCount: options.maxPageCount - emitted,
-          ...(early ? { firstPage: early } : {}),
-          ...(expectedEnd ? { expectedEnd } : {}),
-          fetchPage: (page, signal, hooks) => options.fetchPage(page, request, signal, hooks),
-        });
-        current = paging;
+        // This window's paging, if it was started while the one before was paged.
+        let started: Started;
+        if (next && startIndex === 0 && sameWindow(next.window, request)) {
+          started = next;
+          next = undefined;
+          started.early = false;
+        } else {
+          drop(next);
+          next = undefined;
+          started = start(request, startIndex, false, startIndex === 0 ? takeGuess(request) : undefined);
+        }
+        current = started;
         let fromThisWindow = 0;
         let rowsThisWindow = 0;
-        let openedNext = false;
+        let emittedTo = startIndex;
         try {
-          for await (const page of paging.pages) {
+          for (;;) {
+            const step = started.pending ?? started.iterator.next();
+            started.pending = undefined;
+            const { done, value: page } = await step;
+            if (done) break;
+            if (emitted >= options.maxPageCount) {
+              // A window started early was allowed more pages than the run had left by its turn.
+              stoppedByCount = true;
+              await started.iterator.return?.();
+              break;
+            }
             fromThisWindow += 1;
-            if (fromThisWindow === 1 && plan && window) plan.paging(window);
+            if (plan && window && fromThisWindow === 1) {
+              plan.paging(window);
+              // Accepted: none of its halves asked for as guesses is needed.
+              dropGuesses();
+            }
             if (dated && page.from !== null) {
               for (const row of page.values) {
                 const date = rowDate(row, dateField!);
@@ -201,19 +305,20 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
             if (plan && window) {
               // Rows per day so far, from the rows dated before the day reached.
               if (dated && reached && startIndex === 0 && !fromFloor) plan.reached(request!, rowsThisWindow - reached.rows, daysIn({ from: request!.from, to: reached.date }));
-              // This window was accepted: ask for the next one's first page while this one is paged.
-              if (!openedNext) {
-                openedNext = true;
-                const next = plan.after(window);
-                if (next) openAhead(next);
+              // This window was accepted: start the next one while this one is paged.
+              if (fromThisWindow === 1 && !next) {
+                const following = plan.after(window);
+                if (following) startNext(following);
               }
             }
+            if (page.from !== null) emittedTo = page.from + page.values.length;
             // The page names the query it came from: its `from` counts in that window (narrowed to the date reached, when resumed).
             yield { ...page, index: emitted++, ...(request ? { window: request } : {}), ...(resume ? { resume } : {}) };
           }
         } catch (error) {
           if (!plan || !window || fromThisWindow > 0 || !tooLarge(error)) throw error;
-          const refused = paging.result();
+          const refused = started.paging.result();
+          started.dispose();
           itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
           totals.pagesFetched += refused.pagesFetched;
           totals.pagesDropped += refused.pagesDropped;
@@ -227,9 +332,23 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
             if (refusal instanceof DayTooLargeError) throw options.dayTooLarge(refusal.window, error);
             throw refusal;
           }
+          // Nothing says yet how many rows a day holds: ask for the halves of the half at once
+          // (as guesses, sent with budget to spare), so that the size Tripletex accepts is found
+          // in about one round trip rather than one per halving.
+          if (!fromFloor && plan.expectedRows(window) === undefined && !guesses.some((guess) => guess.window.from === window!.from)) {
+            for (let half = firstHalf(window), k = 1; k < HALVINGS_AT_ONCE && half.to !== window.to; half = firstHalf(half), k++) {
+              const guess = { window: half, due: false, page: undefined as unknown as StartedPage };
+              const target = half;
+              guess.page = startPage((p, signal, hooks) => options.fetchPage(p, target, signal, hooks), { index: 0, from: 0, count: itemsPerPage }, () => !guess.due);
+              guesses.push(guess);
+              if (daysIn(half) <= 1) break;
+            }
+          }
           continue;
         }
-        last = paging.result();
+        const result = started.paging.result();
+        started.dispose();
+        last = stoppedByCount ? { ...result, stopReason: 'max-page-count', stoppedEarly: true, interrupted: false, nextIndex: emittedTo } : result;
         lastWindow = window;
         if (window && fromThisWindow === 0) plan?.paging(window);
         for (const size of last.pageSizes) if (!pageSizes.includes(size)) pageSizes.push(size);
@@ -244,11 +363,11 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
         floor = undefined;
         skip = 0;
         if (emitted >= options.maxPageCount) break;
-        window = ahead?.window ?? plan.after(window!);
+        window = nextStarted()?.window ?? plan.after(window!);
       }
       const base: PaginateResult = last ?? { stopReason: 'end-of-results', stoppedEarly: false, nextIndex, pagesFetched: 0, pagesDropped: 0, warnings: [], interrupted: false, pageSizes: [], pageSize: itemsPerPage };
       // The range may go on past a full last page that hit maxPageCount: that is an early stop too.
-      const following = plan !== undefined && last !== undefined && !last.stoppedEarly && lastWindow !== undefined ? (ahead?.window ?? plan.after(lastWindow)) : undefined;
+      const following = plan !== undefined && last !== undefined && !last.stoppedEarly && lastWindow !== undefined ? (nextStarted()?.window ?? plan.after(lastWindow)) : undefined;
       const moreWindows = following !== undefined;
       const stoppedEarly = base.stoppedEarly || moreWindows;
       finished = {
@@ -265,7 +384,15 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
         ...(stoppedEarly ? { resume: following ? { index: 0, window: following } : position } : {}),
       };
     } finally {
-      dropAhead();
+      // A break, an error or a cancellation: what was started is no longer wanted.
+      if (current) {
+        current.stop();
+        await current.iterator.return?.();
+        current.dispose();
+      }
+      drop(next);
+      next = undefined;
+      dropGuesses();
       current = undefined;
     }
   }
@@ -277,7 +404,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       return finished;
     },
     position: () => position,
-    /** The rate limit made a request wait: grow the page size, if it is the run's to choose (see paginate). */
-    grow: () => current?.grow() ?? false,
+    /** The rate limit held a request back: grow the page size, if it is the run's to choose (see paginate). */
+    grow: () => current?.paging.grow() ?? false,
   };
 }

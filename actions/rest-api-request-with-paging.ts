@@ -322,14 +322,15 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     },
   });
   let paging: ReturnType<typeof pageWindows> | undefined;
-  // The rate limit held a request back (a wait for the window, or no budget to spare for a page
-  // fetched ahead): it sets the pace, so larger pages pay. Not from inside the limiter's own
-  // call: growing aborts requests that wait there.
+  // The rate limit sets the pace (a request waited for the window, found no budget to spare,
+  // or went at a pace that will spend the window's budget before it ends): larger pages pay.
+  // Not from inside the limiter's own call, and not before the requests it let go in the same
+  // turn have been marked sent: growing asks again for those not sent.
   let growing = false;
   const rateLimited = () => {
     if (growing || paging === undefined) return;
     growing = true;
-    queueMicrotask(() => {
+    setImmediate(() => {
       growing = false;
       paging?.grow();
     });
@@ -357,7 +358,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         headers: page.index === 0 && inputs.ifNoneMatch ? { 'if-none-match': inputs.ifNoneMatch } : undefined,
         companyId,
         signal,
-        ...(hooks ? { speculation: { speculative: hooks.speculative, heldBack: hooks.heldBack }, onGranted: hooks.committed } : {}),
+        ...(hooks ? { speculation: { speculative: hooks.speculative, rateBound: hooks.rateBound }, onGranted: hooks.committed } : {}),
       })
       .catch((error: unknown) => {
         throw explain(error, method, inputs.path, query, paged ? page : undefined);
@@ -403,7 +404,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
     onSpeculationChanged: () => client.reconsiderWaiting(),
-    onHeldBack: rateLimited,
+    onRateBound: rateLimited,
     smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
     isTooLarge: (error) => {
       if (!(error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE)) return false;

@@ -54,8 +54,8 @@ export interface PageHooks {
   speculative(): boolean;
   /** Call once the request is granted (it will be sent): from then on it is never re-planned at another size. */
   committed(): void;
-  /** Call when the rate limiter holds the page back because its window has no budget to spare for it. */
-  heldBack(): void;
+  /** Call when the rate limit sets the pace (see RateLimiter's Speculation.rateBound). */
+  rateBound(): void;
 }
 
 /** A page whose request was started outside paginate (the next date window's first page, fetched early). */
@@ -71,10 +71,10 @@ export interface StartedPage {
 export type SettledPage = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
 
 /** Starts a request and settles it into a value, so that a page dropped before it fails is never an unhandled rejection. */
-export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean, heldBack: () => void = () => undefined): StartedPage {
+export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean, rateBound: () => void = () => undefined): StartedPage {
   const controller = new AbortController();
   let committed = false;
-  const hooks: PageHooks = { speculative, committed: () => void (committed = true), heldBack };
+  const hooks: PageHooks = { speculative, committed: () => void (committed = true), rateBound };
   let promise: Promise<FetchedPage>;
   try {
     promise = Promise.resolve(fetchPage(page, controller.signal, hooks));
@@ -132,8 +132,8 @@ export interface PaginateOptions {
   growTo?: number;
   /** Some pages stopped being speculative (see PageHooks). */
   onSpeculationChanged?(): void;
-  /** A page fetched ahead was held back for want of budget in the rate-limit window: the rate limit sets the pace. */
-  onHeldBack?(): void;
+  /** The rate limit sets the pace: a page was held back for want of budget, or sent at a pace that will spend the window's (PageHooks.rateBound). */
+  onRateBound?(): void;
   signal?: AbortSignal;
   onWarning?(message: string): void;
   /**
@@ -318,13 +318,13 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
       const page = { index, from: fromOf(index), count: stretch.size };
       const speculative = () => index > provenUpTo && !(endHint !== undefined && page.from < endHint);
       if (index === 0 && firstPage?.from === page.from) slots.set(0, { ...firstPage });
-      else slots.set(index, startPage(options.fetchPage, page, speculative, heldBack));
+      else slots.set(index, startPage(options.fetchPage, page, speculative, rateBound));
       firstPage = undefined;
     }
   };
-  const heldBack = () => {
+  const rateBound = () => {
     try {
-      options.onHeldBack?.();
+      options.onRateBound?.();
     } catch {
       // A pacing hint must not change how paging ends.
     }

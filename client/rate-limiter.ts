@@ -222,15 +222,19 @@ interface Waiter {
   plannedUntil: number | undefined;
   /** Set for a request fetched ahead on speculation (see the top). */
   speculation: Speculation | undefined;
-  heldBack: boolean;
+  /** Whether its speculation was told the rate limit binds (once is enough). */
+  toldBound: boolean;
 }
 
 /** What the limiter asks of a request fetched ahead on speculation (see the top). */
 export interface Speculation {
   /** True while no answer has proven the request needed; read whenever the limiter decides. */
   speculative(): boolean;
-  /** Called once if the request is held back because the window has no budget to spare for it. */
-  heldBack?(): void;
+  /**
+   * Called once when the rate limit sets the pace of this request: it is held back for want of
+   * budget to spare, or let go at a pace that will spend the window's budget before it ends.
+   */
+  rateBound?(): void;
 }
 
 /** A pause the caller would not wait for (longer than its maxWaitMs); nothing was sent. */
@@ -350,7 +354,7 @@ export class RateLimiter {
   acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity, speculation?: Speculation): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculation, heldBack: false };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculation, toldBound: false };
       if (signal) {
         waiter.onAbort = () => {
           const at = this.#queue.indexOf(waiter);
@@ -489,14 +493,7 @@ export class RateLimiter {
       if (!this.#isSpeculative(waiter)) return waiter;
       spare ??= this.#spareForSpeculation(now);
       if (spare >= 1) return waiter;
-      if (!waiter.heldBack) {
-        waiter.heldBack = true;
-        try {
-          waiter.speculation?.heldBack?.();
-        } catch {
-          // A pacing hint must not wedge the queue.
-        }
-      }
+      this.#tellBound(waiter);
     }
     return undefined;
   }
@@ -623,9 +620,33 @@ export class RateLimiter {
     }
   }
 
+  /** Tells a request's speculation, once, that the rate limit sets its pace. */
+  #tellBound(waiter: Waiter): void {
+    if (waiter.toldBound || !waiter.speculation?.rateBound) return;
+    waiter.toldBound = true;
+    try {
+      waiter.speculation.rateBound();
+    } catch {
+      // A pacing hint must not wedge the queue.
+    }
+  }
+
+  /**
+   * Whether the requests in flight, sent one round trip after another at this pace until the
+   * window ends, would spend more than its budget: the run will have to wait, so the rate limit
+   * sets its pace (Little's law: in flight / round trip is the rate of sending).
+   */
+  #paceSpendsWindow(now: number): boolean {
+    if (this.#mode !== 'known' || this.#windowEndsAt === undefined) return false;
+    const roundTrip = this.#chainRoundTripMs();
+    if (roundTrip === undefined || roundTrip <= 0) return false;
+    return (this.#inFlight / roundTrip) * Math.max(0, this.#windowEndsAt - now) > this.#budget();
+  }
+
   #grant(waiter: Waiter, now: number): void {
     if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
     this.#inFlight += 1;
+    if (this.#paceSpendsWindow(now)) this.#tellBound(waiter);
     const grant: Grant = { sentAt: now, epoch: this.#epoch };
     this.#pending.add(grant);
     let released = false;

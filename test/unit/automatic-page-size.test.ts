@@ -78,7 +78,7 @@ describe('Items per page left empty: pages grow while the rate limit sets the pa
   });
   afterAll(() => setSharedSessionPool(undefined));
 
-  it('starts at 1000 and, once a request has to wait for the window, asks 5000 at a time; every row once, in order', async () => {
+  it('starts at 1000 and, once the rate limit sets the pace, asks 5000 at a time; every row once, in order', async () => {
     const asked: Asked[] = [];
     serveCustomers(16_500, { limit: 4, windowMs: 1000 }, asked);
     const ctx = recordingContext();

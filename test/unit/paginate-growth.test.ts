@@ -262,17 +262,17 @@ describe('paginate: what a rate limiter is told about pages fetched ahead', () =
     expect(seen.every((s) => !s.speculative)).toBe(true);
   });
 
-  it('tells the caller when a page fetched ahead was held back for want of budget', async () => {
+  it('tells the caller when the rate limit sets the pace of a page', async () => {
     let held = 0;
     const endpoint = new ManualEndpoint(100);
-    const paging = paginate(options(endpoint.fetchPage, { onHeldBack: () => void (held += 1) }));
+    const paging = paginate(options(endpoint.fetchPage, { onRateBound: () => void (held += 1) }));
     const iterator = paging.pages[Symbol.asyncIterator]();
     const first = iterator.next();
     await settle();
     endpoint.answer(0);
     await first;
     await settle();
-    endpoint.call(2).hooks.heldBack();
+    endpoint.call(2).hooks.rateBound();
     expect(held).toBe(1);
     await iterator.return?.();
   });

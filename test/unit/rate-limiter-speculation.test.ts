@@ -4,14 +4,14 @@ import { limiterOn, settle, track, VirtualClock, warm } from '../support/virtual
 // work does not need: the requests known to be needed, and one per round trip for the rest of
 // the window (each answer can prove one more page). On a virtual clock.
 
-/** A speculative request the test can prove needed, counting how often it was held back. */
-function guess() {
-  const state = { speculative: true, heldBack: 0 };
+/** A speculative request the test can prove needed, counting how often it heard that the rate limit sets its pace. */
+function guess(speculative = true) {
+  const state = { speculative, bound: 0 };
   return {
     state,
     speculation: {
       speculative: () => state.speculative,
-      heldBack: () => void (state.heldBack += 1),
+      rateBound: () => void (state.bound += 1),
     },
   };
 }
@@ -28,14 +28,14 @@ describe('RateLimiter and requests sent on speculation', () => {
     await settle();
     expect(needed.permit).toBeDefined();
     expect(speculative.permit).toBeUndefined();
-    expect(ahead.state.heldBack).toBe(1);
+    expect(ahead.state.bound).toBe(1);
     // An answer proves it needed: it goes at once, without waiting for the window.
     ahead.state.speculative = false;
     limiter.reconsider();
     await settle();
     expect(speculative.permit).toBeDefined();
     expect(clock.now).toBe(50);
-    expect(ahead.state.heldBack).toBe(1);
+    expect(ahead.state.bound).toBe(1);
   });
 
   it('sends as many as the window has beyond one request per round trip left in it', async () => {
@@ -47,8 +47,27 @@ describe('RateLimiter and requests sent on speculation', () => {
     const acquired = guesses.map((g) => track(limiter.acquire(undefined, undefined, Infinity, g.speculation)));
     await settle();
     expect(acquired.filter((a) => a.permit !== undefined)).toHaveLength(6);
-    expect(guesses.filter((g) => g.state.heldBack === 1)).toHaveLength(2);
+    // Those held back hear that the rate limit sets the pace.
+    expect(guesses.filter((g, i) => acquired[i]!.permit === undefined).map((g) => g.state.bound)).toEqual([1, 1]);
     for (const a of acquired) a.permit?.release({ limit: 10, remaining: 3, resetSeconds: 1 }, false);
+  });
+
+  it('tells requests it lets go when they go at a pace that will spend the window before it ends', async () => {
+    const clock = new VirtualClock();
+    const limiter = limiterOn(clock);
+    // 100 per 10 s, 250 ms a round trip: one request at a time sends 4 a second, about 40 in the window.
+    await warm(clock, limiter, { limit: 100, remaining: 99, resetSeconds: 10 }, 250);
+    const alone = guess(false);
+    const first = track(limiter.acquire(undefined, undefined, Infinity, alone.speculation));
+    await settle();
+    expect(first.permit).toBeDefined();
+    expect(alone.state.bound).toBe(0);
+    // Five at a time send 20 a second: the budget would be gone in about 5 s.
+    const crowd = Array.from({ length: 4 }, () => guess(false));
+    const acquired = crowd.map((g) => track(limiter.acquire(undefined, undefined, Infinity, g.speculation)));
+    await settle();
+    expect(acquired.every((a) => a.permit !== undefined)).toBe(true);
+    expect(crowd.some((g) => g.state.bound === 1)).toBe(true);
   });
 
   it('lets a needed request pass speculative ones held back before it', async () => {
@@ -83,7 +102,7 @@ describe('RateLimiter and requests sent on speculation', () => {
     const acquired = guesses.map((g) => track(limiter.acquire(undefined, undefined, Infinity, g.speculation)));
     await settle();
     expect(acquired.every((a) => a.permit !== undefined)).toBe(true);
-    expect(guesses.every((g) => g.state.heldBack === 0)).toBe(true);
+    expect(guesses.every((g) => g.state.bound === 0)).toBe(true);
   });
 
   it('holds speculation back while the budget is unknown (cold), but not the request that finds it out', async () => {

@@ -620,9 +620,14 @@ export class RateLimiter {
     }
   }
 
-  /** Tells a request's speculation, once, that the rate limit sets its pace. */
+  /**
+   * Tells a request's speculation, once, that the rate limit sets its pace: not before half the
+   * window's budget is spent, so that a short run, which the window would have held anyway,
+   * is not told so.
+   */
   #tellBound(waiter: Waiter): void {
     if (waiter.toldBound || !waiter.speculation?.rateBound) return;
+    if (this.#mode !== 'known' || this.#limit === undefined || this.#budget() > this.#portion(this.#limit) / 2) return;
     waiter.toldBound = true;
     try {
       waiter.speculation.rateBound();

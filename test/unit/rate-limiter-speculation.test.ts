@@ -21,7 +21,7 @@ describe('RateLimiter and requests sent on speculation', () => {
     const clock = new VirtualClock();
     const limiter = limiterOn(clock);
     // 5 a second, 50 ms a round trip: one after another, the proven pages alone spend the budget.
-    await warm(clock, limiter, { limit: 5, remaining: 4, resetSeconds: 1 }, 50);
+    await warm(clock, limiter, { limit: 5, remaining: 3, resetSeconds: 1 }, 50);
     const needed = track(limiter.acquire());
     const ahead = guess();
     const speculative = track(limiter.acquire(undefined, undefined, Infinity, ahead.speculation));
@@ -52,22 +52,27 @@ describe('RateLimiter and requests sent on speculation', () => {
     for (const a of acquired) a.permit?.release({ limit: 10, remaining: 3, resetSeconds: 1 }, false);
   });
 
-  it('tells requests it lets go when they go at a pace that will spend the window before it ends', async () => {
+  it('tells requests it lets go, once half the budget is spent, when they go at a pace that will spend the rest before the window ends', async () => {
     const clock = new VirtualClock();
     const limiter = limiterOn(clock);
-    // 100 per 10 s, 250 ms a round trip: one request at a time sends 4 a second, about 40 in the window.
-    await warm(clock, limiter, { limit: 100, remaining: 99, resetSeconds: 10 }, 250);
+    // 100 per 10 s, 250 ms a round trip, 40 spent: one request at a time sends 4 a second, about 40 in the window.
+    await warm(clock, limiter, { limit: 100, remaining: 59, resetSeconds: 10 }, 250);
     const alone = guess(false);
     const first = track(limiter.acquire(undefined, undefined, Infinity, alone.speculation));
     await settle();
     expect(first.permit).toBeDefined();
     expect(alone.state.bound).toBe(0);
-    // Five at a time send 20 a second: the budget would be gone in about 5 s.
-    const crowd = Array.from({ length: 4 }, () => guess(false));
-    const acquired = crowd.map((g) => track(limiter.acquire(undefined, undefined, Infinity, g.speculation)));
+    // Five at a time send 20 a second: what is left would be gone in about 3 s, but half the budget is not spent yet.
+    const early = Array.from({ length: 4 }, () => guess(false));
+    for (const g of early) track(limiter.acquire(undefined, undefined, Infinity, g.speculation));
+    await settle();
+    expect(early.every((g) => g.state.bound === 0)).toBe(true);
+    // Past half the budget, at that pace: the rate limit sets it.
+    const later = Array.from({ length: 10 }, () => guess(false));
+    const acquired = later.map((g) => track(limiter.acquire(undefined, undefined, Infinity, g.speculation)));
     await settle();
     expect(acquired.every((a) => a.permit !== undefined)).toBe(true);
-    expect(crowd.some((g) => g.state.bound === 1)).toBe(true);
+    expect(later.some((g) => g.state.bound === 1)).toBe(true);
   });
 
   it('lets a needed request pass speculative ones held back before it', async () => {

@@ -1,11 +1,10 @@
-import { templateFor } from './endpoint-facts.js';
-import { RANGE_ROW_FIELDS } from './range-row-fields.js';
+import { operationFacts } from './endpoint-facts.js';
 
 // A date range is read in date order, so that a run stopped part-way can be continued from the
 // date it reached rather than from a row number: a window that has grown past Tripletex's
 // 10,000-row limit by then can be split again without handing any row on twice (the first half
 // of a window that starts at that date still starts with the same rows). The order is asked
-// for, never assumed: the range's row field (client/range-row-fields.ts, read from Tripletex's
+// for, never assumed: the range's row field (`rowField` in the endpoint facts, read from Tripletex's
 // spec) then id, unless the flow gives its own sorting. A flow's sorting that starts with that
 // field keeps the date order; any other sorting is honoured and resumes by row number only.
 
@@ -40,8 +39,7 @@ function topLevelItems(selector: string): string[] {
 
 /** The date order for a GET of `path` whose range starts with `fromParam`, or undefined when the rows cannot be read in date order. */
 export function dateOrderFor(path: string, fromParam: string, sorting: string | undefined, fields: string | undefined): DateOrder | undefined {
-  const template = templateFor(path);
-  const field = template === undefined ? undefined : RANGE_ROW_FIELDS[template]?.[fromParam];
+  const field = operationFacts('GET', path)?.facts.dateRanges?.find((range) => range.from === fromParam)?.rowField;
   if (field === undefined) return undefined;
   if (sorting !== undefined && sorting.trim() !== '') {
     const first = sorting.split(',')[0]!.trim();

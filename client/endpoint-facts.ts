@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 
 // What Tripletex's OpenAPI spec says about each endpoint, as far as the pack needs it: which
 // paths exist, which query parameters an operation requires, and which of its date parameters
-// end a range exclusively or inclusively (read from their descriptions, whatever their names).
+// end a range exclusively or inclusively (read from their descriptions, whatever their names),
+// and which field of a list's rows such a range filters on.
 // Extracted by tooling/scripts/extract-endpoint-facts.mjs into client/tripletex-endpoints.json.
 // Tripletex adds endpoints between releases, so an operation missing here is unknown, never
 // forbidden.
@@ -17,6 +18,8 @@ export interface DateRange {
   to: string;
   /** As the parameter's description promises: "To and excluding" or "to and incl.". */
   end: 'exclusive' | 'inclusive';
+  /** For an exclusive `xFrom`/`xTo` range of a list: the rows' field `x` it filters on, when the rows have it (date-order.ts). */
+  rowField?: string;
 }
 
 export interface OperationFacts {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { appendFileSync, existsSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseFlow, type ActionStep, type Flow } from '../../tooling/host/flow-file.js';
@@ -216,6 +216,12 @@ describe('runFlow with checkpoints', () => {
     expect((refused as Error).message).toMatch(/rows\.ndjson is a symbolic link; rows are written only to a plain file/);
     expect(existsSync(join(linked, 'rows.ndjson.checkpoint'))).toBe(false);
     expect(readFileSync(target, 'utf8')).toBe('not to be touched\n');
+    // A FIFO at the name is refused at once (opening it for writing would wait for a reader).
+    const piped = tempDir();
+    execFileSync('mkfifo', [join(piped, 'rows.ndjson')]);
+    const fifo = await run(flowOf([connect, listing({}, { writeRowsTo: 'rows.ndjson' })]), piped, 'fresh').catch((e: unknown) => e);
+    expect((fifo as Error).message).toMatch(/rows\.ndjson is a FIFO \(named pipe\), not a regular file; rows are written only to a plain file/);
+    expect(existsSync(join(piped, 'rows.ndjson.checkpoint'))).toBe(false);
   });
 
   test('two runs in one process never write the same file at once', async () => {

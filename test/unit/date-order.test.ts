@@ -1,17 +1,18 @@
 import { dateOrderFor, rowDate, withoutField } from '../../client/date-order.js';
-import { RANGE_ROW_FIELDS } from '../../client/range-row-fields.js';
+import { operationFacts } from '../../client/endpoint-facts.js';
 
 // Which field of the rows a date range filters on, and how the range is asked for so that its
 // rows come in date order (what a stopped run resumes by).
 
 describe('date order of a date range', () => {
   it('knows the row field of the ranges the pack splits most, from Tripletex\'s spec', () => {
-    expect(RANGE_ROW_FIELDS['/ledger/posting']).toEqual({ dateFrom: 'date' });
-    expect(RANGE_ROW_FIELDS['/invoice']).toEqual({ invoiceDateFrom: 'invoiceDate' });
-    expect(RANGE_ROW_FIELDS['/order']).toEqual({ orderDateFrom: 'orderDate' });
-    expect(RANGE_ROW_FIELDS['/ledger/voucher']).toEqual({ dateFrom: 'date' });
+    const rowFields = (path: string) => Object.fromEntries((operationFacts('GET', path)?.facts.dateRanges ?? []).filter((r) => r.rowField).map((r) => [r.from, r.rowField]));
+    expect(rowFields('/ledger/posting')).toEqual({ dateFrom: 'date' });
+    expect(rowFields('/invoice')).toEqual({ invoiceDateFrom: 'invoiceDate' });
+    expect(rowFields('/order')).toEqual({ orderDateFrom: 'orderDate' });
+    expect(rowFields('/ledger/voucher')).toEqual({ dateFrom: 'date' });
     // The listed model has no "date": no field, so never a sorting Tripletex could refuse.
-    expect(RANGE_ROW_FIELDS['/reminder']?.dateFrom).toBeUndefined();
+    expect(rowFields('/reminder').dateFrom).toBeUndefined();
   });
 
   it('sorts by the field then id when the flow gives no sorting, and keeps every field when none are chosen', () => {

@@ -34,14 +34,16 @@ describe('REST API Request with paging at the edges (nock)', () => {
     });
 
     it.each([
+      // The last: a list whose rows carry the range's date, so it is also read in date order.
       ['/product/productPrice', 'fromDate', 'toDate', { productId: '5' }],
       ['/timesheet/entry/>totalHours', 'startDate', 'endDate', {}],
       ['/project/resourcePlanBudget', 'periodStart', 'periodEnd', { periodType: 'MONTH' }],
-      ['/asset/7/postings', 'dateFrom', 'dateToExclusive', {}],
-    ])('shifts an exclusive end whatever its name: %s %s/%s', async (path, start, end, required) => {
+      ['/asset/7/postings', 'dateFrom', 'dateToExclusive', { sorting: 'date,id' }],
+    ])('shifts an exclusive end whatever its name: %s %s/%s', async (path, start, end, sent) => {
+      const { sorting, ...required } = sent as Record<string, string>;
       nock(BASE)
         .get(`/v2${path.replace('>', '%3E')}`)
-        .query({ ...required, [start]: '2025-03-01', [end]: '2025-04-01', from: 0, count: 1000 })
+        .query({ ...required, [start]: '2025-03-01', [end]: '2025-04-01', from: 0, count: 1000, ...(sorting ? { sorting } : {}) })
         .reply(200, empty);
       const summary = await run({ connection, path, inclusiveEndDates: true, query: { ...required, [start]: '2025-03-01', [end]: '2025-03-31' } }, recordingContext());
       expect(summary.shiftedEndDates).toEqual([end]);

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { checkpointPath, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
 import { displayPath, plural } from './display.js';
 import { UsageError } from './errors.js';
+import { kindOf } from './safe-files.js';
 import type { Sink } from './sinks.js';
 
 // The NDJSON file a paging step writes its rows to, page by page, with a checkpoint beside it
@@ -52,25 +53,11 @@ export class CheckpointedFile implements Sink {
   /** A new run of the file: its checkpoint is written first, so that even a crash before the first page leaves F marked unfinished. */
   static async start(target: string, path: string, owner: FileOwner, resume: unknown): Promise<CheckpointedFile> {
     mkdirSync(dirname(path), { recursive: true });
-    const checkpoint: Checkpoint = {
-      format: 'flow-tripletex checkpoint',
-      version: 1,
-      file: path,
-      step: owner.step,
-      identity: owner.identity,
-      resumable: true,
-      resume: resume ?? null,
-      bytes: 0,
-      lines: 0,
-      pages: 0,
-      state: 'running',
-      pid: process.pid,
-      updatedAt: new Date().toISOString(),
-    };
+    const checkpoint = newCheckpoint(path, owner, true, resume ?? null);
     await writeCheckpoint(checkpoint, true);
     let handle: FileHandle;
     try {
-      handle = await openFile(path, constants.O_CREAT | constants.O_TRUNC, undefined);
+      handle = await openFile(path, constants.O_CREAT, undefined, true);
     } catch (error) {
       // Nothing was written: no run of the file to record.
       await removeCheckpoint(path).catch(() => undefined);
@@ -181,14 +168,48 @@ export class CheckpointedFile implements Sink {
 /** Writes a marker checkpoint for a file whose run cannot be continued, so that it is not started over silently while unfinished. */
 export async function markUnfinished(path: string, owner: FileOwner, why: string): Promise<Checkpoint> {
   mkdirSync(dirname(path), { recursive: true });
-  const checkpoint: Checkpoint = {
+  const checkpoint = newCheckpoint(path, owner, why, null);
+  await writeCheckpoint(checkpoint, true);
+  return checkpoint;
+}
+
+/**
+ * Opens the file for writing without following a link at its name, and only a regular file: a
+ * FIFO or a device planted there is refused without waiting on it (O_NONBLOCK) and before
+ * anything is cut (`truncate` comes after the check).
+ */
+async function openFile(path: string, flags: number, words: ResumeWords | undefined, truncate = false): Promise<FileHandle> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | flags, 0o666);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP') throw new UsageError(`${displayPath(path)} is a symbolic link; rows are written only to a plain file`);
+    if (code === 'ENXIO') throw new UsageError(`${displayPath(path)} is a FIFO (named pipe), not a regular file; rows are written only to a plain file`);
+    if (code === 'ENOENT') throw new UsageError(`${displayPath(path)} is missing, but its checkpoint (${displayPath(checkpointPath(path))}) says it holds rows of an unfinished run${words ? `; ${words.overwrite}` : ''}`);
+    throw new Error(`cannot write to ${displayPath(path)} (${code ?? 'error'})`);
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new UsageError(`${displayPath(path)} is ${kindOf(stats)}, not a regular file; rows are written only to a plain file`);
+    if (truncate) await handle.truncate(0);
+    return handle;
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The checkpoint of a run that is starting the file: nothing written yet, this process writing it. */
+function newCheckpoint(path: string, owner: FileOwner, resumable: true | string, resume: unknown): Checkpoint {
+  return {
     format: 'flow-tripletex checkpoint',
     version: 1,
     file: path,
     step: owner.step,
     identity: owner.identity,
-    resumable: why,
-    resume: null,
+    resumable,
+    resume,
     bytes: 0,
     lines: 0,
     pages: 0,
@@ -196,18 +217,4 @@ export async function markUnfinished(path: string, owner: FileOwner, why: string
     pid: process.pid,
     updatedAt: new Date().toISOString(),
   };
-  await writeCheckpoint(checkpoint, true);
-  return checkpoint;
-}
-
-/** Opens the file for writing without following a link at its name. */
-async function openFile(path: string, flags: number, words: ResumeWords | undefined): Promise<FileHandle> {
-  try {
-    return await open(path, constants.O_WRONLY | constants.O_NOFOLLOW | flags, 0o666);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP') throw new UsageError(`${displayPath(path)} is a symbolic link; rows are written only to a plain file`);
-    if (code === 'ENOENT') throw new UsageError(`${displayPath(path)} is missing, but its checkpoint (${displayPath(checkpointPath(path))}) says it holds rows of an unfinished run${words ? `; ${words.overwrite}` : ''}`);
-    throw new Error(`cannot write to ${displayPath(path)} (${code ?? 'error'})`);
-  }
 }

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// Extracts, from Tripletex's published OpenAPI 3.0 spec (openapi.json, as served at
-// https://tripletex.no/v2/openapi.json; this project reads a copy kept beside the repository at
-// ../shared/tripletex/openapi.json), what a person filling in a request needs to see, and writes
-// it to client/tripletex-endpoint-catalog.json, which ships with the pack. A sibling of
+// Extracts, from Tripletex's published OpenAPI spec (where it is read from: openapi-spec.mjs),
+// what a person filling in a request needs to see, and writes it to
+// client/tripletex-endpoint-catalog.json, which ships with the pack. A sibling of
 // extract-endpoint-facts.mjs: that one holds what the pack checks before sending; this one what
 // a designer offers while a flow is written (the action's load options, docs/host-contract.md):
 //
@@ -16,48 +15,15 @@
 //   node tooling/scripts/extract-endpoint-catalog.mjs [path/to/openapi.json]
 // The output is sorted and stable: rerunning on the same spec gives no diff.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kindOf, loadSpec, METHODS, oneLine, queryOf, repoRoot, rowSchemaOf } from './openapi-spec.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const input = resolve(process.argv[2] ?? join(repoRoot, '..', 'shared', 'tripletex', 'openapi.json'));
+const spec = loadSpec();
 const output = join(repoRoot, 'client', 'tripletex-endpoint-catalog.json');
-
-const spec = JSON.parse(readFileSync(input, 'utf8'));
 const schemas = spec.components?.schemas ?? {};
-const METHODS = ['get', 'post', 'put', 'delete'];
 // Paging and selection have inputs of their own; they are not offered as Query parameters.
 const OWN_INPUTS = new Set(['from', 'count', 'fields', 'sorting']);
-
-const nameOf = (ref) => (typeof ref === 'string' ? ref.split('/').pop() : undefined);
-
-/** What kind of value a parameter takes (the same words as extract-endpoint-facts.mjs). */
-function kindOf(parameter) {
-  const schema = parameter.schema ?? {};
-  const description = parameter.description ?? '';
-  if (schema.type === 'string' && (/yyyy-MM-dd/.test(description) || /Date(From|To)?$|^(date|start|end)(From|To)$/.test(parameter.name))) return 'date';
-  if (schema.type === 'integer') return 'integer';
-  if (schema.type === 'number') return 'number';
-  if (schema.type === 'boolean') return 'boolean';
-  return 'string';
-}
-
-/** One line of text: the spec's descriptions carry HTML breaks and runs of spaces. */
-function oneLine(text) {
-  return String(text ?? '')
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** The schema one row of a GET's answer follows: the items of `values`, or `value`. */
-function rowSchemaOf(operation) {
-  const response = operation.responses?.['200'] ?? operation.responses?.default;
-  const envelope = schemas[nameOf(response?.content?.['application/json']?.schema?.$ref)];
-  const properties = envelope?.properties ?? {};
-  return nameOf(properties.values?.items?.$ref) ?? nameOf(properties.value?.$ref);
-}
 
 /** A row's fields: v a value, o an object, l a list of objects (both take `name(*)`). */
 function fieldsOf(schemaName) {
@@ -81,14 +47,14 @@ for (const path of Object.keys(spec.paths).sort()) {
     const entry = {};
     const summary = oneLine(operation.summary);
     if (summary) entry.summary = summary;
-    const query = [...(item.parameters ?? []), ...(operation.parameters ?? [])]
-      .filter((p) => p.in === 'query' && !OWN_INPUTS.has(p.name))
+    const query = queryOf(item, operation)
+      .filter((p) => !OWN_INPUTS.has(p.name))
       .map((p) => ({ name: p.name, kind: kindOf(p), ...(p.required === true ? { required: true } : {}), ...(oneLine(p.description) ? { description: oneLine(p.description) } : {}) }))
       .sort((a, b) => Number(!!b.required) - Number(!!a.required) || a.name.localeCompare(b.name));
     if (query.length > 0) entry.query = query;
     parameterCount += query.length;
     if (method === 'get') {
-      const row = rowSchemaOf(operation);
+      const row = rowSchemaOf(spec, operation);
       if (row) {
         entry.row = row;
         rows[row] ??= fieldsOf(row);

@@ -1,8 +1,7 @@
 #!/usr/bin/env node
-// Extracts, from Tripletex's published OpenAPI 3.0 spec (openapi.json, as served at
-// https://tripletex.no/v2/openapi.json; this project reads a copy kept beside the repository at
-// ../shared/tripletex/openapi.json), the few facts the pack needs about every endpoint, and
-// writes them to client/tripletex-endpoints.json, which ships with the pack:
+// Extracts, from Tripletex's published OpenAPI spec (where it is read from: openapi-spec.mjs), the
+// few facts the pack needs about every endpoint, and writes them to client/tripletex-endpoints.json,
+// which ships with the pack:
 //
 // - which paths exist, and with which methods;
 // - the query parameters each operation requires (name and kind), so a request that lacks one
@@ -17,32 +16,23 @@
 //   made of the two would lose every trip that spans a window's end.
 //   Numeric ranges (accountNumberTo, "To and excluding" on an integer) are not dates and are
 //   left out.
+// - for an exclusive range `xFrom`/`xTo` of a GET list, the field of the listed rows it filters
+//   on (`rowField`): the rows' model's string property `x` (`dateFrom` → `date` on
+//   /ledger/posting, `invoiceDateFrom` → `invoiceDate` on /invoice). The paging action sorts a
+//   range by it (then id), so that a stopped run resumes by the date it reached. Ranges whose
+//   rows have no such property get none: the pack then never sorts by a field Tripletex might
+//   refuse.
 //
 // Rerun after a new spec version:
 //   node tooling/scripts/extract-endpoint-facts.mjs [path/to/openapi.json]
 // The output is sorted and stable: rerunning on the same spec gives no diff.
 
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { kindOf, loadSpec, METHODS, propertyOf, queryOf, repoRoot, rowSchemaOf } from './openapi-spec.mjs';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const input = resolve(process.argv[2] ?? join(repoRoot, '..', 'shared', 'tripletex', 'openapi.json'));
+const spec = loadSpec();
 const output = join(repoRoot, 'client', 'tripletex-endpoints.json');
-
-const spec = JSON.parse(readFileSync(input, 'utf8'));
-const METHODS = ['get', 'post', 'put', 'delete'];
-
-/** What kind of value a parameter takes, in the words an example needs. */
-function kindOf(parameter) {
-  const schema = parameter.schema ?? {};
-  const description = parameter.description ?? '';
-  if (schema.type === 'string' && (/yyyy-MM-dd/.test(description) || /Date(From|To)?$|^(date|start|end)(From|To)$/.test(parameter.name))) return 'date';
-  if (schema.type === 'integer') return 'integer';
-  if (schema.type === 'number') return 'number';
-  if (schema.type === 'boolean') return 'boolean';
-  return 'string';
-}
 
 /** The end of a date range, by what the description promises (or a name that says it outright). */
 function endOf(parameter) {
@@ -60,15 +50,32 @@ function startNamesFor(name) {
   return [bare.replace(/To(?=[A-Z]|$)/, 'From'), bare.replace(/^to(?=[A-Z])/, 'from'), bare.replace(/End(?=[A-Z]|$)/, 'Start'), bare.replace(/^end(?=[A-Z])/, 'start')].filter((n) => n !== bare);
 }
 
+/** The rows' string field an exclusive `xFrom`/`xTo` range of a list filters on, when the rows have it. */
+function rowFieldOf(range, listRow) {
+  if (listRow === undefined || range.end !== 'exclusive' || !range.from?.endsWith('From') || range.from.length <= 4) return undefined;
+  const field = range.from.slice(0, -'From'.length);
+  return propertyOf(spec, listRow, field)?.type === 'string' ? field : undefined;
+}
+
 /** The date ranges of one operation's query parameters, each end paired with its start by meaning. */
-function dateRangesOf(query) {
+function dateRangesOf(query, listRow) {
   const dates = query.filter((p) => (p.schema ?? {}).type === 'string');
   const byName = new Map(dates.map((p) => [p.name, p]));
   const ends = dates.map((p) => ({ parameter: p, end: endOf(p) })).filter((e) => e.end !== undefined);
   return ends.map(({ parameter, end }) => {
     const from = startNamesFor(parameter.name).find((n) => byName.has(n));
-    return { ...(from !== undefined ? { from } : {}), to: parameter.name, end };
+    const range = { ...(from !== undefined ? { from } : {}), to: parameter.name, end };
+    const rowField = rowFieldOf(range, listRow);
+    return rowField === undefined ? range : { ...range, rowField };
   });
+}
+
+/** The schema a GET list's rows follow (the items of `values`); undefined for anything else. */
+function listRowOf(method, operation) {
+  if (method !== 'get') return undefined;
+  const response = operation.responses?.['200'] ?? operation.responses?.default;
+  const envelope = response?.content?.['application/json']?.schema?.$ref?.split('/').pop();
+  return spec.components?.schemas?.[envelope]?.properties?.values ? rowSchemaOf(spec, operation) : undefined;
 }
 
 const paths = {};
@@ -79,9 +86,9 @@ for (const path of Object.keys(spec.paths).sort()) {
   for (const method of METHODS) {
     const operation = item[method];
     if (!operation) continue;
-    const query = [...(item.parameters ?? []), ...(operation.parameters ?? [])].filter((p) => p.in === 'query');
+    const query = queryOf(item, operation);
     const facts = {};
-    const dateRanges = dateRangesOf(query);
+    const dateRanges = dateRangesOf(query, listRowOf(method, operation));
     // A range's ends are dates whatever their names say (periodStart, periodEnd).
     const rangeDates = new Set(dateRanges.flatMap((r) => [r.from, r.to]));
     const required = query.filter((p) => p.required === true).map((p) => ({ name: p.name, kind: rangeDates.has(p.name) ? 'date' : kindOf(p) }));

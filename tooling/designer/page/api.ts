@@ -1,3 +1,5 @@
+// Types only: the page bundles no code of the pack.
+import type { LoadedOptions, OptionChoice } from '../../../contract/host';
 // Calls to the designer's server. The access token comes from the address the server printed
 // (#token=…, a fragment, so it never reaches a server log or a Referer); it travels in a header.
 
@@ -32,18 +34,8 @@ export interface ActionInfo {
   testable: boolean;
 }
 
-/** One choice of an input with `x-load-options`. */
-export interface OptionChoice {
-  value: string | number;
-  label: string;
-  description?: string;
-  required?: boolean;
-}
-
-export interface LoadedOptions {
-  options: OptionChoice[];
-  message?: string;
-}
+/** The choices of an input with `x-load-options`, as the host contract defines them. */
+export type { LoadedOptions, OptionChoice };
 
 export type VariableState = 'set' | 'empty' | 'unset' | 'not-a-name' | 'looks-like-a-token';
 

@@ -98,7 +98,6 @@ export interface PagingSummary {
 
 const MEGABYTE = 1024 * 1024;
 
-
 const DEFAULTS = {
   method: 'GET' as HttpMethod,
   startIndex: 0,

@@ -8,7 +8,7 @@ import { resolveConnectionInput } from '../connection/connection-input.js';
 import { companyLabel } from '../connection/resolved-connection.js';
 import { untilSettledOrAborted } from '../contract/abortable.js';
 import { CancelledError, FlowTripletexError, InputError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
-import type { FetchedPage, StopReason } from '../client/paginate.js';
+import type { FetchedPage, PageHooks, StopReason } from '../client/paginate.js';
 import { emptyRanges, isDateOnly, normalisePath, pathProblems, shiftInclusiveEndDates } from '../client/request-path.js';
 import { operationFacts } from '../client/endpoint-facts.js';
 import { checkEndpoint } from '../client/endpoint-check.js';
@@ -17,6 +17,7 @@ import { osloDate } from '../contract/oslo-date.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { dateOrderFor, withoutField, type DateOrder } from '../client/date-order.js';
+import { largestPageSize, STARTING_PAGE_SIZE } from '../client/page-sizes.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { HandedOnIds } from '../client/handed-on-ids.js';
 import { safeLogger } from '../client/safe-logger.js';
@@ -90,6 +91,8 @@ export interface PagingSummary {
   resume?: ResumePoint;
   /** Rows left out because a row with the same id had been handed on already in this run (the list shifted while it was paged). */
   repeatedRowsLeftOut?: number;
+  /** Rows asked for per request, each size once, in the order first used (more than one when the action grew its pages, or the endpoint served fewer). */
+  pageSizes?: number[];
   warnings: string[];
 }
 
@@ -98,7 +101,7 @@ const MEGABYTE = 1024 * 1024;
 const DEFAULTS = {
   method: 'GET' as HttpMethod,
   startIndex: 0,
-  itemsPerPage: 1000,
+  itemsPerPage: STARTING_PAGE_SIZE,
   maxPageCount: 9999,
   prefetchPages: 4,
   timeoutSeconds: 60,
@@ -312,15 +315,32 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     timeoutMs: inputs.timeoutSeconds * 1000,
     maxResponseBytes,
     maxWaitMs: inputs.maxWaitSeconds * 1000,
-    onRateLimitWait: (ms) => report({ rateLimitWaitMs: Math.round(ms), message: `Waiting ${(ms / 1000).toFixed(1)} s for Tripletex's rate limit` }),
+    onRateLimitWait: (ms) => {
+      report({ rateLimitWaitMs: Math.round(ms), message: `Waiting ${(ms / 1000).toFixed(1)} s for Tripletex's rate limit` });
+      rateLimited();
+    },
   });
+  let paging: ReturnType<typeof pageWindows> | undefined;
+  // The rate limit sets the pace (a request waited for the window, found no budget to spare,
+  // or went at a pace that will spend the window's budget before it ends): larger pages pay.
+  // Not from inside the limiter's own call, and not before the requests it let go in the same
+  // turn have been marked sent: growing asks again for those not sent.
+  let growing = false;
+  const rateLimited = () => {
+    if (growing || paging === undefined) return;
+    growing = true;
+    setImmediate(() => {
+      growing = false;
+      paging?.grow();
+    });
+  };
   const companyId = inputs.companyId ?? null;
   const method = inputs.method;
   const where = `${method} ${inputs.path}`;
   log.info(`${where} on ${connection.name ? `"${connection.name}"` : 'a runtime connection'} (${connection.environment}, ${companyLabel(companyId ?? connection.defaultCompanyId)})`);
   for (const warning of warnings) log.warn(warning);
 
-  const fetchPage = async (page: { index: number; from: number; count: number }, window: DateWindow | undefined, signal: AbortSignal): Promise<FetchedPage> => {
+  const fetchPage = async (page: { index: number; from: number; count: number }, window: DateWindow | undefined, signal: AbortSignal, hooks?: PageHooks): Promise<FetchedPage> => {
     const paged = method === 'GET';
     const response = await client
       .request({
@@ -337,6 +357,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
         headers: page.index === 0 && inputs.ifNoneMatch ? { 'if-none-match': inputs.ifNoneMatch } : undefined,
         companyId,
         signal,
+        ...(hooks ? { speculation: { speculative: hooks.speculative, rateBound: hooks.rateBound }, onGranted: hooks.committed } : {}),
       })
       .catch((error: unknown) => {
         throw explain(error, method, inputs.path, query, paged ? page : undefined);
@@ -358,6 +379,8 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   const given = (raw as { prefetchPages?: unknown }).prefetchPages !== undefined;
   const wanted = given ? inputs.prefetchPages : defaultPagesAhead(inputs.itemsPerPage);
   const prefetchPages = method === 'GET' ? Math.min(wanted, affordable) : 0;
+  // Items per page left empty: the action grows its pages while the rate limit sets the pace.
+  const automaticSize = method === 'GET' && (raw as { itemsPerPage?: unknown }).itemsPerPage === undefined;
   if (prefetchPages < wanted && method === 'GET') {
     const note = `Fetching ${prefetchPages} pages ahead instead of ${wanted}: with answers of up to ${inputs.maxResponseMegabytes} MB each, more would let fetch-ahead hold over ${FETCH_AHEAD_BUDGET_BYTES / MEGABYTE} MB.`;
     warnings.push(note);
@@ -365,19 +388,28 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
   }
   // A date range Tripletex refuses whole (more than 10,000 matches) is paged in windows.
   const plan = range ? new WindowPlan(range.window, inputs.resume?.window) : undefined;
-  const paging = pageWindows({
+  paging = pageWindows({
     plan,
     startIndex: inputs.startIndex,
     ...(inputs.resume ? { resume: inputs.resume } : {}),
     ...(dateOrder ? { dateField: dateOrder.field } : {}),
     itemsPerPage: inputs.itemsPerPage,
+    ...(automaticSize ? { growTo: largestPageSize(inputs.path) } : {}),
     maxPageCount: method === 'GET' ? inputs.maxPageCount : 1,
     prefetchPages,
+    // Left at its default, fetch-ahead follows the page size, so grown pages hold no more rows.
+    ...(method === 'GET' && !given ? { prefetchFor: (size: number) => Math.min(defaultPagesAhead(size), affordable) } : {}),
     fetchPage,
     signal: ctx.signal,
     onWarning: (message) => log.warn(message),
+    onSpeculationChanged: () => client.reconsiderWaiting(),
+    onRateBound: rateLimited,
     smallerPageAfter: (error, page) => pageSizeLimit(error, page.count),
-    isTooLarge: (error) => error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE,
+    isTooLarge: (error) => {
+      if (!(error instanceof TripletexApiError && error.status === 422 && error.code === RESULT_SET_TOO_LARGE)) return false;
+      const limit = namedLimit(error);
+      return limit === undefined ? true : { limit };
+    },
     dayTooLarge: (window, cause) => dayTooLarge(window, cause, range!),
     cannotSplit: (window, skipped, cause) => cannotSplit(window, skipped, cause, range!, inputs.sorting),
   });
@@ -435,6 +467,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
     stopReason: result.stopReason,
     warnings: [...warnings, ...result.warnings],
   };
+  if (result.pageSizes.length > 0) summary.pageSizes = result.pageSizes;
   if (handedOn.leftOut > 0) {
     summary.repeatedRowsLeftOut = handedOn.leftOut;
     const note = `${count(handedOn.leftOut, 'row')} came back that had been handed on already in this run (same id): the list shifted while it was paged, as it does when rows are created or removed during a run${inputs.sorting ? ` sorted by "${inputs.sorting}"` : ''}. They were left out, so every row was handed on once. Sort by id (ascending) so that new rows come last.`;
@@ -479,9 +512,15 @@ const RESULT_SET_TOO_LARGE = 23000;
  */
 function pageSizeLimit(error: unknown, count: number): number | undefined {
   if (!(error instanceof TripletexApiError) || error.status !== 422 || error.code !== RESULT_SET_TOO_LARGE) return undefined;
+  const limit = namedLimit(error);
+  return limit !== undefined && limit < count ? limit : undefined;
+}
+
+/** The limit a 23000 names ("Limit of 10.000 reached."), if it names one. */
+function namedLimit(error: TripletexApiError): number | undefined {
   const named = /limit of\s*(\d{1,3}(?:[.,\s]\d{3})*|\d+)/i.exec(`${error.tripletexMessage ?? ''} ${error.developerMessage ?? ''}`);
   const limit = named ? Number(named[1]!.replace(/\D/g, '')) : undefined;
-  return limit !== undefined && Number.isSafeInteger(limit) && limit >= 1 && limit < count ? limit : undefined;
+  return limit !== undefined && Number.isSafeInteger(limit) && limit >= 1 ? limit : undefined;
 }
 
 /** Said wherever a 23000 is blamed on the rows matched: the one other cause Tripletex has for it. */

@@ -5,6 +5,12 @@ import { addDays } from '../contract/oslo-date.js';
 // narrower query, so a date range is cut into windows that each match fewer, paged one after
 // another. Ranges end exclusively ("To and excluding"), so consecutive windows [a, b), [b, c)
 // never share a row: every row is delivered once.
+//
+// How wide a window is: a refused window is halved until a half is accepted. After that the
+// plan sizes windows by what earlier ones showed, rows per day, so that a window is expected to
+// match RESULT_SET_SHARE of the limit: few refused, few more windows than needed. Until a
+// window has been read to its end, the rows per day of the one being read (counted up to the
+// day it has reached) stand in; with no evidence at all a window keeps the size last accepted.
 
 /** A date range with an exclusive end, as YYYY-MM-DD. */
 export interface DateWindow {
@@ -14,8 +20,29 @@ export interface DateWindow {
 
 const DAY_MS = 86_400_000;
 
+/** Tripletex's limit on the rows one query may match (its FAQ: "Limit of 10.000 reached"). */
+export const DEFAULT_RESULT_SET_LIMIT = 10_000;
+
+// A window is sized to match this share of the limit: rows per day vary (month ends, holidays),
+// and a refused window costs a request and a split, where a smaller one costs a page at most.
+const RESULT_SET_SHARE = 0.9;
+
+// A window grows at most this much over the one before it: rows per day measured on a quiet
+// stretch say little about a busy one, and a window far too large would be refused, halved and
+// refused again.
+const MAX_GROWTH = 2;
+
 export function daysIn(window: DateWindow): number {
   return Math.round((Date.parse(window.to + 'T00:00:00Z') - Date.parse(window.from + 'T00:00:00Z')) / DAY_MS);
+}
+
+export function sameWindow(a: DateWindow | undefined, b: DateWindow | undefined): boolean {
+  return a !== undefined && b !== undefined && a.from === b.from && a.to === b.to;
+}
+
+/** The first half of a window (the longer one when its days are odd). */
+export function firstHalf(window: DateWindow): DateWindow {
+  return { from: window.from, to: addDays(window.from, Math.ceil(daysIn(window) / 2)) };
 }
 
 /** A window Tripletex still refuses although it is a single day: no split can help. */
@@ -26,27 +53,31 @@ export class DayTooLargeError extends Error {
   }
 }
 
-/**
- * Walks a range window by window. A refused window is halved until a half is accepted; the
- * size that was accepted is where the next window starts, so a busy period costs its splits
- * once, not once per window.
- */
+/** Walks a range window by window; see the top for how wide each is. */
 export class WindowPlan {
   readonly range: DateWindow;
-  #cursor: string;
+  /** The size the last window accepted had, in days: the next one's when nothing better is known. */
   #days: number;
   #windows = 0;
   #splits = 0;
-  #current: DateWindow | undefined;
+  #limit = DEFAULT_RESULT_SET_LIMIT;
+  /** Rows and days of the windows read to their end from their start. */
+  #read = { rows: 0, days: 0 };
+  /** Rows per day of the last window read to its end. */
+  #lastRowsPerDay: number | undefined;
+  /** Rows per day of the window being read, up to the day it has reached. */
+  #partial: { window: DateWindow; rowsPerDay: number } | undefined;
 
   /** `first`, when resuming, is the exact window a stopped run was in. */
   constructor(range: DateWindow, first?: DateWindow) {
     this.range = range;
-    this.#cursor = first?.from ?? range.from;
-    this.#days = first ? daysIn(first) : daysIn(range);
+    this.#first = first ?? range;
+    this.#days = daysIn(this.#first);
   }
 
-  /** Windows handed out so far (refused ones not counted). */
+  readonly #first: DateWindow;
+
+  /** Windows paged so far (refused ones and ones stepped over not counted). */
   get windows(): number {
     return this.#windows;
   }
@@ -56,49 +87,69 @@ export class WindowPlan {
     return this.#splits;
   }
 
-  /** The window to page now, or undefined once the range is done. */
-  next(): DateWindow | undefined {
-    if (this.#current) return this.#current;
-    this.#current = this.peek();
-    if (this.#current) this.#windows += 1;
-    return this.#current;
+  /** The first window: the whole range, or the window a stopped run was in. */
+  first(): DateWindow {
+    return { ...this.#first };
   }
 
-  /** The window next() would give, without taking it. */
-  peek(): DateWindow | undefined {
-    if (this.#current) return this.#current;
-    if (daysIn({ from: this.#cursor, to: this.range.to }) <= 0) return undefined;
-    const to = addDays(this.#cursor, this.#days);
-    return { from: this.#cursor, to: to < this.range.to ? to : this.range.to };
+  /** The window after `window`, sized by what earlier windows showed; undefined once the range is done. */
+  after(window: DateWindow): DateWindow | undefined {
+    const from = window.to;
+    if (daysIn({ from, to: this.range.to }) <= 0) return undefined;
+    const to = addDays(from, this.#nextDays());
+    return { from, to: to < this.range.to ? to : this.range.to };
   }
 
-  /** Tripletex refused the current window as too large: the next one is its first half. */
-  refused(): DateWindow {
-    const window = this.#current;
-    if (!window) throw new Error('WindowPlan: no window in progress');
-    const days = daysIn(window);
-    if (days <= 1) throw new DayTooLargeError(window);
-    this.#days = Math.ceil(days / 2);
+  /** Tripletex refused `window` as too large: its first half is the window to page instead. */
+  split(window: DateWindow): DateWindow {
+    if (daysIn(window) <= 1) throw new DayTooLargeError(window);
+    const half = firstHalf(window);
+    this.#days = daysIn(half);
     this.#splits += 1;
-    this.#windows -= 1;
-    this.#current = undefined;
-    return this.next()!;
+    return half;
   }
 
-  /** The current window was paged to its end: move past it, keeping its size. */
-  done(): void {
-    const window = this.#current;
-    if (!window) throw new Error('WindowPlan: no window in progress');
-    this.#cursor = window.to;
-    this.#current = undefined;
+  /** `window` is being paged (its first answer was accepted). */
+  paging(window: DateWindow): void {
+    this.#windows += 1;
+    this.#days = daysIn(window);
   }
 
-  /**
-   * The current window lies wholly before the date a resumed run had reached: its rows were
-   * handed on before, so it is stepped over without a request (and not counted as paged).
-   */
-  passed(): void {
-    this.done();
-    this.#windows -= 1;
+  /** The limit a refusal named ("Limit of 10.000 reached"): windows are sized against it. */
+  limitIs(limit: number): void {
+    if (Number.isSafeInteger(limit) && limit >= 1) this.#limit = limit;
+  }
+
+  /** `window` was read from its start to its end: it matched `rows`. */
+  read(window: DateWindow, rows: number): void {
+    const days = daysIn(window);
+    if (days <= 0) return;
+    this.#read.rows += rows;
+    this.#read.days += days;
+    this.#lastRowsPerDay = rows / days;
+    this.#partial = undefined;
+  }
+
+  /** While `window` is read in date order from its start: `rows` rows fall on its first `days` days. */
+  reached(window: DateWindow, rows: number, days: number): void {
+    if (days >= 1) this.#partial = { window, rowsPerDay: rows / days };
+  }
+
+  /** Rows `window` is expected to match, when earlier windows (or this one's start) say. */
+  expectedRows(window: DateWindow): number | undefined {
+    const perDay = this.#rowsPerDay();
+    return perDay === undefined ? undefined : Math.ceil(perDay * daysIn(window));
+  }
+
+  #rowsPerDay(): number | undefined {
+    if (this.#read.days > 0) return Math.max(this.#read.rows / this.#read.days, this.#lastRowsPerDay ?? 0);
+    return this.#partial?.rowsPerDay;
+  }
+
+  #nextDays(): number {
+    const perDay = this.#rowsPerDay();
+    if (perDay === undefined) return this.#days;
+    const fit = perDay <= 0 ? Infinity : Math.floor((this.#limit * RESULT_SET_SHARE) / perDay);
+    return Math.max(1, Math.min(fit, this.#days * MAX_GROWTH, daysIn(this.range)));
   }
 }

@@ -1,7 +1,7 @@
 import pRetry from 'p-retry';
 import type { Logger } from '../contract/host.js';
 import { CancelledError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
-import { parseRateLimitHeaders, WaitTooLongError, type RateLimiter } from './rate-limiter.js';
+import { parseRateLimitHeaders, WaitTooLongError, type RateLimiter, type Speculation } from './rate-limiter.js';
 import type { RequestStats } from './request-stats.js';
 import { apiErrorFrom, encode, isWireFailure, sendEncoded, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';
 
@@ -37,6 +37,10 @@ export interface DispatchOptions {
   maxWaitMs?: number;
   /** On a 401, renews the session and answers true to send again; called at most once. */
   renewAfter401?(): Promise<boolean>;
+  /** For a request fetched ahead on speculation (see RateLimiter). */
+  speculation?: Speculation;
+  /** Called once, when the limiter first lets the request go. */
+  onGranted?(): void;
 }
 
 /**
@@ -96,7 +100,8 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
       const { request } = encoded;
       let permit;
       try {
-        permit = await limiter.acquire(signal, onWait, maxWaitMs);
+        permit = await limiter.acquire(signal, onWait, maxWaitMs, options.speculation);
+        options.onGranted?.();
       } catch (error) {
         if (error instanceof WaitTooLongError) throw waitRefused(request, error.waitMs, maxWaitMs, 'window');
         throw error;

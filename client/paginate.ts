@@ -23,12 +23,69 @@ import { CancelledError } from '../contract/errors.js';
 // Some endpoints refuse a `count` above a limit of their own (422, code 23000, "Limit of
 // 1.000"): `smallerPageAfter` tells such a refusal from others, and the page is asked for again
 // at the size the endpoint takes, as are the pages after it.
+//
+// Growing pages (`growTo`): a caller that chose no page size may call grow() once the rate
+// limit sets the pace (a request had to wait for a window): rows per second are then requests
+// per second times rows per request, so the largest page pays most. The size goes to `growTo`,
+// or to what the endpoint has shown it serves (a refused size, a cap) if that is less. Pages
+// already sent keep their size; pages fetched ahead but still waiting for the rate limiter are
+// asked for again from the same row at the new size, so every row stays in exactly one page
+// and the pages stay in order.
+//
+// Speculation: a page is proven necessary when the page before it came back full (more rows
+// may follow), or when it starts before an exact total fullResultSize names. Pages fetched
+// ahead beyond that are speculative; the caller is told which (PageHooks.speculative, read
+// when its rate limiter decides), so that it can hold them back when the rate-limit window has
+// no budget the proven work does not need. `onSpeculationChanged` says when pages became proven.
 
 export interface PageFetch {
   index: number;
   from: number;
-  /** Rows asked for: itemsPerPage, or what a capped endpoint was found to serve. */
+  /** Rows asked for: itemsPerPage, what a capped endpoint was found to serve, or a grown size. */
   count: number;
+}
+
+/** What paginate tells the caller's HTTP about a page while it waits to be sent. */
+export interface PageHooks {
+  /**
+   * True while no answer proves the page necessary (it was fetched ahead on speculation).
+   * Read when a rate limiter decides whether to send it; it turns false as answers come.
+   */
+  speculative(): boolean;
+  /** Call once the request is granted (it will be sent): from then on it is never re-planned at another size. */
+  committed(): void;
+  /** Call when the rate limit sets the pace (see RateLimiter's Speculation.rateBound). */
+  rateBound(): void;
+}
+
+/** A page whose request was started outside paginate (the next date window's first page, fetched early). */
+export interface StartedPage {
+  from: number;
+  count: number;
+  controller: AbortController;
+  settled: Promise<SettledPage>;
+  /** Whether the request was granted (see PageHooks.committed). */
+  isCommitted(): boolean;
+}
+
+export type SettledPage = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
+
+/** Starts a request and settles it into a value, so that a page dropped before it fails is never an unhandled rejection. */
+export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean, rateBound: () => void = () => undefined): StartedPage {
+  const controller = new AbortController();
+  let committed = false;
+  const hooks: PageHooks = { speculative, committed: () => void (committed = true), rateBound };
+  let promise: Promise<FetchedPage>;
+  try {
+    promise = Promise.resolve(fetchPage(page, controller.signal, hooks));
+  } catch (error) {
+    promise = Promise.reject(error);
+  }
+  const settled = promise.then(
+    (fetched): SettledPage => ({ ok: true, page: fetched }),
+    (error: unknown): SettledPage => ({ ok: false, error }),
+  );
+  return { from: page.from, count: page.count, controller, settled, isCommitted: () => committed };
 }
 
 export interface FetchedPage {
@@ -59,8 +116,24 @@ export interface PaginateOptions {
   itemsPerPage: number;
   maxPageCount: number;
   prefetchPages: number;
+  /** Pages fetched ahead at a page size, when it is to follow the size (a grown page holds more rows); else prefetchPages. */
+  prefetchFor?(itemsPerPage: number): number;
   /** The caller's HTTP (already retries and rate-limits); must honour the signal. */
-  fetchPage(page: PageFetch, signal: AbortSignal): Promise<FetchedPage>;
+  fetchPage(page: PageFetch, signal: AbortSignal, hooks?: PageHooks): Promise<FetchedPage>;
+  /** The first page, already asked for (from startIndex); used instead of asking again. */
+  firstPage?: StartedPage;
+  /**
+   * The row where the list is expected to end, when the caller can tell (a date window's rows
+   * per day): pages fetched ahead start no later, as with a total fullResultSize names, so a
+   * good guess costs no request past the end and a low one a round trip per page beyond it.
+   */
+  expectedEnd?(): number | undefined;
+  /** Set when the page size is the caller's to choose: grow() doubles it up to this (see the top). */
+  growTo?: number;
+  /** Some pages stopped being speculative (see PageHooks). */
+  onSpeculationChanged?(): void;
+  /** The rate limit sets the pace: a page was held back for want of budget, or sent at a pace that will spend the window's (PageHooks.rateBound). */
+  onRateBound?(): void;
   signal?: AbortSignal;
   onWarning?(message: string): void;
   /**
@@ -74,6 +147,12 @@ export interface PaginateResult {
   stopReason: StopReason;
   /** The page size the endpoint took, when it refused the one asked for (see smallerPageAfter). */
   refusedPageSize?: { asked: number; served: number };
+  /** Rows asked for per request, each size once, in the order first used by a list page examined. */
+  pageSizes: number[];
+  /** The size a next page would be asked for at: grown, or what the endpoint showed it serves. */
+  pageSize: number;
+  /** The most rows a page the endpoint has shown it serves (a refused size, a cap), when it showed it. */
+  largestServed?: number;
   /** True when rows may remain that were not emitted (see nextIndex). */
   stoppedEarly: boolean;
   /** `from` of the first row not emitted: the startIndex that continues this run. */
@@ -91,11 +170,9 @@ export interface PaginateResult {
   versionDigest?: string | null;
 }
 
-type Settled = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
-
-interface Slot {
-  controller: AbortController;
-  settled: Promise<Settled>;
+interface Slot extends StartedPage {
+  /** Aborted because its page was asked for again at another size (see grow()). */
+  replaced?: boolean;
 }
 
 /**
@@ -149,23 +226,37 @@ function identityOf(values: unknown[]): string | undefined {
  *   with rows beyond it never reachable. Pages whose rows carry no id are never judged equal.
  * - `result()` is valid once iteration has ended (normally, by break, or by an error).
  */
-export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>; result(): PaginateResult } {
-  const { startIndex, itemsPerPage, prefetchPages, signal } = options;
+export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>; result(): PaginateResult; grow(): boolean; pageSize(): number } {
+  const { startIndex, itemsPerPage, signal } = options;
   assertCount('startIndex', startIndex, 0);
   assertCount('itemsPerPage', itemsPerPage, 1);
   assertCount('maxPageCount', options.maxPageCount, 1);
-  assertCount('prefetchPages', prefetchPages, 0);
+  assertCount('prefetchPages', options.prefetchPages, 0);
+  if (options.growTo !== undefined) assertCount('growTo', options.growTo, 1);
+  const growTo = options.growTo;
 
   // Row indexes stay exact: never page past the largest safe integer (only a startIndex
-  // near it could get there).
-  const maxPageCount = Math.min(options.maxPageCount, Math.floor((Number.MAX_SAFE_INTEGER - startIndex) / itemsPerPage) + 1);
-  // Pages from `index` on start at `from` and ask for `size` rows; a capped endpoint starts a
-  // new stretch with the size it serves.
-  let stretch = { index: 0, from: startIndex, size: itemsPerPage };
+  // near it could get there), whatever size the pages grow to.
+  const largestSize = Math.max(itemsPerPage, growTo ?? 0, options.firstPage?.count ?? 0);
+  const maxPageCount = Math.min(options.maxPageCount, Math.floor((Number.MAX_SAFE_INTEGER - startIndex) / largestSize) + 1);
+  // Pages from `index` on start at `from` and ask for `size` rows; a capped endpoint, a refused
+  // size or a grown one starts a new stretch. Each page asked for keeps its own from and count.
+  let stretch = { index: 0, from: startIndex, size: options.firstPage?.count ?? itemsPerPage };
   const fromOf = (index: number) => stretch.from + (index - stretch.index) * stretch.size;
-  const countOf = (index: number) => (index >= stretch.index ? stretch.size : itemsPerPage);
+  const ahead = () => (options.prefetchFor ? options.prefetchFor(stretch.size) : options.prefetchPages);
   /** Where fullResultSize says the list ends, when it names a total; pages fetched ahead start no later. */
   let endHint: number | undefined;
+  /** Pages up to this one are proven necessary (see the top). */
+  let provenUpTo = 0;
+  const prove = (index: number) => {
+    if (index <= provenUpTo) return;
+    provenUpTo = index;
+    try {
+      options.onSpeculationChanged?.();
+    } catch {
+      // A pacing hint must not change how paging ends.
+    }
+  };
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
@@ -184,47 +275,88 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
   let lastStatus: number | undefined;
   let versionDigest: string | null | undefined;
   let refusedPageSize: PaginateResult['refusedPageSize'];
+  const pageSizes: number[] = [];
+  let largestServed: number | undefined;
+  /** The size later pages are asked for at, as far as the answers have borne it out (not a cap still being checked). */
+  let settledSize = options.firstPage?.count ?? itemsPerPage;
+  let firstPage = options.firstPage;
   let started = false;
   let finished = false;
 
+  const slots = new Map<number, Slot>();
+  let requested = 0; // pages 0 … requested-1 have been asked for
+  /** The page the loop awaits next, and whether the consumer holds the one before it. */
+  let awaiting = 0;
+  let holding = false;
+  /** The next page is asked for alone (the first page, the one after a short page that said more). */
+  let alone = true;
+  /** A page asked for again at a smaller size after the endpoint refused its size, until that answer comes. */
+  let resized: { index: number; asked: number; served: number } | undefined;
+  /** The short page that did not prove the end, while the request after it is out. */
+  let capped: { index: number; from: number; rows: number; count: number; claimed: number | undefined } | undefined;
+
+  const abortAll = () => {
+    for (const slot of slots.values()) slot.controller.abort();
+  };
+  // Pages after `index` are not needed: abort what is in flight and forget what came back.
+  const dropAfter = (index: number) => {
+    for (const [at, slot] of slots) {
+      if (at <= index) continue;
+      slot.controller.abort();
+      slots.delete(at);
+      pagesDropped += 1;
+    }
+  };
+  // Pages up to `needed` are asked for in any case; those after it are fetched ahead, and
+  // only while they start no later than where fullResultSize says the list ends.
+  const requestUpTo = (needed: number, last: number) => {
+    const bound = Math.min(last, maxPageCount - 1);
+    while (requested <= bound) {
+      const likelyEnd = endHint ?? options.expectedEnd?.();
+      if (requested > needed && likelyEnd !== undefined && fromOf(requested) > likelyEnd) return;
+      const index = requested++;
+      const page = { index, from: fromOf(index), count: stretch.size };
+      const speculative = () => index > provenUpTo && !(endHint !== undefined && page.from < endHint);
+      if (index === 0 && firstPage?.from === page.from) slots.set(0, { ...firstPage });
+      else slots.set(index, startPage(options.fetchPage, page, speculative, rateBound));
+      firstPage = undefined;
+    }
+  };
+  const rateBound = () => {
+    try {
+      options.onRateBound?.();
+    } catch {
+      // A pacing hint must not change how paging ends.
+    }
+  };
+  /** Keeps the pages the loop is at, and those fetched ahead of it, asked for. */
+  const fill = () => requestUpTo(awaiting, alone ? awaiting : awaiting - (holding ? 1 : 0) + ahead());
+
+  /**
+   * Asks again, at `size`, for the pages at the end of what was asked for that have not been
+   * granted yet; later pages follow at that size.
+   */
+  const replan = (size: number) => {
+    let first = requested;
+    for (let index = requested - 1; index >= awaiting; index--) {
+      const slot = slots.get(index);
+      if (!slot || slot.isCommitted()) break;
+      first = index;
+    }
+    const from = first < requested ? slots.get(first)!.from : fromOf(requested);
+    for (let index = first; index < requested; index++) {
+      const slot = slots.get(index)!;
+      slot.replaced = true;
+      slot.controller.abort();
+      slots.delete(index);
+    }
+    requested = first;
+    stretch = { index: first, from, size };
+    settledSize = size;
+    fill();
+  };
+
   async function* iterate(): AsyncGenerator<Page, void, undefined> {
-    const slots = new Map<number, Slot>();
-    let requested = 0; // pages 0 … requested-1 have been asked for
-    const abortAll = () => {
-      for (const slot of slots.values()) slot.controller.abort();
-    };
-    // Pages after `index` are not needed: abort what is in flight and forget what came back.
-    const dropAfter = (index: number) => {
-      for (const [at, slot] of slots) {
-        if (at <= index) continue;
-        slot.controller.abort();
-        slots.delete(at);
-        pagesDropped += 1;
-      }
-    };
-    // Pages up to `needed` are asked for in any case; those after it are fetched ahead, and
-    // only while they start no later than where fullResultSize says the list ends.
-    const requestUpTo = (needed: number, last: number) => {
-      const bound = Math.min(last, maxPageCount - 1);
-      while (requested <= bound) {
-        if (requested > needed && endHint !== undefined && fromOf(requested) > endHint) return;
-        const index = requested++;
-        const controller = new AbortController();
-        let promise: Promise<FetchedPage>;
-        try {
-          promise = Promise.resolve(options.fetchPage({ index, from: fromOf(index), count: countOf(index) }, controller.signal));
-        } catch (error) {
-          promise = Promise.reject(error);
-        }
-        // Settled at once into a value, so a page that fails after being dropped is never an
-        // unhandled rejection.
-        const settled = promise.then(
-          (page): Settled => ({ ok: true, page }),
-          (error: unknown): Settled => ({ ok: false, error }),
-        );
-        slots.set(index, { controller, settled });
-      }
-    };
     const end = (reason: StopReason, early: boolean, index: number) => {
       stopReason = reason;
       stoppedEarly = early;
@@ -236,24 +368,33 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
     let previousRows = 0;
     let previousCount = itemsPerPage;
     let overlapWarned = false;
-    /** A page asked for again at a smaller size after the endpoint refused its size, until that answer comes. */
-    let resized: { index: number; asked: number; served: number } | undefined;
-    /** The short page that did not prove the end, while the request after it is out. */
-    let capped: { index: number; from: number; rows: number; count: number; claimed: number | undefined } | undefined;
     try {
       for (let index = 0; index < maxPageCount; index++) {
         if (signal?.aborted) throw new CancelledError();
         // The first request goes alone, and so does the one after a short page that said more
         // rows exist; otherwise the page awaited plus `prefetchPages` more.
-        requestUpTo(index, index === 0 || capped !== undefined ? index : index + prefetchPages);
-        const slot = slots.get(index);
-        if (!slot) throw new Error(`paginate: page ${index} was never requested`);
-        const settled = await untilSettledOrAborted(slot.settled, signal);
+        awaiting = index;
+        holding = false;
+        alone = index === 0 || capped !== undefined;
+        // The page awaited is needed whatever came before it.
+        prove(index);
+        let slot: Slot | undefined;
+        let settled: SettledPage;
+        for (;;) {
+          fill();
+          slot = slots.get(index);
+          if (!slot) throw new Error(`paginate: page ${index} was never requested`);
+          settled = await untilSettledOrAborted(slot.settled, signal);
+          // Asked for again at another size while it waited to be sent: await that request.
+          if (!slot.replaced) break;
+        }
         slots.delete(index);
+        const from = slot.from;
+        const count = slot.count;
         if (!settled.ok) {
           if (signal?.aborted) throw new CancelledError();
           dropAfter(index);
-          const page = { index, from: fromOf(index), count: countOf(index) };
+          const page = { index, from, count };
           const smaller = options.smallerPageAfter?.(settled.error, page);
           if (smaller !== undefined && Number.isSafeInteger(smaller) && smaller >= 1 && smaller < page.count) {
             // The endpoint refused the page size, not the query: ask again from the same row at
@@ -272,7 +413,12 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         if (resized?.index === index) {
           // The smaller page was accepted: the size was what the endpoint refused.
           refusedPageSize = { asked: resized.asked, served: resized.served };
-          warn(`Page ${index} (from ${fromOf(index)}) was refused for asking ${resized.asked} rows at once; the endpoint takes ${resized.served}, so paging went on ${resized.served} rows at a time. Set itemsPerPage to ${resized.served} to save the refused request.`);
+          largestServed = Math.min(largestServed ?? Infinity, resized.served);
+          settledSize = resized.served;
+          // A size the caller chose is worth a warning; one paging grew to by itself is not.
+          if (resized.asked <= itemsPerPage) {
+            warn(`Page ${index} (from ${from}) was refused for asking ${resized.asked} rows at once; the endpoint takes ${resized.served}, so paging went on ${resized.served} rows at a time. Set itemsPerPage to ${resized.served} to save the refused request.`);
+          }
           resized = undefined;
         }
         const fetched = settled.page;
@@ -280,8 +426,6 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         lastStatus = fetched.status;
         // Only the first page is sent If-None-Match, so later pages carry no digest: keep the one seen.
         if (typeof fetched.versionDigest === 'string' || (fetched.versionDigest === null && versionDigest === undefined)) versionDigest = fetched.versionDigest;
-        const from = fromOf(index);
-        const count = countOf(index);
 
         if (fetched.kind !== 'list') {
           if (index === 0) {
@@ -299,6 +443,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
           end('end-of-results', fetched.kind !== 'empty', index);
           return;
         }
+        if (!pageSizes.includes(count)) pageSizes.push(count);
 
         const rows = values.length;
         const full = rows >= count;
@@ -335,13 +480,20 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         }
         if (capped !== undefined && rows > 0) {
           // The request after a short page brought more rows: the short page was a cap.
-          const said = capped.claimed !== undefined && capped.claimed > capped.from + capped.rows ? `while its fullResultSize said ${capped.claimed}` : `and its fullResultSize (${capped.claimed ?? 'none'}) said nothing of more`;
-          warn(
-            `Page ${capped.index} (from ${capped.from}) returned ${capped.rows} rows where ${capped.count} were asked for, ${said}; the next request found more rows. The endpoint serves at most ${capped.rows} rows a page, so paging went on ${capped.rows} rows at a time.`,
-          );
+          largestServed = Math.min(largestServed ?? Infinity, capped.rows);
+          settledSize = capped.rows;
+          // A size the caller chose is worth a warning; one paging grew to by itself is not.
+          if (capped.count <= itemsPerPage) {
+            const said = capped.claimed !== undefined && capped.claimed > capped.from + capped.rows ? `while its fullResultSize said ${capped.claimed}` : `and its fullResultSize (${capped.claimed ?? 'none'}) said nothing of more`;
+            warn(
+              `Page ${capped.index} (from ${capped.from}) returned ${capped.rows} rows where ${capped.count} were asked for, ${said}; the next request found more rows. The endpoint serves at most ${capped.rows} rows a page, so paging went on ${capped.rows} rows at a time.`,
+            );
+          }
         }
         capped = undefined;
         endHint = hintFrom(claimed, from, rows, count, full, endHint);
+        // A full page proves that the one after it is needed.
+        if (full) prove(index + 1);
 
         if (!full && !cappedHere) {
           // The only reliable end.
@@ -363,19 +515,20 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
           yield { ...fetched, values, index, from, count };
           return;
         }
+        awaiting = index + 1;
         if (cappedHere) {
           // Ask from the next row, at the size the endpoint served; what was fetched ahead at
-          // the old size is of no use.
+          // the old size is of no use. One request tells whether there is more; fetching
+          // ahead resumes once it has.
           dropAfter(index);
           requested = index + 1;
           stretch = { index: index + 1, from: from + rows, size: rows };
           capped = { index, from, rows, count, claimed };
-          // One request tells whether there is more; fetching ahead resumes once it has.
-          requestUpTo(index + 1, index + 1);
-        } else {
-          // While the consumer holds this page, keep the window ahead of it in flight.
-          requestUpTo(index + 1, index + prefetchPages);
         }
+        alone = cappedHere;
+        // While the consumer holds this page, keep the window ahead of it in flight.
+        holding = true;
+        fill();
         yield { ...fetched, values, index, from, count };
       }
     } finally {
@@ -384,6 +537,8 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
       pagesDropped += slots.size;
       abortAll();
       slots.clear();
+      firstPage?.controller.abort();
+      firstPage = undefined;
       finished = true;
     }
   }
@@ -398,6 +553,22 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
 
   return {
     pages,
+    /**
+     * The rate limit made a request wait: grow the page size to growTo, or what the endpoint
+     * serves (see the top). Answers whether the size changed. Not while the endpoint is being
+     * found out (a refused size, a short page that said more).
+     */
+    /** The size later pages are asked for at (see PaginateResult.pageSize). */
+    pageSize(): number {
+      return settledSize;
+    },
+    grow(): boolean {
+      if (growTo === undefined || !started || finished || resized !== undefined || capped !== undefined) return false;
+      const size = Math.min(growTo, largestServed ?? Infinity);
+      if (size <= stretch.size) return false;
+      replan(size);
+      return true;
+    },
     result(): PaginateResult {
       if (!finished) throw new Error('paginate: result() is only known once iteration has ended');
       const out: PaginateResult = {
@@ -410,10 +581,13 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
         pagesDropped,
         warnings: [...warnings],
         interrupted: stopReason === undefined,
+        pageSizes: [...pageSizes],
+        pageSize: settledSize,
       };
       if (lastStatus !== undefined) out.lastStatus = lastStatus;
       if (versionDigest !== undefined) out.versionDigest = versionDigest;
       if (refusedPageSize !== undefined) out.refusedPageSize = refusedPageSize;
+      if (largestServed !== undefined) out.largestServed = largestServed;
       return out;
     },
   };

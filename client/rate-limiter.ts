@@ -37,6 +37,15 @@ import { CancelledError } from '../contract/errors.js';
 // those bounds it closes in, a little at a time from the length that held, until they are within
 // a tenth of the window: at most one refused request a window while it does.
 //
+// Speculative requests: a page fetched ahead that no answer has yet proven necessary (see
+// client/paginate.ts) is sent only with budget the proven work does not need. The proven work
+// is the requests already known to be needed that wait here, and, for the rest of the window,
+// one request per round trip: each answer can prove the next page, and that request must still
+// find budget in this window. Only what the window has beyond that is spare. So at 5 requests a
+// second and 50 ms a round trip, where requests sent one after another use the whole budget,
+// nothing is sent on speculation (and nothing past the end of a list); at 10 a second and
+// 250 ms, six of every window's ten may be. Without rate-limit headers every request may go.
+//
 // Several processes (or machines) on one token pair share nothing but Tripletex's counters. An
 // answer shows how far `remaining` fell; when it fell further than this process spent, others are
 // spending too (see #noteFall). Then this process counts what they have sent since its latest
@@ -186,6 +195,10 @@ const MIN_RATE_SPAN_MS = 50;
 // it decides for itself whether to wait that long (its maxWaitMs) or fail.
 export const MAX_PLAUSIBLE_WAIT_SECONDS = 3600;
 
+// How much each new round trip moves the smoothed one: a few answers are enough to follow a
+// change of pace, one fast answer is not.
+const ROUND_TRIP_SMOOTHING = 0.25;
+
 const DEFAULT_MIN_BACKOFF_MS = 1000;
 // Tripletex's windows are about 10 s; backing off much longer than one window buys nothing.
 const DEFAULT_MAX_BACKOFF_MS = 16_000;
@@ -207,6 +220,21 @@ interface Waiter {
   maxWaitMs: number;
   enqueuedAt: number;
   plannedUntil: number | undefined;
+  /** Set for a request fetched ahead on speculation (see the top). */
+  speculation: Speculation | undefined;
+  /** Whether its speculation was told the rate limit binds (once is enough). */
+  toldBound: boolean;
+}
+
+/** What the limiter asks of a request fetched ahead on speculation (see the top). */
+export interface Speculation {
+  /** True while no answer has proven the request needed; read whenever the limiter decides. */
+  speculative(): boolean;
+  /**
+   * Called once when the rate limit sets the pace of this request: it is held back for want of
+   * budget to spare, or let go at a pace that will spend the window's budget before it ends.
+   */
+  rateBound?(): void;
 }
 
 /** A pause the caller would not wait for (longer than its maxWaitMs); nothing was sent. */
@@ -278,6 +306,9 @@ export class RateLimiter {
   #shortenByRoundTrip = true;
   /** Shortest time from grant to answer seen: no request is counted later than this before its answer arrives, unless the fastest one queued too. */
   #minRoundTripMs: number | undefined;
+  /** Recent round trips, smoothed, and the latest: how often an answer can prove another page (see the top). */
+  #roundTripMs: number | undefined;
+  #lastRoundTripMs: number | undefined;
   /** Longest Reset seen, in ms: the window's length, as far as the headers tell it. */
   #windowLengthMs: number | undefined;
   #blockedUntil = -Infinity;
@@ -320,10 +351,10 @@ export class RateLimiter {
    * before the pause begins, and again if the plan changes. Rejects with CancelledError when
    * `signal` aborts while queued; a cancelled acquire holds nothing.
    */
-  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity): Promise<Permit> {
+  acquire(signal?: AbortSignal, onWait?: (ms: number) => void, maxWaitMs = Infinity, speculation?: Speculation): Promise<Permit> {
     if (signal?.aborted) return Promise.reject(new CancelledError());
     return new Promise<Permit>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined };
+      const waiter: Waiter = { resolve, reject, signal, onAbort: undefined, onWait, maxWaitMs, enqueuedAt: this.#now(), plannedUntil: undefined, speculation, toldBound: false };
       if (signal) {
         waiter.onAbort = () => {
           const at = this.#queue.indexOf(waiter);
@@ -337,6 +368,11 @@ export class RateLimiter {
       this.#queue.push(waiter);
       this.#pump();
     });
+  }
+
+  /** Requests waiting on speculation may have been proven necessary since: decide again. */
+  reconsider(): void {
+    this.#pump();
   }
 
   /**
@@ -441,6 +477,70 @@ export class RateLimiter {
     return this.#inFlight === 0 ? go : { kind: 'slot' };
   }
 
+  /** Whether a waiter is a request fetched ahead on speculation (its own answer, read now). */
+  #isSpeculative(waiter: Waiter): boolean {
+    try {
+      return waiter.speculation?.speculative() === true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The first waiter that may go now: any request that is needed, or a speculative one the window has budget to spare for. */
+  #nextToGrant(now: number): Waiter | undefined {
+    let spare: number | undefined;
+    for (const waiter of this.#queue) {
+      if (!this.#isSpeculative(waiter)) return waiter;
+      spare ??= this.#spareForSpeculation(now);
+      if (spare >= 1) return waiter;
+      this.#tellBound(waiter);
+    }
+    return undefined;
+  }
+
+  /** Requests a window can still give to speculation: its budget less what the proven work may need in it (see the top). */
+  #spareForSpeculation(now: number): number {
+    if (this.#mode === 'unadvertised') return Infinity;
+    if (this.#mode !== 'known') return 0;
+    return this.#budget() - Math.max(this.#queuedNeeded(), this.#chainReserve(now));
+  }
+
+  /** Requests waiting that are needed (not speculative). */
+  #queuedNeeded(): number {
+    let needed = 0;
+    for (const waiter of this.#queue) if (!this.#isSpeculative(waiter)) needed += 1;
+    return needed;
+  }
+
+  /**
+   * One request per round trip left in the current window: what answers may yet prove needed
+   * in it. The first is due when the answers in flight come; with none in flight, now.
+   */
+  #chainReserve(now: number): number {
+    const roundTrip = this.#chainRoundTripMs();
+    if (roundTrip === undefined || roundTrip <= 0) return 0;
+    const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
+    return this.#inFlight > 0 ? Math.floor(left / roundTrip) : Math.ceil(left / roundTrip);
+  }
+
+  /**
+   * How long a link of the proven chain takes: the smoothed round trip, or the latest when
+   * that is longer (pages that grew take longer at once; a faster answer is believed slowly).
+   */
+  #chainRoundTripMs(): number | undefined {
+    if (this.#roundTripMs === undefined) return this.#minRoundTripMs;
+    return Math.max(this.#roundTripMs, this.#lastRoundTripMs ?? 0);
+  }
+
+  /** When speculative requests held back may go, if nothing else changes: once the reserve has shrunk below the spare budget, or at the window's end. */
+  #speculationCheckAt(now: number): number {
+    const windowEnd = this.#windowEndsAt !== undefined ? this.#windowEndsAt + this.#marginMs() : now + this.#minBackoffMs;
+    const roundTrip = this.#chainRoundTripMs();
+    const free = this.#budget() - this.#queuedNeeded() - 1;
+    if (roundTrip === undefined || roundTrip <= 0 || free < 0) return Math.max(now + 1, windowEnd);
+    return Math.max(now + 1, Math.min(windowEnd, (this.#windowEndsAt ?? windowEnd) - free * roundTrip));
+  }
+
   /**
    * The estimated end has passed: assume a fresh window of `limit`, less what is still in
    * flight (it may land in it). Answers false when `limit` is unknown and we went cold instead.
@@ -474,9 +574,18 @@ export class RateLimiter {
       }
       const decision = this.#decide(now);
       if (decision.kind === 'go') {
+        const next = this.#nextToGrant(now);
+        if (next === undefined) {
+          // Only requests fetched ahead on speculation wait, and the window has no budget to
+          // spare for them: an answer will prove them needed or spend the proven work's share
+          // (reconsider, a release), or, failing both, the reserve for it shrinks with time.
+          this.#endPause(now);
+          this.#arm(this.#speculationCheckAt(now), now);
+          return;
+        }
+        this.#queue.splice(this.#queue.indexOf(next), 1);
         this.#endPause(now);
-        this.#queue.shift();
-        this.#grant(head, now);
+        this.#grant(next, now);
         continue;
       }
       if (decision.kind === 'slot' || decision.kind === 'answers') {
@@ -511,9 +620,38 @@ export class RateLimiter {
     }
   }
 
+  /**
+   * Tells a request's speculation, once, that the rate limit sets its pace: not before half the
+   * window's budget is spent, so that a short run, which the window would have held anyway,
+   * is not told so.
+   */
+  #tellBound(waiter: Waiter): void {
+    if (waiter.toldBound || !waiter.speculation?.rateBound) return;
+    if (this.#mode !== 'known' || this.#limit === undefined || this.#budget() > this.#portion(this.#limit) / 2) return;
+    waiter.toldBound = true;
+    try {
+      waiter.speculation.rateBound();
+    } catch {
+      // A pacing hint must not wedge the queue.
+    }
+  }
+
+  /**
+   * Whether the requests in flight, sent one round trip after another at this pace until the
+   * window ends, would spend more than its budget: the run will have to wait, so the rate limit
+   * sets its pace (Little's law: in flight / round trip is the rate of sending).
+   */
+  #paceSpendsWindow(now: number): boolean {
+    if (this.#mode !== 'known' || this.#windowEndsAt === undefined) return false;
+    const roundTrip = this.#chainRoundTripMs();
+    if (roundTrip === undefined || roundTrip <= 0) return false;
+    return (this.#inFlight / roundTrip) * Math.max(0, this.#windowEndsAt - now) > this.#budget();
+  }
+
   #grant(waiter: Waiter, now: number): void {
     if (waiter.signal && waiter.onAbort) waiter.signal.removeEventListener('abort', waiter.onAbort);
     this.#inFlight += 1;
+    if (this.#paceSpendsWindow(now)) this.#tellBound(waiter);
     const grant: Grant = { sentAt: now, epoch: this.#epoch };
     this.#pending.add(grant);
     let released = false;
@@ -578,6 +716,8 @@ export class RateLimiter {
     const reported = rateLimited ? 0 : remaining;
     const roundTrip = Math.max(0, now - grant.sentAt);
     this.#minRoundTripMs = Math.min(this.#minRoundTripMs ?? roundTrip, roundTrip);
+    this.#roundTripMs = this.#roundTripMs === undefined ? roundTrip : this.#roundTripMs + ROUND_TRIP_SMOOTHING * (roundTrip - this.#roundTripMs);
+    this.#lastRoundTripMs = roundTrip;
     if (this.#learned) {
       this.#observeLearning(grant, reported, rateLimited, now);
       return;

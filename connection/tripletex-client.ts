@@ -1,6 +1,6 @@
 import { dispatch, isReplaySafe, type RetryPolicy } from '../client/dispatch.js';
 import type { EnvironmentName } from '../client/environments.js';
-import type { RateLimiter } from '../client/rate-limiter.js';
+import type { RateLimiter, Speculation } from '../client/rate-limiter.js';
 import type { RequestStats } from '../client/request-stats.js';
 import { apiErrorFrom, type HttpMethod, type QueryValue, type WireResponse } from '../client/transport.js';
 import { AuthenticationError, LACKS_ENTITLEMENT, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
@@ -63,6 +63,10 @@ export interface ApiRequest {
   timeoutMs?: number;
   /** Bytes one answer may hold; default the client's, else DEFAULT_MAX_RESPONSE_BYTES. */
   maxResponseBytes?: number;
+  /** A page fetched ahead on speculation: the rate limiter sends it only with budget to spare (see client/rate-limiter.ts). */
+  speculation?: Speculation;
+  /** Called once, when the rate limiter lets the request go (it will be sent). */
+  onGranted?: () => void;
 }
 
 export interface ApiResponse {
@@ -106,6 +110,11 @@ export class TripletexClient {
     return this.connection.environment;
   }
 
+  /** Requests waiting on speculation (ApiRequest.speculation) may have been proven needed since: let the rate limiter decide again. */
+  reconsiderWaiting(): void {
+    this.#limiter.reconsider();
+  }
+
   /** Answers 2xx and 304 with the parsed body; anything else is thrown as a pack error. */
   request(request: ApiRequest): Promise<ApiResponse> {
     return this.#send(request, false);
@@ -138,6 +147,8 @@ export class TripletexClient {
         log: this.#options.log,
         onRateLimitWait: this.#options.onRateLimitWait,
         maxWaitMs: this.#options.maxWaitMs,
+        ...(request.speculation ? { speculation: request.speculation } : {}),
+        ...(request.onGranted ? { onGranted: request.onGranted } : {}),
         renewAfter401: async () => {
           this.#options.log?.info('Tripletex refused the session (401); creating a new one and sending once more');
           session = await this.#renew(session, request.signal);

@@ -92,6 +92,22 @@ describe('simulator: per-list paging behaviour', () => {
     expect(() => sim.setListBehaviour('/customer', { grow: -1 })).toThrow(/grow must be a whole number/);
   });
 
+  it("a list's own largest count: above it 422/23000 naming that limit, other lists keep the instance's", async () => {
+    try {
+      sim.setListBehaviour('/supplier', { maxCount: 2000 });
+      const refused = await get('/supplier?count=2001&fields=id');
+      expect(refused.status).toBe(422);
+      expect(refused.body).toMatchObject({ code: 23000, message: 'Result set too large. Limit of 2.000 reached.' });
+      expect((await get('/supplier?count=2000&fields=id')).status).toBe(200);
+      // Other lists keep the instance's limit (10000).
+      expect((await get('/product?count=5000&fields=id')).status).toBe(200);
+      expect((await get('/product?count=10001&fields=id')).body).toMatchObject({ code: 23000, message: 'Result set too large. Limit of 10.000 reached.' });
+      expect(() => sim.setListBehaviour('/supplier', { maxCount: 0 })).toThrow(/maxCount must be/);
+    } finally {
+      sim.setListBehaviour('/supplier', undefined);
+    }
+  });
+
   it('refuses a behaviour for a path that is not a list, or one that cannot mean anything', async () => {
     expect(() => sim.setListBehaviour('/nowhere', { cap: 5 })).toThrow(/not a list the simulator serves/);
     expect(() => sim.setListBehaviour('/customer/{id}', { cap: 5 })).toThrow(/not a list/);
@@ -109,6 +125,8 @@ describe('simulator: per-list paging behaviour', () => {
     });
     expect(parseListSpec('/supplier=whole-set')).toEqual({ path: '/supplier', behaviour: { wholeSet: true } });
     expect(parseListSpec('/customer=grow=2')).toEqual({ path: '/customer', behaviour: { grow: 2 } });
+    expect(parseListSpec('/ledger/posting=max-count=10000')).toEqual({ path: '/ledger/posting', behaviour: { maxCount: 10000 } });
+    expect(() => parseListSpec('/customer=max-count=lots')).toThrow(/max-count must be a whole number/);
     expect(() => parseListSpec('/customer=grow=some')).toThrow(/grow must be a whole number/);
     expect(() => parseListSpec('/customer')).toThrow(/PATH=OPTION/);
     expect(() => parseListSpec('/customer=cap=x')).toThrow(/cap must be a whole number/);

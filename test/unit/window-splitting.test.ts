@@ -149,9 +149,9 @@ describe('a year of postings over the result limit, paged in date windows (nock)
     const summary = await run({ connection, path: '/ledger/posting', query: { dateFrom: '0001-01-01', dateTo: '2026-01-01' }, itemsPerPage: 1000 }, ctx);
     expect(ids(ctx.pages)).toEqual(postings.map((p) => p.id));
     expect(summary.stoppedEarly).toBe(false);
-    // The first half of the 2025 years starts in the year 1 and ends about a thousand years later, not in 1901.
-    const first = requests.find((r) => r.status === 200)!;
-    expect(first).toMatchObject({ dateFrom: '0001-01-01', dateTo: '1013-07-03' });
+    // The first half of the 2025 years starts in the year 1 and ends about a thousand years later, not in
+    // 1901 (its own halves are asked for at the same time, while nothing says how many rows a day holds).
+    expect(requests.filter((r) => r.dateFrom === '0001-01-01').map((r) => r.dateTo)).toEqual(expect.arrayContaining(['2026-01-01', '1013-07-03', '0507-04-03']));
     expect(requests.length).toBeLessThan(200);
   });
 

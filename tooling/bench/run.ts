@@ -6,10 +6,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseRateLimit, type RateLimitSetting } from '../simulator/index.js';
 import { render, type Scenario, type ScenarioReport } from './report.js';
+import { automaticPageSize } from './scenarios/automatic-page-size.js';
 import { capped } from './scenarios/capped.js';
+import { carefulLoop } from './scenarios/careful-loop.js';
 import { checkpoints } from './scenarios/checkpoints.js';
 import { endOfList } from './scenarios/end-of-list.js';
-import { ledgerYear } from './scenarios/ledger-year.js';
+import { ledgerYear, ledgerYearShortWindows } from './scenarios/ledger-year.js';
 import { DEFAULT_LOOP_SETTINGS, loopVersusAction, type LoopSettings } from './scenarios/loop-vs-action.js';
 import { cliMemory } from './scenarios/memory.js';
 import { processes, processesWrongReset } from './scenarios/processes.js';
@@ -34,7 +36,7 @@ interface Options {
 }
 
 function scenarios(loop: LoopSettings): Scenario[] {
-  return [loopVersusAction(loop), shortWindows, processes, processesWrongReset, cliMemory, endOfList, capped, ledgerYear, checkpoints];
+  return [loopVersusAction(loop), shortWindows, processes, processesWrongReset, cliMemory, endOfList, capped, ledgerYear, checkpoints, automaticPageSize, ledgerYearShortWindows, carefulLoop];
 }
 
 const program = new Command('bench')

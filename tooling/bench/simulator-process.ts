@@ -38,6 +38,11 @@ export interface LoggedRequest {
   status: number;
   from?: number;
   count?: number;
+  /** When it arrived, on the simulator's clock (ms). */
+  at: number;
+  /** The date range asked for, on a date-ranged list. */
+  dateFrom?: string;
+  dateTo?: string;
 }
 
 export type ToChild = { cmd: 'stats' } | { cmd: 'requests'; since: number } | { cmd: 'fresh-windows' } | { cmd: 'close' };
@@ -121,7 +126,16 @@ try {
       const stats = sim.stats();
       reply({ stats: { ...stats, requests: stats.requests - seqAtStart } });
     } else if (message.cmd === 'requests') {
-      reply({ requests: sim.requests.slice(message.since).map((r) => ({ path: r.path, status: r.status, from: numberOf(r.query.from), count: numberOf(r.query.count) })) });
+      reply({
+        requests: sim.requests.slice(message.since).map((r) => ({
+          path: r.path,
+          status: r.status,
+          from: numberOf(r.query.from),
+          count: numberOf(r.query.count),
+          at: r.at,
+          ...(typeof r.query.dateFrom === 'string' ? { dateFrom: r.query.dateFrom, dateTo: String(r.query.dateTo) } : {}),
+        })),
+      });
     } else if (message.cmd === 'fresh-windows') {
       sim.setRateLimit(rateLimit);
       reply({ done: 'fresh-windows' });

@@ -40,7 +40,9 @@ function wholeNumberParam(ctx: HandlerContext, name: string, fallback: number): 
 export function pagingParams(ctx: HandlerContext): { from: number; count: number } {
   const from = wholeNumberParam(ctx, 'from', 0);
   const count = wholeNumberParam(ctx, 'count', DEFAULT_COUNT);
-  if (count > ctx.instance.maxCount) throw resultSetTooLarge(ctx.instance.maxCount, `count may be at most ${ctx.instance.maxCount}; page with from and count.`);
+  // An endpoint may have a limit of its own (a list's maxCount), else the instance's.
+  const max = effectiveBehaviour(ctx).maxCount ?? ctx.instance.maxCount;
+  if (count > max) throw resultSetTooLarge(max, `count may be at most ${max}; page with from and count.`);
   return { from, count };
 }
 

@@ -63,10 +63,11 @@ export function checkListBehaviour(path: string, behaviour: ListBehaviour): List
   const where = `list behaviour for ${JSON.stringify(path)}`;
   if (!LIST_PATHS.includes(path)) throw new Error(`${where}: not a list the simulator serves (one of ${LIST_PATHS.join(', ')})`);
   if (typeof behaviour !== 'object' || behaviour === null) throw new Error(`${where}: must be an object`);
-  const known = new Set(['cap', 'ignoreFrom', 'wholeSet', 'fullResultSize', 'grow']);
+  const known = new Set(['cap', 'ignoreFrom', 'wholeSet', 'fullResultSize', 'grow', 'maxCount']);
   const unknown = Object.keys(behaviour).filter((key) => !known.has(key));
   if (unknown.length > 0) throw new Error(`${where}: unknown setting ${unknown.join(', ')}`);
   if (behaviour.cap !== undefined && !(Number.isInteger(behaviour.cap) && behaviour.cap >= 1)) throw new Error(`${where}: cap must be a whole number ≥ 1`);
+  if (behaviour.maxCount !== undefined && !(Number.isInteger(behaviour.maxCount) && behaviour.maxCount >= 1)) throw new Error(`${where}: maxCount must be a whole number ≥ 1`);
   for (const key of ['ignoreFrom', 'wholeSet'] as const) {
     if (behaviour[key] !== undefined && typeof behaviour[key] !== 'boolean') throw new Error(`${where}: ${key} must be true or false`);
   }
@@ -131,7 +132,7 @@ export function parseLatency(text: string): LatencySetting {
 
 /**
  * The CLI's list syntax:  PATH=OPTION[,OPTION...]
- *   OPTION  cap=N · ignore-from · whole-set · paged (whole-set off) · full-result-size=inexact|exact|zero · grow=N
+ *   OPTION  cap=N · ignore-from · whole-set · paged (whole-set off) · full-result-size=inexact|exact|zero · grow=N · max-count=N
  * e.g.  /customer=cap=50   /ledger/voucher/>nonPosted=paged,ignore-from
  */
 export function parseListSpec(spec: string): { path: string; behaviour: ListBehaviour } {
@@ -161,6 +162,10 @@ export function parseListSpec(spec: string): { path: string; behaviour: ListBeha
       case 'grow':
         if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": grow must be a whole number`);
         behaviour.grow = Number(value);
+        break;
+      case 'max-count':
+        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": max-count must be a whole number`);
+        behaviour.maxCount = Number(value);
         break;
       case 'full-result-size':
         if (!FULL_RESULT_SIZE_MODES.includes(value as FullResultSizeMode)) throw new Error(`"${spec}": full-result-size must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);

@@ -30,6 +30,8 @@ export interface ListBehaviour {
   wholeSet?: boolean;
   /** Overrides inexactFullResultSize for this list. */
   fullResultSize?: FullResultSizeMode;
+  /** Largest `count` this list accepts (overrides maxCount for it); above it 422 code 23000 naming it, as an endpoint with a limit of its own answers. */
+  maxCount?: number;
   /**
    * Before answering each page, add this many new rows, as if other users were creating them
    * while a client pages: with `sorting=-id` they come first and push the rest down a page.

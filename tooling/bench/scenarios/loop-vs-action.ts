@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SCHEMAS_DIR } from '../../../contract/package-root.js';
+import { STARTING_PAGE_SIZE } from '../../../client/page-sizes.js';
 import { resolveConnectionProperties } from '../../../connection/resolved-connection.js';
 import type { RateLimitSetting } from '../../simulator/index.js';
 import { actionPass, connectionOf, freshProcessState } from '../action-pass.js';
@@ -57,7 +58,7 @@ interface Pass {
 }
 
 export function loopVersusAction(settings: LoopSettings): Scenario {
-  const itemsPerPage = settings.itemsPerPage ?? actionDefault('itemsPerPage');
+  const itemsPerPage = settings.itemsPerPage ?? STARTING_PAGE_SIZE;
   const prefetchPages = settings.prefetchPages ?? actionDefault('prefetchPages');
   const windowSeconds = settings.rateLimit.windowMs / 1000;
   return {

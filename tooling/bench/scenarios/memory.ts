@@ -2,7 +2,9 @@
 // pages of 1,000, 2,500 and 5,000 rows and for 1 to 100 pages (never past the list's 100,000
 // rows), each a process of its own, measured by the operating system (peak resident set size).
 // A plain hand-written loop in a process of its own, over the whole list at each page size, is
-// the comparison.
+// the comparison. And the whole list with Items per page left empty, under a rate limit tight
+// enough that the action grows its pages (to 5,000): bigger pages chosen by the action must cost
+// no more than the same size typed.
 import { spawn } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,6 +30,8 @@ function pageCounts(size: number): number[] {
 const key = (size: number, pages: number) => `${size}×${pages}`;
 // No pacing: rows arrive as fast as the simulator serves them, the hardest case for memory.
 const NO_LIMIT = { limit: 1_000_000, windowMs: 10_000 };
+// For the page size left empty: a limit that sets the pace, so that the pages grow.
+const GROWING = { limit: 10, windowMs: 1000 };
 
 const here = (relative: string) => fileURLToPath(new URL(relative, import.meta.url));
 const CLI = here('../../cli/main.js');
@@ -112,6 +116,32 @@ export const cliMemory: Scenario = {
           log(`memory: run ${i + 1} of ${repeat}, whole list in pages of ${size}: plain loop ${fixed(plain.peakMb, 0)} MB; CPU ${fixed(cliCpuWhole, 1)} s (CLI) / ${fixed(plain.cpuSeconds, 1)} s (loop)`);
         }
       }
+      // The page size left empty, on a simulator whose rate limit makes the pages grow.
+      const automatic: number[] = [];
+      const automaticSizes: string[] = [];
+      const limited = await SimulatorChild.start({ simulator: { size: ROWS, latencyMs: LATENCY_MS, rateLimit: GROWING }, warmUp: [{ path: '/customer', query: { sorting: 'id' } }] });
+      try {
+        const limitedEnv = { ...env, ...limited.env };
+        for (let i = 0; i < repeat; i++) {
+          const out = join(dir, 'cli-automatic.ndjson');
+          await limited.freshWindows();
+          const before = await limited.stats();
+          const run = await measure(CLI, ['request', 'GET', '/customer', '--sorting', 'id', '--out', out, '--json'], limitedEnv, dir);
+          const line = run.stderr.split('\n').reverse().find((l) => l.startsWith('{'));
+          const summary = line ? (JSON.parse(line) as { summary?: { requests?: number; pageSizes?: number[] } }).summary : undefined;
+          const wire = (await limited.settledRequests(before.requests + (summary?.requests ?? 0))) - before.requests;
+          automatic.push(run.peakMb);
+          automaticSizes.push((summary?.pageSizes ?? []).join('+'));
+          const problem = await checkFile(out, ROWS);
+          checks.push({ label: `run ${i + 1}, page size left empty: every row in the file once, in id order`, ok: problem === undefined, ...(problem ? { detail: problem } : {}) });
+          checks.push({ label: `run ${i + 1}, page size left empty: the summary's requests are the requests on the wire`, ok: summary?.requests === wire, detail: `${summary?.requests} counted, ${wire} seen by the simulator` });
+          rmSync(out, { force: true });
+          rmSync(`${out}.checkpoint`, { force: true });
+          log(`memory: run ${i + 1} of ${repeat}, whole list, page size left empty (${automaticSizes.at(-1)} a page): CLI ${fixed(run.peakMb, 0)} MB`);
+        }
+      } finally {
+        await limited.close();
+      }
       const cliPeak = (size: number, pages: number) => median(cli[key(size, pages)]!);
       const loopPeak = (size: number) => median(loop[size]!);
       const worst = Math.max(...PAGE_SIZES.flatMap((size) => pageCounts(size).map((pages) => cliPeak(size, pages))));
@@ -123,7 +153,7 @@ export const cliMemory: Scenario = {
         scenario: this.name,
         title: this.summary,
         settings: [
-          `${whole(ROWS)} customers, ${LATENCY_MS} ms latency, no rate limit (rows as fast as the simulator serves them); --sorting id --items-per-page N --out FILE --json, --max-pages for the shorter runs`,
+          `${whole(ROWS)} customers, ${LATENCY_MS} ms latency, no rate limit (rows as fast as the simulator serves them); --sorting id --items-per-page N --out FILE --json, --max-pages for the shorter runs; the page size left empty at ${GROWING.limit} requests per ${GROWING.windowMs / 1000} s`,
           `peak resident set size as the operating system reports it (process.resourceUsage().maxRSS at exit); ${repeat} runs each, medians; CPU time (user + system) of the whole list, CLI over plain loop, in the same run`,
         ],
         figures: [
@@ -135,6 +165,13 @@ export const cliMemory: Scenario = {
               goal: { text: `≤ ${GOAL_MB} MB`, met: cliPeak(size, pages) <= GOAL_MB },
             })),
           ),
+          {
+            label: `CLI peak RSS, whole list, page size left empty (${GROWING.limit} per ${GROWING.windowMs / 1000} s)`,
+            value: `${fixed(median(automatic), 0)} MB`,
+            runs: automatic.map((v) => fixed(v, 0)),
+            goal: { text: `≤ ${GOAL_MB} MB, and no more than ${whole(PAGE_SIZES.at(-1)!)} typed`, met: median(automatic) <= GOAL_MB && median(automatic) <= wholeAt(PAGE_SIZES.at(-1)!) },
+            note: `pages of ${automaticSizes.at(-1)}`,
+          },
           { label: `growth from 10 to ${whole1000} pages of 1,000`, value: `${fixed(growth, 0)} MB`, goal: { text: '≤ 10 MB (flat in the list)', met: growth <= 10 } },
           { label: `whole list, pages of ${whole(PAGE_SIZES.at(-1)!)} less pages of ${whole(PAGE_SIZES[0]!)}`, value: `${fixed(bySize, 0)} MB`, goal: { text: '≤ 10 MB (flat in the page size)', met: bySize <= 10 } },
           ...PAGE_SIZES.map((size) => ({ label: `plain loop peak RSS, whole list in pages of ${whole(size)}`, value: `${fixed(loopPeak(size), 0)} MB`, runs: loop[size]!.map((v) => fixed(v, 0)) })),
@@ -142,7 +179,7 @@ export const cliMemory: Scenario = {
           ...PAGE_SIZES.map((size) => ({ label: `CPU time, CLI / plain loop, pages of ${whole(size)}`, value: `${fixed(median(cpuRatio[size]!), 2)}×`, runs: cpuRatio[size]!.map((v) => fixed(v, 2)) })),
         ],
         checks,
-        data: { rows: ROWS, pageSizes: PAGE_SIZES, pages: PAGES, cliPeakMb: cli, plainLoopPeakMb: loop, cpuRatio, worstMb: worst, growthMb: growth, bySizeMb: bySize },
+        data: { rows: ROWS, pageSizes: PAGE_SIZES, pages: PAGES, cliPeakMb: cli, automaticPeakMb: automatic, automaticPageSizes: automaticSizes, plainLoopPeakMb: loop, cpuRatio, worstMb: worst, growthMb: growth, bySizeMb: bySize },
       };
     } finally {
       rmSync(dir, { recursive: true, force: true });

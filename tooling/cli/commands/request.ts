@@ -403,7 +403,9 @@ function report(result: FlowResult, options: RequestOptions, runtime: ReturnType
 function describeSummary(summary: unknown, rows: number, pages: number, out: string | undefined, command: string | undefined, total?: number): string {
   const s = isPlainObject(summary) ? summary : {};
   const n = (key: string) => (typeof s[key] === 'number' ? (s[key] as number) : undefined);
-  const parts = [`${plural(n('items') ?? rows, 'row')} in ${plural(n('pages') ?? pages, 'page')}`];
+  // Pages of more than one size (the action grew them, or the endpoint served fewer): say which.
+  const sizes = Array.isArray(s.pageSizes) && s.pageSizes.length > 1 && s.pageSizes.every((size) => typeof size === 'number') ? ` (${(s.pageSizes as number[]).map((size) => size.toLocaleString('en-US')).join(', then ')} rows a page)` : '';
+  const parts = [`${plural(n('items') ?? rows, 'row')} in ${plural(n('pages') ?? pages, 'page')}${sizes}`];
   if (n('requests') !== undefined) parts.push(plural(n('requests')!, 'request'));
   if (n('retries') !== undefined) parts.push(plural(n('retries')!, 'retry', 'retries'));
   if (n('rateLimitWaits') !== undefined) parts.push(`${plural(n('rateLimitWaits')!, 'rate-limit wait')}${n('rateLimitWaitMs') ? ` (${seconds(n('rateLimitWaitMs')!)})` : ''}`);

@@ -97,7 +97,7 @@ export function registerSimulatorCommand(program: Command): void {
     .option('--max-count <n>', 'largest count a list accepts before answering 422/23000', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .option('--result-set-limit <n>', 'most rows a query on a date-ranged list may match before answering 422/23000 (default 10000)', wholeNumber(1, Number.MAX_SAFE_INTEGER))
     .option('--postings-per-year <n>', 'postings per year in the demo company (default 2 × size); vouchers, invoices and orders are half as many', wholeNumber(2, 4_000_000))
-    .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero, grow=N (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
+    .option('--list <spec>', 'paging quirks of one list, repeatable: PATH=OPTION[,OPTION...] with cap=N, ignore-from, whole-set, paged, full-result-size=inexact|exact|zero, grow=N, max-count=N (see docs/simulator.md)', collectList, {} as Record<string, ListBehaviour>)
     .option('--data-year <year>', 'seeded invoices and vouchers cover Jan 1 of year-1 to Dec 31 of year', wholeNumber(1971, 9998))
     .option('--log-requests', 'print one line per request (tokens are never printed)')
     // Not --env-file: Node 20 takes that flag for itself wherever it appears on the command line.

@@ -2,7 +2,7 @@ import pRetry from 'p-retry';
 import type { Logger } from '../contract/host.js';
 import { CancelledError, RateLimitWaitError, TripletexApiError, TripletexNetworkError } from '../contract/errors.js';
 import { parseRateLimitHeaders, WaitTooLongError, type RateLimiter, type Speculation } from './rate-limiter.js';
-import type { RequestStats } from './request-stats.js';
+import { countHeldTime, type RequestStats } from './request-stats.js';
 import { apiErrorFrom, encode, isWireFailure, sendEncoded, type HttpMethod, type WireRequest, type WireResponse } from './transport.js';
 
 // The policy around every request: wait for the rate limit, send, and decide what a failure
@@ -79,12 +79,17 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
   let renewed = false;
   let rateLimitedTimes = 0;
 
+  // The time a request is held is counted when the hold ends (granted or given up), not as
+  // planned: a page fetched ahead may be dropped while it waits.
+  let heldSince: number | undefined;
   const onWait = (ms: number) => {
-    if (stats) {
-      stats.rateLimitWaits += 1;
-      stats.rateLimitWaitMs += Math.round(ms);
-    }
+    if (stats) stats.rateLimitWaits += 1;
+    heldSince ??= limiter.now();
     options.onRateLimitWait?.(ms);
+  };
+  const heldUntilNow = () => {
+    if (stats && heldSince !== undefined) countHeldTime(stats, heldSince, limiter.now());
+    heldSince = undefined;
   };
 
   const maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
@@ -101,8 +106,10 @@ export async function dispatch(build: () => WireRequest, options: DispatchOption
       let permit;
       try {
         permit = await limiter.acquire(signal, onWait, maxWaitMs, options.speculation);
+        heldUntilNow();
         options.onGranted?.();
       } catch (error) {
+        heldUntilNow();
         if (error instanceof WaitTooLongError) throw waitRefused(request, error.waitMs, maxWaitMs, 'window');
         throw error;
       }

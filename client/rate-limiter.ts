@@ -409,6 +409,11 @@ export class RateLimiter {
     return Math.max(0, this.#blockedUntil - now);
   }
 
+  /** The limiter's clock (options.now): what its waits are measured on. */
+  now(): number {
+    return this.#now();
+  }
+
   snapshot(): RateLimiterSnapshot {
     const out: RateLimiterSnapshot = { inFlight: this.#inFlight, waits: this.#waits, waitedMs: this.#waitedMs };
     if (this.#pausedSince !== undefined) out.waitedMs += this.#now() - this.#pausedSince;

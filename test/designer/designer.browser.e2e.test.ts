@@ -44,6 +44,41 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
+/** Waits until the field holds expected; on a timeout, says what it held instead. */
+async function holds(field: Locator, expected: string, timeoutMs = WAIT.timeout): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await field.inputValue();
+    if (value === expected) return;
+    if (Date.now() > deadline) throw new Error(`expected the field to hold ${JSON.stringify(expected)}, it holds ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+// A choice must be in its field by the end of the event that makes it, before the next event
+// (the key a person presses right after) can be handled: a choice that lands later is lost or
+// undoes that key. These two make the choice in the page and read the field in the same task.
+
+/** Clicks option and reads field before any later event can run. */
+async function chooseAndReadAtOnce(option: Locator, field: Locator): Promise<string> {
+  const input = await field.elementHandle();
+  return option.evaluate(async (element, target) => {
+    (element as unknown as { click(): void }).click();
+    await Promise.resolve(); // the page's own work for the click, queued before this
+    return (target as unknown as { value: string }).value;
+  }, input);
+}
+
+/** Presses Enter in field and reads it before any later event can run. */
+async function enterAndReadAtOnce(field: Locator): Promise<string> {
+  return field.evaluate(async (element) => {
+    const KeyboardEvent = (globalThis as unknown as { KeyboardEvent: new (type: string, init: object) => unknown }).KeyboardEvent;
+    (element as unknown as { dispatchEvent(event: unknown): boolean }).dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, cancelable: true }));
+    await Promise.resolve();
+    return (element as unknown as { value: string }).value;
+  });
+}
+
 describeInBrowser('the designer in Chromium', () => {
   let fx: DesignerFixture;
   let browser: Browser;
@@ -330,8 +365,7 @@ describeInBrowser('the designer in Chromium', () => {
     const larsenId = /id (\d+)/.exec((await larsen.textContent()) ?? '')![1]!;
     expect(fx.simulator.companies.production.clientCompanyIds).toContain(Number(larsenId));
     await screenshot(page, '17-client-company-picker');
-    await larsen.click();
-    expect(await company.inputValue()).toBe(larsenId);
+    expect(await chooseAndReadAtOnce(larsen, company)).toBe(larsenId);
     await see(dialog(), `Larsen & Jensen AS (id ${larsenId}`);
     await dialog().getByRole('button', { name: 'Test connection' }).click();
     await see(verdict, 'Test passed');
@@ -343,6 +377,7 @@ describeInBrowser('the designer in Chromium', () => {
     expect(await company.inputValue()).toBe(String(other));
     await company.fill('larsen');
     await dialog().getByRole('option', { name: /^Larsen & Jensen AS/ }).click();
+    await holds(company, larsenId);
     await dialog().getByRole('button', { name: 'Save' }).click();
     await dialog().waitFor({ state: 'hidden', ...WAIT });
     expect(readJson(fx.workspaceFile).objects.find((o: Saved) => o.properties.name === 'Accounting office').properties.defaultCompanyId).toBe(Number(larsenId));
@@ -353,8 +388,11 @@ describeInBrowser('the designer in Chromium', () => {
     await panel().getByRole('combobox', { name: 'Connection' }).selectOption({ label: 'Accounting office' });
     const stepCompany = panel().getByRole('combobox', { name: 'Company Id', exact: true });
     await stepCompany.click();
-    await panel().getByRole('option', { name: /^Kristiansen Marine AS/ }).click();
-    expect(fx.simulator.companies.production.clientCompanyIds).toContain(Number(await stepCompany.inputValue()));
+    const kristiansen = panel().getByRole('option', { name: /^Kristiansen Marine AS/ });
+    const kristiansenId = /id (\d+)/.exec((await kristiansen.textContent()) ?? '')![1]!;
+    expect(fx.simulator.companies.production.clientCompanyIds).toContain(Number(kristiansenId));
+    await kristiansen.click();
+    await holds(stepCompany, kristiansenId);
     await panel().getByRole('combobox', { name: 'Connection' }).selectOption({ label: 'Demo company AS' });
     await stepCompany.fill('');
   });
@@ -407,9 +445,12 @@ describeInBrowser('the designer in Chromium', () => {
 
   test("Path completes from Tripletex's endpoints and fills Query with the required parameters; Fields offers the row's fields, which the run table shows", async () => {
     const path = panel().getByRole('combobox', { name: 'Path', exact: true });
+    const balanceSheet = panel().getByRole('option', { name: /^\/balanceSheet — Get balance sheet/ });
     await path.fill('/balanceS');
-    await panel().getByRole('option', { name: /^\/balanceSheet — Get balance sheet/ }).click();
-    expect(await path.inputValue()).toBe('/balanceSheet');
+    expect(await chooseAndReadAtOnce(balanceSheet, path)).toBe('/balanceSheet');
+    await path.fill('/balanceS');
+    await balanceSheet.click();
+    await holds(path, '/balanceSheet');
     const query = panel().getByRole('textbox', { name: 'Query', exact: true });
     await until('Query has the required parameters', async () => {
       const value = JSON.parse(await query.inputValue()) as Record<string, unknown>;
@@ -427,8 +468,25 @@ describeInBrowser('the designer in Chromium', () => {
     await fields.click();
     await fields.press('End');
     await fields.pressSequentially(',postal');
-    await panel().getByRole('option', { name: /^postalAddress\(\*\)/ }).click();
-    expect(await fields.inputValue()).toBe('id,name,email,postalAddress(*)');
+    const postalAddress = panel().getByRole('option', { name: /^postalAddress\(\*\)/ });
+    expect(await chooseAndReadAtOnce(postalAddress, fields)).toBe('id,name,email,postalAddress(*)');
+    // Enter takes the highlighted choice, at once too; then a real click with a key right after it.
+    await fields.pressSequentially(',phone');
+    await fields.press('ArrowDown');
+    const highlighted = (await panel().getByRole('listbox', { name: 'Choices for Fields' }).getByRole('option', { selected: true }).textContent()) ?? '';
+    expect(highlighted).toMatch(/^phone/);
+    expect(await enterAndReadAtOnce(fields)).toBe(`id,name,email,postalAddress(*),${highlighted.split(' — ')[0]}`);
+    await fields.fill('id,name,email');
+    await fields.press('End');
+    await fields.pressSequentially(',postal');
+    await postalAddress.click();
+    await fields.pressSequentially(',');
+    await holds(fields, 'id,name,email,postalAddress(*),');
+    await fields.press('Backspace');
+    // Escape closes the list; a second one, on the closed list, keeps what is typed too.
+    await fields.press('Escape');
+    await fields.press('Escape');
+    await holds(fields, 'id,name,email,postalAddress(*)');
     await screenshot(page, '23-fields-choices');
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     await see(page.getByTestId('run-status'), 'Flow completed', RUN_WAIT);

@@ -1,6 +1,6 @@
 import { ariaDescribedByIds, type WidgetProps } from '@rjsf/utils';
 import { useCombobox } from 'downshift';
-import { useEffect, useRef, useState, type ChangeEvent } from 'react';
+import { useEffect, useRef, useState, type ChangeEvent, type KeyboardEvent } from 'react';
 import type { OptionChoice } from './api';
 import { optionWithValue, useOptions, type OptionSource } from './load-options';
 
@@ -61,11 +61,18 @@ export function ChoicesWidget(props: WidgetProps) {
   // value changed from outside (another step, a reload) replaces it. For a number, text that is
   // not one (a name being searched) stays here and never reaches the value.
   const [inputValue, setInputValue] = useState(asText(props.value));
+  // The same text as of the last event, which the state only holds after the next render: a
+  // choice completes what was typed up to the click, however soon after the last key it comes.
+  const shown = useRef(inputValue);
+  const show = (text: string) => {
+    shown.current = text;
+    setInputValue(text);
+  };
   // While the field has the focus, what it shows is what was typed: the form answers each
   // keystroke a little later, and an answer to an earlier one must not undo the later ones.
   const focused = useRef(false);
   useEffect(() => {
-    if (!focused.current) setInputValue(asText(props.value));
+    if (!focused.current) show(asText(props.value));
   }, [props.value]);
   // Opening the field shows every choice; typing narrows them to what was typed since.
   const [narrowing, setNarrowing] = useState(false);
@@ -77,7 +84,7 @@ export function ChoicesWidget(props: WidgetProps) {
 
   const send = (value: string | number | undefined) => props.onChange(value);
   const commit = (text: string) => {
-    setInputValue(text);
+    show(text);
     if (mode !== 'integer') return send(text === '' ? undefined : text);
     const trimmed = text.trim();
     if (trimmed === '') send(undefined);
@@ -89,6 +96,13 @@ export function ChoicesWidget(props: WidgetProps) {
     const kept = listEntries(current, separator).slice(0, -1).map((e) => e.trim()).filter(Boolean);
     return [...kept, String(item.value)].join(separator);
   };
+  // A choice (click, Enter) is taken in the event that makes it, like a keystroke. Downshift
+  // reports its changes from an effect after the render, which may run after the next event:
+  // a choice taken there showed late, and could undo a key typed meanwhile or be undone by it.
+  const choose = (item: OptionChoice) => {
+    commit(chosenText(shown.current, item));
+    setNarrowing(false);
+  };
 
   const combobox = useCombobox<OptionChoice>({
     items,
@@ -97,26 +111,10 @@ export function ChoicesWidget(props: WidgetProps) {
     selectedItem: null,
     itemToString: (item) => (item ? String(item.value) : ''),
     itemToKey: (item) => (item ? String(item.value) : ''),
-    stateReducer: (current, { type, changes }) => {
-      switch (type) {
-        case useCombobox.stateChangeTypes.ItemClick:
-        case useCombobox.stateChangeTypes.InputKeyDownEnter:
-          return changes.selectedItem ? { ...changes, inputValue: chosenText(current.inputValue, changes.selectedItem), selectedItem: null } : changes;
-        case useCombobox.stateChangeTypes.InputBlur:
-          // Leaving the field never picks the highlighted choice: what was typed stays.
-          return { ...changes, inputValue: current.inputValue, selectedItem: null };
-        default:
-          return changes;
-      }
-    },
-    // A choice picked (click, Enter) changes the text too; typing is taken in onChange below.
-    onInputValueChange: ({ inputValue: next, type }) => {
-      if (type !== useCombobox.stateChangeTypes.InputChange) commit(next ?? '');
-    },
-    onStateChange: ({ type }) => {
-      if (type === useCombobox.stateChangeTypes.InputChange) setNarrowing(true);
-      else if (type === useCombobox.stateChangeTypes.ItemClick || type === useCombobox.stateChangeTypes.InputKeyDownEnter || type === useCombobox.stateChangeTypes.InputBlur) setNarrowing(false);
-    },
+    // Downshift opens, closes and highlights; the text is ours alone (typing, choose above), so
+    // no action of its own changes it: not a choice, not a blur, not Escape (which would clear
+    // the field once the list is closed, throwing away what was typed).
+    stateReducer: (current, { changes }) => ({ ...changes, inputValue: current.inputValue, selectedItem: null }),
   });
   const { isOpen, highlightedIndex, getInputProps, getMenuProps, getItemProps } = combobox;
 
@@ -144,15 +142,24 @@ export function ChoicesWidget(props: WidgetProps) {
           'aria-invalid': props.rawErrors && props.rawErrors.length > 0 ? true : undefined,
           // Taken in the keystroke's own event: downshift reports changes a render later, and a
           // controlled field that waits for that loses the keys typed meanwhile.
-          onChange: (event: ChangeEvent<HTMLInputElement>) => commit(event.target.value),
+          onChange: (event: ChangeEvent<HTMLInputElement>) => {
+            commit(event.target.value);
+            setNarrowing(true);
+          },
+          onKeyDown: (event: KeyboardEvent<HTMLInputElement>) => {
+            // Downshift's own Enter handler then closes the list.
+            const item = isOpen && highlightedIndex >= 0 ? items[highlightedIndex] : undefined;
+            if (event.key === 'Enter' && item && !event.nativeEvent.isComposing) choose(item);
+          },
           onFocus: () => {
             focused.current = true;
             open();
           },
           onBlur: () => {
             focused.current = false;
+            setNarrowing(false);
             // A name searched for and not chosen gives way to the value the field holds.
-            if (mode === 'integer') setInputValue(asText(props.value));
+            if (mode === 'integer') show(asText(props.value));
             props.onBlur(props.id, props.value);
           },
         })}
@@ -160,7 +167,7 @@ export function ChoicesWidget(props: WidgetProps) {
       <ul className={`choices-menu${isOpen && items.length > 0 ? ' open' : ''}`} {...getMenuProps({ 'aria-labelledby': undefined, 'aria-label': `Choices for ${title}` })}>
         {isOpen &&
           items.map((item, index) => (
-            <li key={String(item.value)} className={`choice${highlightedIndex === index ? ' highlighted' : ''}`} {...getItemProps({ item, index })}>
+            <li key={String(item.value)} className={`choice${highlightedIndex === index ? ' highlighted' : ''}`} {...getItemProps({ item, index, onClick: () => choose(item) })}>
               <span className="choice-label">{item.label}</span>
               {item.description && <span className="choice-description"> — {item.description}</span>}
             </li>

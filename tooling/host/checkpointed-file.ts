@@ -3,6 +3,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { checkpointPath, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
 import { displayPath, plural } from './display.js';
+import { ndjsonSlices } from './ndjson-slices.js';
 import { UsageError } from './errors.js';
 import { kindOf } from './safe-files.js';
 import type { Sink } from './sinks.js';
@@ -144,16 +145,19 @@ export class CheckpointedFile implements Sink {
 
   async #append(values: unknown[]): Promise<void> {
     if (values.length === 0) return;
-    let chunk = '';
-    for (const value of values) chunk += (JSON.stringify(value) ?? 'null') + '\n';
-    const buffer = Buffer.from(chunk, 'utf8');
-    // Written at the position the file is known to end at, so a cut-back file is appended to exactly.
-    let done = 0;
-    while (done < buffer.length) {
-      const { bytesWritten } = await this.handle.write(buffer, done, buffer.length - done, this.#bytes + done);
-      done += bytesWritten;
+    // Written at the position the file is known to end at, so a cut-back file is appended to
+    // exactly; a slice at a time, so a large page is never all in one string and one buffer.
+    let written = 0;
+    for (const slice of ndjsonSlices(values)) {
+      const buffer = Buffer.from(slice, 'utf8');
+      let done = 0;
+      while (done < buffer.length) {
+        const { bytesWritten } = await this.handle.write(buffer, done, buffer.length - done, this.#bytes + written + done);
+        done += bytesWritten;
+      }
+      written += buffer.length;
     }
-    this.#bytes += buffer.length;
+    this.#bytes += written;
     this.lines += values.length;
   }
 

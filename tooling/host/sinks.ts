@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import { displayPath } from './display.js';
 import { UsageError } from './errors.js';
 import { isInside, openRegularForWriting } from './safe-files.js';
+import { ndjsonSlices } from './ndjson-slices.js';
 
 // Where rows go: NDJSON files (one JSON value per line) or standard output. Rows are data: each
 // line is JSON.stringify of the value exactly as the action emitted it, never redacted (a
@@ -33,9 +34,6 @@ export interface Sink {
   writeLines(values: unknown[]): Promise<void>;
   close(): Promise<void>;
 }
-
-/** About how much NDJSON text is handed to the stream at once. */
-const WRITE_SLICE_CHARS = 64 * 1024;
 
 function waitForDrain(stream: Writable): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -70,16 +68,9 @@ class StreamSink implements Sink {
   async writeLines(values: unknown[]): Promise<void> {
     if (this.#failure) throw this.failure();
     if (values.length === 0) return;
-    // Handed over a slice at a time: a page of 5,000 rows made into one string would exist
-    // twice more (the text, then its bytes) while it is written.
     this.lines += values.length;
-    let chunk = '';
-    for (let i = 0; i < values.length; i++) {
-      chunk += (JSON.stringify(values[i]) ?? 'null') + '\n';
-      if (chunk.length < WRITE_SLICE_CHARS && i < values.length - 1) continue;
-      const more = this.stream.write(chunk);
-      chunk = '';
-      if (!more) {
+    for (const slice of ndjsonSlices(values)) {
+      if (!this.stream.write(slice)) {
         await waitForDrain(this.stream).catch(() => undefined);
         if (this.#failure) throw this.failure();
       }

@@ -77,7 +77,9 @@ export function loopVersusAction(settings: LoopSettings): Scenario {
         const actionInputs = {
           path: PATH,
           sorting: QUERY.sorting,
-          ...(settings.itemsPerPage === undefined ? {} : { itemsPerPage }),
+          // The same page size on both sides, given, so the figure compares paging, not page
+          // sizes (left empty the action grows its pages: automatic-page-size, careful-loop).
+          itemsPerPage,
           ...(settings.prefetchPages === undefined ? {} : { prefetchPages }),
         };
         const loopOptions = { connection, path: PATH, query: QUERY, itemsPerPage, timeoutMs };

@@ -1,17 +1,11 @@
 import { CancelledError } from '../../contract/errors.js';
 import { paginate, startPage, type FetchedPage, type Page, type PageFetch, type PageHooks, type PaginateOptions } from '../../client/paginate.js';
 import { Rng } from '../../tooling/simulator/prng.js';
+import { list, rows, settle } from '../support/fake-pages.js';
 
 // Pages that grow while the rate limit sets the pace, and the pages fetched ahead on
 // speculation: every row once and in order whatever the sizes, and the hooks a rate limiter
 // reads. The fetch function is a fake the test answers by hand; nothing uses timers.
-
-const settle = async (turns = 3) => {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-const rows = (from: number, n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => ({ id: from + i }));
-const list = (values: unknown[], extra: Partial<FetchedPage> = {}): FetchedPage => ({ kind: 'list', values, status: 200, requestId: 'r', ...extra });
 
 interface Call {
   page: PageFetch;

@@ -1,17 +1,11 @@
 import { CancelledError } from '../../contract/errors.js';
 import { paginate, type FetchedPage, type Page, type PageFetch, type PaginateOptions } from '../../client/paginate.js';
 import { Rng } from '../../tooling/simulator/prng.js';
+import { list, rows, settle } from '../support/fake-pages.js';
 
 // The fetch function is a fake the test controls: either answers it resolves by hand
 // (ManualEndpoint) or an in-memory list. Nothing here uses timers; settle() lets promise
 // chains run to completion.
-
-const settle = async (turns = 3) => {
-  for (let i = 0; i < turns; i++) await new Promise<void>((resolve) => setImmediate(resolve));
-};
-
-const rows = (from: number, n: number) => Array.from({ length: Math.max(0, n) }, (_, i) => ({ id: from + i }));
-const list = (values: unknown[], extra: Partial<FetchedPage> = {}): FetchedPage => ({ kind: 'list', values, status: 200, requestId: 'r', ...extra });
 
 interface Call {
   page: PageFetch;

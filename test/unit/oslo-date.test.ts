@@ -21,7 +21,7 @@ describe('Oslo calendar', () => {
   });
 
   it('adds days across month and year ends', () => {
-    expect(addDays('2026-12-31', 1)).toBe('2027-01-01');
+    expect(addDays('2025-12-31', 1)).toBe('2026-01-01');
     expect(addDays('2028-02-28', 1)).toBe('2028-02-29');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
     expect(() => addDays('2026-3-1', 1)).toThrow(RangeError);

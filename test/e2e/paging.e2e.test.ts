@@ -1,9 +1,9 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
 import { CancelledError, InputError, TripletexApiError, TripletexNetworkError } from '../../contract/errors.js';
-import { rateLimiterFor, type RateLimiter } from '../../client/rate-limiter.js';
 import { makeCredentials } from '../../connection/credentials.js';
 import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { freshProcessState, outcome, recordClientRequests, recordingContext, startE2eSimulator } from './support.js';
+import { answerPacedClock } from '../support/virtual-clock.js';
 
 // REST API Request with paging against the simulator over real HTTP: every row once, whatever
 // the server does. Rows are identified by id, so a lost or repeated row fails the test.
@@ -284,27 +284,12 @@ describe('REST API Request with paging under a tight rate limit', () => {
     // only when the limiter sleeps, and only once every request it let through has been
     // answered, so each window holds exactly the requests the limiter planned for it, however
     // slowly a busy machine delivers them.
-    let now = Date.now();
-    sim = await startE2eSimulator({ size: CUSTOMERS, inexactFullResultSize: false, now: () => now, rateLimit: { limit: 4, windowMs: 250 } });
+    const clock = answerPacedClock();
+    sim = await startE2eSimulator({ size: CUSTOMERS, inexactFullResultSize: false, now: clock.now, rateLimit: { limit: 4, windowMs: 250 } });
     const props = connectionFor(sim);
     const credentials = makeCredentials('production', props.consumerToken, props.employeeToken);
     // The limiter the run will use for this token pair (see limiterFor), made first with the fake clock.
-    const limiter: RateLimiter = rateLimiterFor(`production:${credentials.fingerprint}`, {
-      now: () => now,
-      sleep: (ms, signal) =>
-        new Promise<void>((resolve, reject) => {
-          const wakeAt = now + ms;
-          const wake = () => {
-            if (signal?.aborted) reject(new CancelledError());
-            else if (limiter.snapshot().inFlight > 0) setTimeout(wake, 1);
-            else {
-              now = Math.max(now, wakeAt);
-              resolve();
-            }
-          };
-          setImmediate(wake);
-        }),
-    });
+    const limiter = clock.limiterFor(`production:${credentials.fingerprint}`);
     const ctx = recordingContext();
     const summary = await run({ connection: props, path: '/customer', itemsPerPage: 1000 }, ctx);
     expectEachOnce(idsOf(ctx.pages), CUSTOMERS);

@@ -1,9 +1,8 @@
 import { run, type PortPage } from '../../actions/rest-api-request-with-paging.js';
-import { CancelledError } from '../../contract/errors.js';
-import { rateLimiterFor, type RateLimiter } from '../../client/rate-limiter.js';
 import { makeCredentials } from '../../connection/credentials.js';
 import type { RunningSimulator } from '../../tooling/simulator/index.js';
 import { recordingContext, startE2eSimulator } from './support.js';
+import { answerPacedClock } from '../support/virtual-clock.js';
 
 // A proxy or gateway that rewrites X-Rate-Limit-Reset (always 1 s, against a real window of
 // 10 s): the simulator says 1 in every Reset while its windows last 10 s. One fake clock runs the
@@ -19,26 +18,11 @@ describe('REST API Request with paging behind a proxy that rewrites X-Rate-Limit
   });
 
   it('learns the real window from the refusals and keeps 429s to a few percent', async () => {
-    let now = Date.now();
-    sim = await startE2eSimulator({ size: CUSTOMERS, now: () => now, rateLimit: { limit: 25, windowMs: 10_000, reportResetSeconds: 1 } });
+    const clock = answerPacedClock();
+    sim = await startE2eSimulator({ size: CUSTOMERS, now: clock.now, rateLimit: { limit: 25, windowMs: 10_000, reportResetSeconds: 1 } });
     const props = { name: 'Proxied', consumerToken: sim.tokens.production.consumerToken, employeeToken: sim.tokens.production.employeeTokens.employee };
     const credentials = makeCredentials('production', props.consumerToken, props.employeeToken);
-    const limiter: RateLimiter = rateLimiterFor(`production:${credentials.fingerprint}`, {
-      now: () => now,
-      sleep: (ms, signal) =>
-        new Promise<void>((resolve, reject) => {
-          const wakeAt = now + ms;
-          const wake = () => {
-            if (signal?.aborted) reject(new CancelledError());
-            else if (limiter.snapshot().inFlight > 0) setTimeout(wake, 1);
-            else {
-              now = Math.max(now, wakeAt);
-              resolve();
-            }
-          };
-          setImmediate(wake);
-        }),
-    });
+    const limiter = clock.limiterFor(`production:${credentials.fingerprint}`);
     const ctx = recordingContext();
     const summary = await run({ connection: props, path: '/customer', fields: 'id', itemsPerPage: 20, prefetchPages: 4 }, ctx);
     const ids = (ctx.pages as PortPage[]).flatMap((p) => (p.values as { id: number }[]).map((r) => r.id));

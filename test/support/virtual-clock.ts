@@ -1,5 +1,5 @@
 import { CancelledError } from '../../contract/errors.js';
-import { RateLimiter, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
+import { RateLimiter, rateLimiterFor, type Permit, type RateLimitHeaders } from '../../client/rate-limiter.js';
 
 // Virtual time for the rate limiter: it gets now() and sleep() from VirtualClock, and tests
 // move the clock. Nothing waits on a real timer; settle() only lets promise chains run.
@@ -95,3 +95,36 @@ export async function warm(clock: VirtualClock, limiter: RateLimiter, headers: R
   permit.release(headers, false);
 }
 
+
+/**
+ * For end-to-end runs against the simulator: one fake clock for the simulator's windows (pass
+ * `now` to it) and for the limiter a run will use (`limiterFor` its key, made before the run;
+ * see rateLimiterFor). The clock moves only when the limiter sleeps, and only once every request
+ * it let through has been answered, so each window holds exactly the requests the limiter
+ * planned for it, however slowly a busy machine delivers them.
+ */
+export function answerPacedClock(): { now: () => number; limiterFor(key: string): RateLimiter } {
+  let now = Date.now();
+  return {
+    now: () => now,
+    limiterFor(key) {
+      const limiter: RateLimiter = rateLimiterFor(key, {
+        now: () => now,
+        sleep: (ms, signal) =>
+          new Promise<void>((resolve, reject) => {
+            const wakeAt = now + ms;
+            const wake = () => {
+              if (signal?.aborted) reject(new CancelledError());
+              else if (limiter.snapshot().inFlight > 0) setTimeout(wake, 1);
+              else {
+                now = Math.max(now, wakeAt);
+                resolve();
+              }
+            };
+            setImmediate(wake);
+          }),
+      });
+      return limiter;
+    },
+  };
+}

@@ -224,6 +224,19 @@ describe('runFlow with checkpoints', () => {
     expect(existsSync(join(piped, 'rows.ndjson.checkpoint'))).toBe(false);
   });
 
+  test('confined (the designer): a checkpointed file, its checkpoint and its lock never go out of the output folder through a linked folder', async () => {
+    const outDir = tempDir();
+    const outside = tempDir();
+    symlinkSync(outside, join(outDir, 'elsewhere'));
+    for (const target of ['elsewhere/rows.ndjson', 'elsewhere/new/rows.ndjson']) {
+      const flow = flowOf([connect, listing({}, { writeRowsTo: target })]);
+      const refused = await run(flow, outDir, 'fresh', { confineFiles: true }).catch((e: unknown) => e);
+      expect((refused as Error).message).toContain(`"${target}" leads out of the output folder`);
+    }
+    // Nothing was made there: no rows, no checkpoint, no lock, no folder.
+    expect(readdirSync(outside)).toEqual([]);
+  });
+
   test('two runs in one process never write the same file at once', async () => {
     const outDir = tempDir();
     const flow = flowOf([connect, listing()]);

@@ -24,14 +24,16 @@ import { isPlainObject } from './schema-tools.js';
 // holds (the file's rows were flushed before it was written), and only costs a page read again.
 
 export const CHECKPOINT_SUFFIX = '.checkpoint';
-const FORMAT = 'flow-tripletex checkpoint';
+/** What a checkpoint file says it is, and the version of its layout this code reads and writes. */
+export const CHECKPOINT_FORMAT = 'flow-tripletex checkpoint';
+export const CHECKPOINT_VERSION = 1;
 
 /** What wrote a file, as named facets a host can compare and print ("--query" → "dateFrom=… dateTo=…"). Never a secret. */
 export type Identity = Record<string, string>;
 
 export interface Checkpoint {
-  format: typeof FORMAT;
-  version: 1;
+  format: typeof CHECKPOINT_FORMAT;
+  version: typeof CHECKPOINT_VERSION;
   /** The NDJSON file (absolute). */
   file: string;
   /** The step that writes its rows. */
@@ -74,8 +76,8 @@ export async function readCheckpoint(file: string, overwrite = 'start over with 
   }
   const ok =
     isPlainObject(value) &&
-    value.format === FORMAT &&
-    value.version === 1 &&
+    value.format === CHECKPOINT_FORMAT &&
+    value.version === CHECKPOINT_VERSION &&
     typeof value.step === 'string' &&
     isPlainObject(value.identity) &&
     Number.isSafeInteger(value.bytes) &&

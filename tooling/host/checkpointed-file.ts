@@ -1,7 +1,6 @@
-import { constants, mkdirSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { checkpointPath, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, checkpointPath, removeCheckpoint, writeCheckpoint, type Checkpoint, type Identity } from './checkpoint.js';
 import { displayPath, plural } from './display.js';
 import { ndjsonSlices } from './ndjson-slices.js';
 import { UsageError } from './errors.js';
@@ -51,10 +50,13 @@ export class CheckpointedFile implements Sink {
     this.#bytes = checkpoint.bytes;
   }
 
-  /** A new run of the file: its checkpoint is written first, so that even a crash before the first page leaves F marked unfinished. */
-  static async start(target: string, path: string, owner: FileOwner, resume: unknown): Promise<CheckpointedFile> {
-    mkdirSync(dirname(path), { recursive: true });
-    const checkpoint = newCheckpoint(path, owner, true, resume ?? null);
+  /**
+   * A new run of the file: its checkpoint is written first, so that even a crash before the first
+   * page leaves F marked unfinished. Its folder exists: RunCheckpoints made it (through the
+   * SinkSet, which keeps a confined run inside its output folder) before taking the file's lock.
+   */
+  static async start(target: string, path: string, owner: FileOwner): Promise<CheckpointedFile> {
+    const checkpoint = newCheckpoint(path, owner, true);
     await writeCheckpoint(checkpoint, true);
     let handle: FileHandle;
     try {
@@ -171,8 +173,7 @@ export class CheckpointedFile implements Sink {
 
 /** Writes a marker checkpoint for a file whose run cannot be continued, so that it is not started over silently while unfinished. */
 export async function markUnfinished(path: string, owner: FileOwner, why: string): Promise<Checkpoint> {
-  mkdirSync(dirname(path), { recursive: true });
-  const checkpoint = newCheckpoint(path, owner, why, null);
+  const checkpoint = newCheckpoint(path, owner, why);
   await writeCheckpoint(checkpoint, true);
   return checkpoint;
 }
@@ -205,15 +206,15 @@ async function openFile(path: string, flags: number, words: ResumeWords | undefi
 }
 
 /** The checkpoint of a run that is starting the file: nothing written yet, this process writing it. */
-function newCheckpoint(path: string, owner: FileOwner, resumable: true | string, resume: unknown): Checkpoint {
+function newCheckpoint(path: string, owner: FileOwner, resumable: true | string): Checkpoint {
   return {
-    format: 'flow-tripletex checkpoint',
-    version: 1,
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
     file: path,
     step: owner.step,
     identity: owner.identity,
     resumable,
-    resume,
+    resume: null,
     bytes: 0,
     lines: 0,
     pages: 0,

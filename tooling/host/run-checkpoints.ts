@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname, resolve as resolvePath } from 'node:path';
+import { resolve as resolvePath } from 'node:path';
 import { displayPath } from './display.js';
 import { findEnvReferences } from './env-references.js';
 import type { Pack } from './pack-loader.js';
@@ -164,7 +163,7 @@ export class RunCheckpoints {
     for (const planned of run.#planned.values()) {
       if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
       // Held from before the checkpoint is read until the run ends: two runs started together on one file cannot both go on.
-      mkdirSync(dirname(planned.path), { recursive: true });
+      sinks.makeFolderFor(planned.path, planned.step.forEachPage!.writeRowsTo!);
       run.#locks.push(await holdFileLock(planned.path, () => `${displayPath(planned.path, sinks.baseDir)} is being written by another run right now (its lock ${displayPath(planned.path, sinks.baseDir)}.lock is held); wait for it to end, or stop it first.`));
       const checkpoint = await readCheckpoint(planned.path, options.words.overwrite);
       if (!checkpoint) continue;
@@ -250,7 +249,7 @@ export class RunCheckpoints {
     const target = step.forEachPage!.writeRowsTo!;
     const file = planned.existing
       ? await CheckpointedFile.continue(target, planned.path, owner, planned.existing, this.options.words)
-      : await CheckpointedFile.start(target, planned.path, owner, undefined);
+      : await CheckpointedFile.start(target, planned.path, owner);
     this.#files.set(step.id, file);
     this.sinks.add(file);
     return file;

@@ -1,5 +1,5 @@
-import { createWriteStream, mkdirSync, realpathSync, type WriteStream } from 'node:fs';
-import { basename, dirname, resolve as resolvePath } from 'node:path';
+import { createWriteStream, existsSync, mkdirSync, realpathSync, type WriteStream } from 'node:fs';
+import { basename, dirname, relative, resolve as resolvePath } from 'node:path';
 import type { Writable } from 'node:stream';
 import { displayPath } from './display.js';
 import { UsageError } from './errors.js';
@@ -120,17 +120,31 @@ export class SinkSet {
     return path;
   }
 
+  /**
+   * Makes the folder `path` (resolved from `target`) goes in. Confined, a folder on the way that
+   * is a link leading out is as much a way out as "..": refused before anything is made through
+   * it, and checked again once the folder exists. Everything that writes a file here (a sink, a
+   * checkpoint, a lock) comes through this.
+   */
+  makeFolderFor(path: string, target: string): void {
+    const leadsOut = () => new UsageError(`"${target}" leads out of the output folder ${displayPath(this.baseDir)} through a link; here a flow writes only to files inside it`);
+    if (this.confined) {
+      mkdirSync(this.baseDir, { recursive: true });
+      let existing = dirname(path);
+      while (!existsSync(existing)) existing = dirname(existing);
+      if (!isInside(realpathSync(this.baseDir), resolvePath(realpathSync(existing), relative(existing, path)))) throw leadsOut();
+    }
+    mkdirSync(dirname(path), { recursive: true });
+    if (this.confined && !isInside(realpathSync(this.baseDir), resolvePath(realpathSync(dirname(path)), basename(path)))) throw leadsOut();
+  }
+
   open(target: string): Sink {
     const path = this.resolve(target);
     let sink = this.#sinks.get(path);
     if (!sink) {
       if (path === '-') sink = new StreamSink(target, path, this.stdout, false);
       else {
-        mkdirSync(dirname(path), { recursive: true });
-        // A folder on the way that is a link leading out is as much a way out as "..".
-        if (this.confined && !isInside(realpathSync(this.baseDir), resolvePath(realpathSync(dirname(path)), basename(path)))) {
-          throw new UsageError(`"${target}" leads out of the output folder ${displayPath(this.baseDir)} through a link; here a flow writes only to files inside it`);
-        }
+        this.makeFolderFor(path, target);
         // Never through a link at the file's name, never into a FIFO or a device planted there.
         const fd = openRegularForWriting(path, 'truncate');
         sink = new StreamSink(target, path, createWriteStream('', { fd }), true);

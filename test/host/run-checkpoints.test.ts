@@ -222,6 +222,17 @@ describe('runFlow with checkpoints', () => {
     const fifo = await run(flowOf([connect, listing({}, { writeRowsTo: 'rows.ndjson' })]), piped, 'fresh').catch((e: unknown) => e);
     expect((fifo as Error).message).toMatch(/rows\.ndjson is a FIFO \(named pipe\), not a regular file; rows are written only to a plain file/);
     expect(existsSync(join(piped, 'rows.ndjson.checkpoint'))).toBe(false);
+    // A FIFO or a link leading out planted at the checkpoint's name is refused, never waited on or read.
+    const plantedFifo = tempDir();
+    execFileSync('mkfifo', [join(plantedFifo, 'rows.ndjson.checkpoint')]);
+    const fifoCheckpoint = await run(flowOf([connect, listing({}, { writeRowsTo: 'rows.ndjson' })]), plantedFifo, 'resume').catch((e: unknown) => e);
+    expect((fifoCheckpoint as Error).message).toMatch(/rows\.ndjson\.checkpoint: the checkpoint of .*rows\.ndjson is a FIFO \(named pipe\), not a regular file; it was not opened/);
+    const plantedLink = tempDir();
+    const secret = join(tempDir(), 'secret.json');
+    writeFileSync(secret, '{"format": "flow-tripletex checkpoint"}');
+    symlinkSync(secret, join(plantedLink, 'rows.ndjson.checkpoint'));
+    const linkCheckpoint = await run(flowOf([connect, listing({}, { writeRowsTo: 'rows.ndjson' })]), plantedLink, 'resume').catch((e: unknown) => e);
+    expect((linkCheckpoint as Error).message).toMatch(/is a link that leads out of its folder/);
   });
 
   test('confined (the designer): a checkpointed file, its checkpoint and its lock never go out of the output folder through a linked folder', async () => {

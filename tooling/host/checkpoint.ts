@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync } from 'node:fs';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { constants, lstatSync, readFileSync } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { displayPath, plural } from './display.js';
 import { UsageError } from './errors.js';
+import { readFileInside } from './safe-files.js';
 import { isPlainObject } from './schema-tools.js';
 
 // The checkpoint beside an NDJSON file a run writes rows to: F.checkpoint, present while F holds
@@ -61,13 +62,16 @@ export function checkpointPath(file: string): string {
 /** The checkpoint beside `file`, or undefined when there is none. A checkpoint that cannot be read is a usage error naming it. */
 export async function readCheckpoint(file: string, overwrite = 'start over with --overwrite'): Promise<Checkpoint | undefined> {
   const path = checkpointPath(file);
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    lstatSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new UsageError(`${displayPath(path)}: the checkpoint of ${displayPath(file)} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
+  // Read like the designer's own files: only a regular file in F's folder, and a FIFO planted at
+  // the name is refused rather than waited on (the run holds F's lock meanwhile).
+  const read = readFileInside(path, dirname(path));
+  if ('refused' in read) throw new UsageError(`${displayPath(path)}: the checkpoint of ${displayPath(file)} ${read.refused}`);
+  const text = read.text;
   let value: unknown;
   try {
     value = JSON.parse(text);

@@ -128,7 +128,7 @@ export interface PaginateOptions {
    * good guess costs no request past the end and a low one a round trip per page beyond it.
    */
   expectedEnd?(): number | undefined;
-  /** Set when the page size is the caller's to choose: grow() doubles it up to this (see the top). */
+  /** Set when the page size is the caller's to choose: grow() raises it to this, or to what the endpoint serves if less (see the top). */
   growTo?: number;
   /** Some pages stopped being speculative (see PageHooks). */
   onSpeculationChanged?(): void;
@@ -553,15 +553,15 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
 
   return {
     pages,
+    /** The size later pages are asked for at (see PaginateResult.pageSize). */
+    pageSize(): number {
+      return settledSize;
+    },
     /**
      * The rate limit made a request wait: grow the page size to growTo, or what the endpoint
      * serves (see the top). Answers whether the size changed. Not while the endpoint is being
      * found out (a refused size, a short page that said more).
      */
-    /** The size later pages are asked for at (see PaginateResult.pageSize). */
-    pageSize(): number {
-      return settledSize;
-    },
     grow(): boolean {
       if (growTo === undefined || !started || finished || resized !== undefined || capped !== undefined) return false;
       const size = Math.min(growTo, largestServed ?? Infinity);

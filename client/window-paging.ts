@@ -144,6 +144,8 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
     if (typeof verdict === 'object') plan?.limitIs(verdict.limit);
     return verdict !== false;
   };
+  /** The size pages are asked for at now: the window being paged may have learnt or grown it since it began. */
+  const sizeNow = () => current?.paging.pageSize() ?? itemsPerPage;
   const pagesAhead = (size: number) => (options.prefetchFor ? options.prefetchFor(size) : options.prefetchPages);
 
   /** Starts paging `window` from `startIndex`; `early` before its turn. */
@@ -164,7 +166,7 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
       ...options,
       signal: link.signal,
       startIndex,
-      itemsPerPage,
+      itemsPerPage: sizeNow(),
       growTo,
       // A window started early may be handed more pages than the run has left; see the loop.
       maxPageCount: Math.max(1, options.maxPageCount - emitted),
@@ -306,7 +308,8 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
               // Rows per day so far, from the rows dated before the day reached.
               if (dated && reached && startIndex === 0 && !fromFloor) plan.reached(request!, rowsThisWindow - reached.rows, daysIn({ from: request!.from, to: reached.date }));
               // This window was accepted: start the next one while this one is paged.
-              if (fromThisWindow === 1 && !next) {
+              // Not when the run fetches nothing ahead (prefetchPages 0): one request after another.
+              if (fromThisWindow === 1 && !next && pagesAhead(sizeNow()) > 0) {
                 const following = plan.after(window);
                 if (following) startNext(following);
               }
@@ -319,7 +322,6 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
           if (!plan || !window || fromThisWindow > 0 || !tooLarge(error)) throw error;
           const refused = started.paging.result();
           started.dispose();
-          itemsPerPage = refused.refusedPageSize?.served ?? itemsPerPage;
           totals.pagesFetched += refused.pagesFetched;
           totals.pagesDropped += refused.pagesDropped;
           totals.warnings.push(...refused.warnings);
@@ -335,11 +337,11 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
           // Nothing says yet how many rows a day holds: ask for the halves of the half at once
           // (as guesses, sent with budget to spare), so that the size Tripletex accepts is found
           // in about one round trip rather than one per halving.
-          if (!fromFloor && plan.expectedRows(window) === undefined && !guesses.some((guess) => guess.window.from === window!.from)) {
+          if (!fromFloor && pagesAhead(sizeNow()) > 0 && plan.expectedRows(window) === undefined && !guesses.some((guess) => guess.window.from === window!.from)) {
             for (let half = firstHalf(window), k = 1; k < HALVINGS_AT_ONCE && half.to !== window.to; half = firstHalf(half), k++) {
               const guess = { window: half, due: false, page: undefined as unknown as StartedPage };
               const target = half;
-              guess.page = startPage((p, signal, hooks) => options.fetchPage(p, target, signal, hooks), { index: 0, from: 0, count: itemsPerPage }, () => !guess.due);
+              guess.page = startPage((p, signal, hooks) => options.fetchPage(p, target, signal, hooks), { index: 0, from: 0, count: sizeNow() }, () => !guess.due);
               guesses.push(guess);
               if (daysIn(half) <= 1) break;
             }

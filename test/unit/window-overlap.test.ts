@@ -40,12 +40,22 @@ function ledger(perDay: (day: number) => number): Posting[] {
 }
 
 /** GET /ledger/posting as Tripletex answers it: 23000 over the limit, else the page asked for, sorted by date then id. */
-function serve(postings: Posting[], seen: Seen[]) {
+function serve(postings: Posting[], seen: Seen[], largestCount = Infinity, inFlight?: { now: number; most: number }) {
   nock(BASE)
     .persist()
     .get('/v2/ledger/posting')
     .query(true)
-    .reply((uri, _body, callback) => {
+    .reply((uri, _body, answer) => {
+      // Answered a little later, so that requests sent side by side are seen side by side.
+      if (inFlight) {
+        inFlight.now += 1;
+        inFlight.most = Math.max(inFlight.most, inFlight.now);
+      }
+      const callback: typeof answer = (error, reply) =>
+        void setTimeout(() => {
+          if (inFlight) inFlight.now -= 1;
+          answer(error, reply);
+        }, 2);
       const q = new URL(uri, BASE).searchParams;
       const dateFrom = q.get('dateFrom')!;
       const dateTo = q.get('dateTo')!;
@@ -57,6 +67,12 @@ function serve(postings: Posting[], seen: Seen[]) {
       if (matched.length > LIMIT) {
         record.status = 422;
         callback(null, [422, { status: 422, code: 23000, message: 'Result set too large. Limit of 600 reached.', validationMessages: [] }]);
+        return;
+      }
+      if (count > largestCount) {
+        // A page size the endpoint will not serve, refused the way Tripletex refuses it.
+        record.status = 422;
+        callback(null, [422, { status: 422, code: 23000, message: `Result set too large. Limit of ${largestCount} reached.`, validationMessages: [] }]);
         return;
       }
       const values = matched.slice(from, from + count);
@@ -141,6 +157,40 @@ describe('date windows overlap in time, never in rows (nock)', () => {
     expect(refusedEarly).toBe(true);
     const dates = (ctx.pages as PortPage[]).flatMap((p) => (p.values as Posting[]).map((r) => r.date));
     expect(dates).toEqual([...dates].sort());
+  });
+
+  it('a page size the endpoint refused in one window is not asked for again in the next, even one asked for early', async () => {
+    const postings = ledger(() => 31);
+    const seen: Seen[] = [];
+    serve(postings, seen, 40);
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/ledger/posting', query: year, itemsPerPage: 100 }, ctx);
+    expect(idsOf(ctx.pages)).toEqual(postings.map((p) => p.id));
+    expect(summary.windows).toBeGreaterThan(3);
+    // Refusals of the size come only before any page was accepted (the first window and the
+    // halves asked for at once with it); once one was, no window is asked for 100 a page again.
+    const firstAccepted = seen.findIndex((s) => s.status === 200);
+    expect(seen.slice(0, firstAccepted).some((s) => s.status === 422 && s.count > 40 && s.matched <= LIMIT)).toBe(true);
+    expect(seen.slice(firstAccepted).filter((s) => s.count > 40)).toEqual([]);
+    expect(summary.pageSizes).toEqual([40]);
+  });
+
+  it('prefetchPages 0 is one request after another on a range paged in windows too: no window and no half asked for early', async () => {
+    const postings = ledger((day) => (day < 150 ? 8 : 45));
+    const seen: Seen[] = [];
+    const inFlight = { now: 0, most: 0 };
+    serve(postings, seen, Infinity, inFlight);
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/ledger/posting', query: year, itemsPerPage: 100, prefetchPages: 0 }, ctx);
+    expect(idsOf(ctx.pages)).toEqual(postings.map((p) => p.id));
+    expect(summary.splits).toBeGreaterThan(0);
+    expect(inFlight.most).toBe(1);
+    // With fetch-ahead, windows do overlap (the same ledger, the same counter).
+    const ahead = { now: 0, most: 0 };
+    nock.cleanAll();
+    serve(postings, [], Infinity, ahead);
+    await run({ connection, path: '/ledger/posting', query: year, itemsPerPage: 100 }, recordingContext());
+    expect(ahead.most).toBeGreaterThan(1);
   });
 
   it('a run stopped by its page count resumes exactly, whatever was asked for ahead', async () => {

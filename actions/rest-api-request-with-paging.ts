@@ -14,6 +14,7 @@ import { operationFacts } from '../client/endpoint-facts.js';
 import { checkEndpoint } from '../client/endpoint-check.js';
 import { hint, type Hint } from '../contract/hints.js';
 import { osloDate } from '../contract/oslo-date.js';
+import { MAX_SERVER_VALUE, untrustedText } from '../contract/server-text.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
 import { dateOrderFor, withoutField, type DateOrder } from '../client/date-order.js';
@@ -248,13 +249,16 @@ const NO_CHANGE_DETECTION = /checksum not (yet )?supported/i;
 
 /** The digest, or null when Tripletex's versionDigest is a sentence rather than a checksum. */
 function digestOf(raw: unknown): string | null {
-  return typeof raw === 'string' && raw.length > 0 && !/\s/.test(raw) ? raw : null;
+  if (typeof raw !== 'string' || raw.length === 0 || /\s/.test(raw)) return null;
+  // A server's string like any other: one that scrubbing or the length cap would change is no
+  // digest to hand on (Tripletex's are short checksums).
+  return untrustedText(raw, MAX_SERVER_VALUE) === raw ? raw : null;
 }
 
 /** A warning for a versionDigest that says the endpoint cannot tell whether its data changed. */
 function digestNote(raw: unknown, where: string): string | undefined {
   if (typeof raw !== 'string' || !NO_CHANGE_DETECTION.test(raw)) return undefined;
-  return `${where} has no change detection (Tripletex: "${raw.trim()}"), so If-None-Match cannot save re-reading it; the summary holds no versionDigest.`;
+  return `${where} has no change detection (Tripletex: "${untrustedText(raw.trim(), MAX_SERVER_VALUE)}"), so If-None-Match cannot save re-reading it; the summary holds no versionDigest.`;
 }
 
 function classify(response: ApiResponse): FetchedPage {

@@ -92,6 +92,17 @@ describe('credentials echoed back by a server', () => {
     expectNoPiece(everyRendering(error) + '\n' + ctx.lines.join('\n'));
   }, 60_000);
 
+  it.each([
+    ['as the digest', () => SESSION],
+    ['inside the sentence Tripletex sends where it has no change detection', (a: string | undefined) => `Checksum not supported for ${credentialOf(a)} (session ${SESSION})`],
+  ])('never hands on a versionDigest that carries them %s', async (_name, digest) => {
+    server.handle((req, res) => answer(res, 200, 'application/json', JSON.stringify({ fullResultSize: 1, from: 0, count: 1, versionDigest: digest(req.headers.authorization), values: [{ id: 1 }] })));
+    const ctx = recordingContext();
+    const summary = await run({ connection, path: '/customer', ifNoneMatch: 'abc' }, ctx);
+    expect(summary.items).toBe(1);
+    expectNoPiece(JSON.stringify(summary) + '\n' + JSON.stringify(ctx.pages) + '\n' + ctx.lines.join('\n'));
+  });
+
   it('keeps the CLI\'s --json output and its stderr free of them', async () => {
     server.handle((req, res) => answer(res, 422, 'text/html', `<html><title>Denied</title><body>basic ${credentialOf(req.headers.authorization)}</body></html>`));
     const result = await runCli(['request', 'GET', '/customer', '--company-id', String(COMPANY), '--json'], {

@@ -130,7 +130,7 @@ export async function runCommand(file: string, options: RunOptions): Promise<num
     const continuable = (result.unfinished ?? []).filter((f) => f.resumable === true);
     if (continuable.length > 0) {
       const files = continuable.map((f) => `${displayPath(f.file)} (${f.where})`).join(', ');
-      runtime.terminal.write(`Unfinished: ${files}; continue with: ${continueCommand(process.argv.slice(2), ['--resume'])}`);
+      runtime.terminal.write(runtime.redactor.redact(`Unfinished: ${files}; continue with: ${continueCommand(process.argv.slice(2), ['--resume'])}`));
     }
     if (options.json) process.stdout.write(runtime.redactor.stringify(result, 2) + '\n');
     return exitCodeOfResult(result);

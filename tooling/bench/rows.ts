@@ -1,3 +1,5 @@
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
 // Every pass asks for its list in a known order (customers by id, postings by date), so a pass
 // that sees as many rows as the list holds, each id once, in that order, has seen every row
 // exactly once: a lost row would leave the count short, a repeated one would show as a repeated
@@ -58,4 +60,11 @@ export class RowCheck {
     if (this.#withoutId > 0) wrong.push(`${this.#withoutId} rows without a numeric id`);
     return wrong.length > 0 ? wrong.join('; ') : undefined;
   }
+}
+
+/** Whether an NDJSON file holds every row once, in id order, `expected` in all: a problem in words, or undefined. */
+export async function checkNdjsonFile(file: string, expected: number): Promise<string | undefined> {
+  const rows = new RowCheck();
+  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) if (line) rows.addRow(JSON.parse(line));
+  return rows.problem(expected);
 }

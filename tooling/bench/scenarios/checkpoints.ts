@@ -4,13 +4,12 @@
 // served as fast as the simulator can. Both are whole CLI processes, timed from start to exit,
 // alternating in one run; the figure is the ratio of their medians.
 import { spawn } from 'node:child_process';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { fixed, median, whole, type Check, type Scenario } from '../report.js';
-import { RowCheck } from '../rows.js';
+import { checkNdjsonFile } from '../rows.js';
 import { SimulatorChild } from '../simulator-child.js';
 
 const ROWS = 50_000;
@@ -36,12 +35,6 @@ function timed(args: string[], env: NodeJS.ProcessEnv, stdoutFile?: string): Pro
   });
 }
 
-async function checkFile(file: string): Promise<string | undefined> {
-  const rows = new RowCheck();
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) if (line) rows.addRow(JSON.parse(line));
-  return rows.problem(ROWS);
-}
-
 export const checkpoints: Scenario = {
   name: 'checkpoints',
   summary: `what the checkpoint of \`request --out\` costs: ${whole(ROWS)} customers to a file, flushed and checkpointed after every page, against stdout redirected to a file`,
@@ -59,7 +52,7 @@ export const checkpoints: Scenario = {
           const file = join(dir, `out-${size}.ndjson`);
           await sim.freshWindows();
           (withCheckpoints[size] ??= []).push(await timed([...args, '--out', file], env));
-          const problem = await checkFile(file);
+          const problem = await checkNdjsonFile(file, ROWS);
           checks.push({ label: `run ${i + 1}, ${size} a page, --out: every row once, in id order, and no checkpoint left`, ok: problem === undefined && !existsSync(`${file}.checkpoint`), ...(problem ? { detail: problem } : {}) });
           rmSync(file, { force: true });
           const redirected = join(dir, `stdout-${size}.ndjson`);

@@ -6,13 +6,12 @@
 // enough that the action grows its pages (to 5,000): bigger pages chosen by the action must cost
 // no more than the same size typed.
 import { spawn } from 'node:child_process';
-import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { fixed, median, whole, type Check, type Scenario } from '../report.js';
-import { RowCheck } from '../rows.js';
+import { checkNdjsonFile } from '../rows.js';
 import { SimulatorChild } from '../simulator-child.js';
 
 const ROWS = 100_000;
@@ -64,12 +63,6 @@ function measure(script: string, args: string[], env: NodeJS.ProcessEnv, dir: st
   });
 }
 
-async function checkFile(file: string, expected: number): Promise<string | undefined> {
-  const rows = new RowCheck();
-  for await (const line of createInterface({ input: createReadStream(file, 'utf8'), crlfDelay: Infinity })) if (line) rows.addRow(JSON.parse(line));
-  return rows.problem(expected);
-}
-
 export const cliMemory: Scenario = {
   name: 'memory',
   summary: `peak memory of \`flow-tripletex request GET /customer\` writing NDJSON, pages of ${PAGE_SIZES.join(', ')} rows, ${PAGES.join(', ')} pages (at most the list), against a plain loop`,
@@ -99,7 +92,7 @@ export const cliMemory: Scenario = {
             const wire = (await sim.settledRequests(before.requests + (summary?.requests ?? 0))) - before.requests;
             (cli[key(size, pages)] ??= []).push(run.peakMb);
             if (all) cliCpuWhole = run.cpuSeconds;
-            const problem = await checkFile(out, expected);
+            const problem = await checkNdjsonFile(out, expected);
             const what = `run ${i + 1}, ${pages} pages of ${size}`;
             checks.push({ label: `${what}: every row in the file once, in id order`, ok: problem === undefined, ...(problem ? { detail: problem } : {}) });
             checks.push({ label: `${what}: the summary's requests are the requests on the wire`, ok: summary?.requests === wire, detail: `${summary?.requests} counted, ${wire} seen by the simulator` });
@@ -132,7 +125,7 @@ export const cliMemory: Scenario = {
           const wire = (await limited.settledRequests(before.requests + (summary?.requests ?? 0))) - before.requests;
           automatic.push(run.peakMb);
           automaticSizes.push((summary?.pageSizes ?? []).join('+'));
-          const problem = await checkFile(out, ROWS);
+          const problem = await checkNdjsonFile(out, ROWS);
           checks.push({ label: `run ${i + 1}, page size left empty: every row in the file once, in id order`, ok: problem === undefined, ...(problem ? { detail: problem } : {}) });
           checks.push({ label: `run ${i + 1}, page size left empty: the summary's requests are the requests on the wire`, ok: summary?.requests === wire, detail: `${summary?.requests} counted, ${wire} seen by the simulator` });
           rmSync(out, { force: true });

@@ -17,7 +17,7 @@ import { osloDate } from '../contract/oslo-date.js';
 import { MAX_SERVER_VALUE, untrustedText } from '../contract/server-text.js';
 import { WindowPlan, type DateWindow } from '../client/date-windows.js';
 import { pageWindows, type ResumePoint, type WindowedPage } from '../client/window-paging.js';
-import { dateOrderFor, withoutField, type DateOrder } from '../client/date-order.js';
+import { dateOrderFor, firstSortKey, withoutField, type DateOrder } from '../client/date-order.js';
 import { largestPageSize, STARTING_PAGE_SIZE } from '../client/page-sizes.js';
 import { newRequestStats } from '../client/request-stats.js';
 import { HandedOnIds } from '../client/handed-on-ids.js';
@@ -499,7 +499,7 @@ export async function run(raw: unknown, ctx: ActionContext): Promise<PagingSumma
  * order restarts at each window's start.
  */
 function sortingAcrossWindows(sorting: string, range: NonNullable<Prepared['range']>): ((window: DateWindow) => string) | undefined {
-  const first = sorting.split(',')[0]!.trim().replace(/^\+/, '');
+  const first = firstSortKey(sorting);
   const dateField = range.fromParam.endsWith('From') ? range.fromParam.slice(0, -'From'.length) : undefined;
   if (dateField !== undefined && first === dateField) return undefined;
   return (window) =>

@@ -37,14 +37,16 @@ function topLevelItems(selector: string): string[] {
   return items.filter((item) => item !== '');
 }
 
+/** The field a sorting sorts by first, ascending: "date" for "date,id" and "+date"; "-date" stays as it is (descending). */
+export function firstSortKey(sorting: string): string {
+  return sorting.split(',')[0]!.trim().replace(/^\+/, '');
+}
+
 /** The date order for a GET of `path` whose range starts with `fromParam`, or undefined when the rows cannot be read in date order. */
 export function dateOrderFor(path: string, fromParam: string, sorting: string | undefined, fields: string | undefined): DateOrder | undefined {
   const field = operationFacts('GET', path)?.facts.dateRanges?.find((range) => range.from === fromParam)?.rowField;
   if (field === undefined) return undefined;
-  if (sorting !== undefined && sorting.trim() !== '') {
-    const first = sorting.split(',')[0]!.trim();
-    if (first !== field) return undefined;
-  }
+  if (sorting !== undefined && sorting.trim() !== '' && firstSortKey(sorting) !== field) return undefined;
   const sendSorting = sorting !== undefined && sorting.trim() !== '' ? sorting : `${field},id`;
   if (fields === undefined || fields.trim() === '') return { field, sorting: sendSorting, strip: false };
   const items = topLevelItems(fields);

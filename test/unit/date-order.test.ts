@@ -22,6 +22,8 @@ describe('date order of a date range', () => {
 
   it('keeps a sorting that starts with the field, and gives up date order for any other', () => {
     expect(dateOrderFor('/ledger/posting', 'dateFrom', 'date,-amount', undefined)).toMatchObject({ sorting: 'date,-amount' });
+    // "+date" is ascending too (the same first key the warning about sorting across windows reads).
+    expect(dateOrderFor('/ledger/posting', 'dateFrom', '+date,id', undefined)).toMatchObject({ field: 'date', sorting: '+date,id' });
     expect(dateOrderFor('/ledger/posting', 'dateFrom', '-date', undefined)).toBeUndefined();
     expect(dateOrderFor('/ledger/posting', 'dateFrom', 'amount,date', undefined)).toBeUndefined();
   });

@@ -39,7 +39,7 @@ export interface DispatchOptions {
   renewAfter401?(): Promise<boolean>;
   /** For a request fetched ahead on speculation (see RateLimiter). */
   speculation?: Speculation;
-  /** Called once, when the limiter first lets the request go. */
+  /** Called each time the limiter lets the request go: once, and again for each resend (after a 429, a 401 or a failure); callers count it as sent once. */
   onGranted?(): void;
 }
 

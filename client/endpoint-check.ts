@@ -39,12 +39,13 @@ export function checkEndpoint(request: EndpointRequest): EndpointVerdict {
   const version = specVersion();
   const known = templateFor(path);
   // "/invoice/detials" fits "/invoice/{id}"; a word where an id belongs may be a slip of a path.
-  const nearest = !known || wordForAnId(known, path) ? nearMisses(path) : [];
+  const words = known ? wordsForIds(known, path) : [];
+  const nearest = !known || words.length > 0 ? nearMisses(path) : [];
   const template = nearest.length > 0 ? undefined : known;
   // "/customer/abc": the path of a documented endpoint with a word where it takes an id, and no
   // other endpoint it could be a slip of. Tripletex answers 400 (code 12000).
-  if (template && nearest.length === 0 && wordForAnId(template, path)) {
-    const word = wordsForIds(template, path).join(', ');
+  if (template && words.length > 0) {
+    const word = words.join(', ');
     if (request.skipChecks) {
       verdict.warnings.push(`${path} has ${word} where ${template} takes a numeric id; it was sent as written, as asked.`);
     } else {
@@ -94,11 +95,6 @@ function wordsForIds(template: string, path: string): string[] {
   const expected = template.split('/');
   const given = path.split('/');
   return expected.flatMap((segment, i) => (/^\{(id|\w*Id|\w*ID)\}$/.test(segment) && !/^\d+$/.test(given[i] ?? '') ? [JSON.stringify(given[i] ?? '')] : []));
-}
-
-/** Whether a path fills an id segment of its template ({id}, {employeeId}) with something that is not a number. */
-function wordForAnId(template: string, path: string): boolean {
-  return wordsForIds(template, path).length > 0;
 }
 
 /** Missing, empty, or only spaces: Tripletex reads a value of spaces as none. */

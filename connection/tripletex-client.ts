@@ -65,7 +65,7 @@ export interface ApiRequest {
   maxResponseBytes?: number;
   /** A page fetched ahead on speculation: the rate limiter sends it only with budget to spare (see client/rate-limiter.ts). */
   speculation?: Speculation;
-  /** Called once, when the rate limiter lets the request go (it will be sent). */
+  /** Called each time the rate limiter lets the request go (it will be sent): again for every resend, so it must be safe to call twice. */
   onGranted?: () => void;
 }
 

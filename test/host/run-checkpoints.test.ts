@@ -262,7 +262,18 @@ describe('runFlow with checkpoints', () => {
       expect((refused as Error).message).toMatch(/^out\/rows\.ndjson is being written by another run right now; wait for it to end, or stop it first\.$/);
     }
     await first.end('completed', new Map());
-    expect(await RunCheckpoints.prepare(flow, new SinkSet(outDir), options)).toBeInstanceOf(RunCheckpoints);
+    const again = await RunCheckpoints.prepare(flow, new SinkSet(outDir), options);
+    expect(again).toBeInstanceOf(RunCheckpoints);
+    // Refused at once also between a run's start and its first page (prepared, not yet opened),
+    // and by the same words, not after waiting on the file's lock; two started in the same turn too.
+    const meanwhile = await RunCheckpoints.prepare(flow, new SinkSet(outDir), options).catch((e: unknown) => e);
+    expect((meanwhile as Error).message).toMatch(/^out\/rows\.ndjson is being written by another run right now; wait for it to end, or stop it first\.$/);
+    await again.end('completed', new Map());
+    const together = await Promise.allSettled([RunCheckpoints.prepare(flow, new SinkSet(outDir), options), RunCheckpoints.prepare(flow, new SinkSet(outDir), options)]);
+    expect(together.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const lost = together.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((lost.reason as Error).message).toMatch(/is being written by another run right now; wait for it to end/);
+    await (together.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<RunCheckpoints>).value.end('completed', new Map());
   });
 
   test('two processes never write the same file at once: the lock is taken before the checkpoint is read, and a killed holder\'s lock is taken over', async () => {

@@ -162,6 +162,10 @@ export class RunCheckpoints {
     const existing: Planned[] = [];
     for (const planned of run.#planned.values()) {
       if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
+      // Marked in the same turn as the check: a second run in this process is refused at once,
+      // not left waiting on a lock its own process holds.
+      inUse.add(planned.path);
+      run.#held.add(planned.path);
       // Held from before the checkpoint is read until the run ends: two runs started together on one file cannot both go on.
       sinks.makeFolderFor(planned.path, planned.step.forEachPage!.writeRowsTo!);
       run.#locks.push(await holdFileLock(planned.path, () => `${displayPath(planned.path, sinks.baseDir)} is being written by another run right now (its lock ${displayPath(planned.path, sinks.baseDir)}.lock is held); wait for it to end, or stop it first.`));
@@ -239,9 +243,6 @@ export class RunCheckpoints {
     const planned = this.#planned.get(step.id);
     if (!planned || planned.step !== step) return undefined;
     const owner = { step: step.id, identity: this.options.identity(step) };
-    if (inUse.has(planned.path)) throw new UsageError(`${displayPath(planned.path, this.sinks.baseDir)} is being written by another run right now; wait for it to end, or stop it first.`);
-    inUse.add(planned.path);
-    this.#held.add(planned.path);
     if (planned.resumable !== true) {
       this.#markers.set(step.id, await markUnfinished(planned.path, owner, planned.resumable));
       return undefined;

@@ -120,7 +120,7 @@ export const FETCH_AHEAD_BUDGET_BYTES = 5 * DEFAULT_MAX_RESPONSE_BYTES;
 // holds at the default page size (4 pages of 1,000). A page fetched ahead is parsed while it
 // waits, so pages of 5,000 rows, 4 ahead, would hold five times as much; at least one page is
 // always fetched ahead, so a large page still overlaps its round trip with the page before.
-export const FETCH_AHEAD_ROWS = 4000;
+const FETCH_AHEAD_ROWS = 4000;
 
 /** Pages fetched ahead when prefetchPages is not given: the default, or fewer for large pages. */
 export function defaultPagesAhead(itemsPerPage: number): number {

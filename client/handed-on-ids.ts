@@ -12,7 +12,7 @@
 // shows that this list's ids are not (a report, a grouping), and from then on nothing is left
 // out. Rows without an id (a `fields` selection without it) are always handed on.
 
-export const DEFAULT_REMEMBERED_IDS = 100_000;
+const DEFAULT_REMEMBERED_IDS = 100_000;
 
 type Id = string | number;
 

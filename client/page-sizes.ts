@@ -11,7 +11,7 @@ import { templateFor } from './endpoint-facts.js';
 export const STARTING_PAGE_SIZE = 1000;
 
 /** The largest page known to be served on common endpoints. */
-export const COMMON_LARGEST_PAGE_SIZE = 5000;
+const COMMON_LARGEST_PAGE_SIZE = 5000;
 
 const LARGEST_PAGE_SIZE: Record<string, number> = {
   '/ledger/posting': 10_000,

@@ -68,7 +68,7 @@ export interface StartedPage {
   isCommitted(): boolean;
 }
 
-export type SettledPage = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
+type SettledPage = { ok: true; page: FetchedPage } | { ok: false; error: unknown };
 
 /** Starts a request and settles it into a value, so that a page dropped before it fails is never an unhandled rejection. */
 export function startPage(fetchPage: PaginateOptions['fetchPage'], page: PageFetch, speculative: () => boolean, rateBound: () => void = () => undefined): StartedPage {

@@ -425,6 +425,11 @@ export class RateLimiter {
     return out;
   }
 
+  /** How long a window lasts, as best known: learnt from the answers once Reset proved wrong, else as reported, else assumed. */
+  #windowMs(): number {
+    return this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
+  }
+
   /** Requests that may still be sent in the current window (known mode); may go negative. */
   #budget(): number {
     return this.#portion(this.#spare() - this.#inFlight);
@@ -456,7 +461,7 @@ export class RateLimiter {
 
   /** The pause before the first request of a new window: a small share of the window's length. */
   #marginMs(): number {
-    const windowMs = this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
+    const windowMs = this.#windowMs();
     return Math.min(MAX_SAFETY_MARGIN_MS, Math.max(MIN_SAFETY_MARGIN_MS, windowMs * SAFETY_MARGIN_SHARE));
   }
 
@@ -524,7 +529,7 @@ export class RateLimiter {
   #chainReserve(now: number): number {
     const roundTrip = this.#chainRoundTripMs();
     if (roundTrip === undefined || roundTrip <= 0) return 0;
-    const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#learned ? this.#guessMs() : (this.#windowLengthMs ?? ASSUMED_WINDOW_MS);
+    const left = this.#windowEndsAt !== undefined ? Math.max(0, this.#windowEndsAt - now) : this.#windowMs();
     return this.#inFlight > 0 ? Math.floor(left / roundTrip) : Math.ceil(left / roundTrip);
   }
 

@@ -145,10 +145,13 @@ export function parseListSpec(spec: string): { path: string; behaviour: ListBeha
     const at = option.indexOf('=');
     const key = at < 0 ? option : option.slice(0, at);
     const value = at < 0 ? undefined : option.slice(at + 1);
+    const wholeNumber = (): number => {
+      if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": ${key} must be a whole number`);
+      return Number(value);
+    };
     switch (key) {
       case 'cap':
-        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": cap must be a whole number`);
-        behaviour.cap = Number(value);
+        behaviour.cap = wholeNumber();
         break;
       case 'ignore-from':
         behaviour.ignoreFrom = true;
@@ -160,12 +163,10 @@ export function parseListSpec(spec: string): { path: string; behaviour: ListBeha
         behaviour.wholeSet = false;
         break;
       case 'grow':
-        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": grow must be a whole number`);
-        behaviour.grow = Number(value);
+        behaviour.grow = wholeNumber();
         break;
       case 'max-count':
-        if (value === undefined || !/^\d+$/.test(value)) throw new Error(`"${spec}": max-count must be a whole number`);
-        behaviour.maxCount = Number(value);
+        behaviour.maxCount = wholeNumber();
         break;
       case 'full-result-size':
         if (!FULL_RESULT_SIZE_MODES.includes(value as FullResultSizeMode)) throw new Error(`"${spec}": full-result-size must be one of ${FULL_RESULT_SIZE_MODES.join(', ')}`);

@@ -207,6 +207,15 @@ function identityOf(values: unknown[]): string | undefined {
   return ids.length > 0 ? ids.join(',') : undefined;
 }
 
+/** Calls a caller's hook (a warning to log, a pacing hint); what it throws must not change how paging ends. */
+export function quietly(hook: (() => void) | undefined): void {
+  try {
+    hook?.();
+  } catch {
+    // Ignored: see above.
+  }
+}
+
 /**
  * Pages through from/count as an async iterator. Pages are yielded strictly in order. The
  * first request goes alone (the endpoint may not be a list, or may not page); after a full
@@ -251,20 +260,12 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
   const prove = (index: number) => {
     if (index <= provenUpTo) return;
     provenUpTo = index;
-    try {
-      options.onSpeculationChanged?.();
-    } catch {
-      // A pacing hint must not change how paging ends.
-    }
+    quietly(() => options.onSpeculationChanged?.());
   };
   const warnings: string[] = [];
   const warn = (message: string) => {
     warnings.push(message);
-    try {
-      options.onWarning?.(message);
-    } catch {
-      // A logging callback must not change how paging ends.
-    }
+    quietly(() => options.onWarning?.(message));
   };
 
   let stopReason: StopReason | undefined;
@@ -323,11 +324,7 @@ export function paginate(options: PaginateOptions): { pages: AsyncIterable<Page>
     }
   };
   const rateBound = () => {
-    try {
-      options.onRateBound?.();
-    } catch {
-      // A pacing hint must not change how paging ends.
-    }
+    quietly(() => options.onRateBound?.());
   };
   /** Keeps the pages the loop is at, and those fetched ahead of it, asked for. */
   const fill = () => requestUpTo(awaiting, alone ? awaiting : awaiting - (holding ? 1 : 0) + ahead());

@@ -1,7 +1,7 @@
 import type { DateWindow, WindowPlan } from './date-windows.js';
 import { DayTooLargeError, daysIn, firstHalf, sameWindow } from './date-windows.js';
 import { rowDate } from './date-order.js';
-import { paginate, startPage, type FetchedPage, type Page, type PageFetch, type PageHooks, type PaginateOptions, type PaginateResult, type StartedPage } from './paginate.js';
+import { paginate, quietly, startPage, type FetchedPage, type Page, type PageFetch, type PageHooks, type PaginateOptions, type PaginateResult, type StartedPage } from './paginate.js';
 
 // Paging a date range window by window (see date-windows.ts): each window is paged like any
 // list, in order, and a window Tripletex refuses as too large is halved before any of its rows
@@ -112,18 +112,10 @@ export function pageWindows(options: WindowedOptions): { pages: AsyncIterable<Wi
   const totals = { pagesFetched: 0, pagesDropped: 0, warnings: [] as string[] };
   const warn = (message: string) => {
     totals.warnings.push(message);
-    try {
-      options.onWarning?.(message);
-    } catch {
-      // A logging callback must not change how paging ends.
-    }
+    quietly(() => options.onWarning?.(message));
   };
   const speculationChanged = () => {
-    try {
-      options.onSpeculationChanged?.();
-    } catch {
-      // A pacing hint must not change how paging ends.
-    }
+    quietly(() => options.onSpeculationChanged?.());
   };
   /** The window being paged, for grow(). */
   let current: Started | undefined;
